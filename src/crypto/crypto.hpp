@@ -35,6 +35,9 @@ std::string NewToken();
 
 /// A new opaque, time-ordered id: `<prefix>_` + 26 Crockford-base32 characters encoding a 48-bit
 /// millisecond timestamp and 80 random bits (ULID layout). Ids made later sort after earlier ones.
+/// The base32 digits are lower-case (`0-9a-hjkmnp-tv-z`). Within one process ids are strictly
+/// increasing, even inside one millisecond or when the wall clock steps back (the process keeps
+/// the last id under a mutex and adds a random step to its random part).
 std::string NewId(std::string_view prefix);
 
 }  // namespace wt::crypto
