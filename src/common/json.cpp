@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "common/json.hpp"
+
+#include <fmt/format.h>
+
+namespace wt {
+
+JsonReader::JsonReader(const boost::json::value& value, std::string prefix) : prefix_(std::move(prefix)) {
+    object_ = value.if_object();
+    if (!object_) errors_.push_back({prefix_.empty() ? "" : prefix_, "must be a JSON object"});
+}
+
+std::string JsonReader::Path(std::string_view field) const {
+    return prefix_.empty() ? std::string(field) : fmt::format("{}.{}", prefix_, field);
+}
+
+const boost::json::value* JsonReader::Lookup(std::string_view field) {
+    seen_.emplace(field);
+    if (!object_) return nullptr;
+    auto it = object_->find(field);
+    if (it == object_->end()) return nullptr;
+    return &it->value();
+}
+
+bool JsonReader::Has(std::string_view field) const { return object_ && object_->contains(field); }
+
+const boost::json::value* JsonReader::Raw(std::string_view field) { return Lookup(field); }
+
+void JsonReader::AddError(std::string_view field, std::string message) {
+    errors_.push_back({Path(field), std::move(message)});
+}
+
+std::optional<std::string> JsonReader::RequiredString(std::string_view field, std::size_t min_len,
+                                                      std::size_t max_len) {
+    if (!object_) return std::nullopt;
+    const auto* v = Lookup(field);
+    if (!v || v->is_null()) {
+        AddError(field, "is required");
+        return std::nullopt;
+    }
+    if (!v->is_string()) {
+        AddError(field, "must be a string");
+        return std::nullopt;
+    }
+    std::string s(v->as_string());
+    std::size_t len = Utf8Length(s);
+    if (len < min_len) {
+        AddError(field, min_len <= 1 ? "must not be empty" : fmt::format("must be at least {} characters", min_len));
+        return std::nullopt;
+    }
+    if (len > max_len) {
+        AddError(field, fmt::format("must be at most {} characters", max_len));
+        return std::nullopt;
+    }
+    return s;
+}
+
+std::optional<std::string> JsonReader::OptionalString(std::string_view field, std::size_t min_len,
+                                                      std::size_t max_len) {
+    if (!object_) return std::nullopt;
+    const auto* v = Lookup(field);
+    if (!v || v->is_null()) return std::nullopt;
+    return RequiredString(field, min_len, max_len);
+}
+
+std::optional<bool> JsonReader::OptionalBool(std::string_view field) {
+    const auto* v = Lookup(field);
+    if (!v || v->is_null()) return std::nullopt;
+    if (!v->is_bool()) {
+        AddError(field, "must be true or false");
+        return std::nullopt;
+    }
+    return v->as_bool();
+}
+
+std::optional<std::int64_t> JsonReader::OptionalInt(std::string_view field, std::int64_t min, std::int64_t max) {
+    const auto* v = Lookup(field);
+    if (!v || v->is_null()) return std::nullopt;
+    std::int64_t n = 0;
+    if (v->is_int64()) {
+        n = v->as_int64();
+    } else if (v->is_uint64() && v->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
+        n = static_cast<std::int64_t>(v->as_uint64());
+    } else {
+        AddError(field, "must be an integer");
+        return std::nullopt;
+    }
+    if (n < min || n > max) {
+        AddError(field, fmt::format("must be between {} and {}", min, max));
+        return std::nullopt;
+    }
+    return n;
+}
+
+void JsonReader::RejectUnknown() {
+    if (!object_) return;
+    for (const auto& member : *object_) {
+        if (!seen_.contains(std::string_view(member.key()))) AddError(member.key(), "is not a known field");
+    }
+}
+
+Status JsonReader::Finish() const {
+    if (errors_.empty()) return Ok();
+    return Error::Validation(errors_);
+}
+
+std::size_t Utf8Length(std::string_view s) {
+    std::size_t n = 0;
+    for (unsigned char c : s)
+        if ((c & 0xC0) != 0x80) ++n;
+    return n;
+}
+
+}  // namespace wt

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "http/server.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <random>
+#include <thread>
+#include <variant>
+
+namespace wt::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+// The Content-Security-Policy of SECURITY.md, verbatim.
+constexpr const char* kCsp =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'";
+
+struct Server::Connection {
+    explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+    beast::tcp_stream stream;
+    bool busy = false;  // a request is being read, handled or answered (only touched on the strand)
+    std::uint64_t id = 0;
+};
+
+void AddSecurityHeaders(Response& res, bool tls) {
+    res.set(beast_http::field::x_frame_options, "DENY");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set("Referrer-Policy", "no-referrer");
+    res.set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+    res.set("Content-Security-Policy", kCsp);
+    if (tls) res.set(beast_http::field::strict_transport_security, "max-age=31536000; includeSubDomains");
+}
+
+Server::Server(ServerOptions options, const Router& router, Metrics& metrics, const StaticFiles* static_files,
+               std::shared_ptr<spdlog::logger> access_log, std::shared_ptr<spdlog::logger> log)
+    : options_(std::move(options)),
+      router_(router),
+      metrics_(metrics),
+      static_files_(static_files),
+      access_log_(std::move(access_log)),
+      log_(std::move(log)),
+      io_(options_.threads > 0 ? options_.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))) {
+    std::random_device rd;
+    request_id_prefix_ = fmt::format("{:08x}", rd());
+}
+
+Server::~Server() = default;
+
+Status Server::Listen() {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(options_.host, ec);
+    if (ec) return Error::Make(ErrorCode::kValidationFailed, fmt::format("invalid listen host '{}'", options_.host));
+    tcp::endpoint endpoint(address, options_.port);
+    auto acceptor = std::make_unique<tcp::acceptor>(io_);
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor->bind(endpoint, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+        return Error::Make(ErrorCode::kUnavailable,
+                           fmt::format("cannot listen on {}:{}: {}", options_.host, options_.port, ec.message()));
+    }
+    bound_port_ = acceptor->local_endpoint().port();
+    acceptor_ = std::move(acceptor);
+    return Ok();
+}
+
+void Server::Run() {
+    asio::co_spawn(io_, AcceptLoop(), asio::detached);
+    int threads = options_.threads > 0 ? options_.threads
+                                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    std::vector<std::thread> workers;
+    for (int thread_idx = 1; thread_idx < threads; ++thread_idx) workers.emplace_back([this] { io_.run(); });
+    io_.run();
+    for (auto& worker : workers) worker.join();
+}
+
+void Server::Stop() {
+    if (stopping_.exchange(true)) return;
+    asio::post(io_, [this] {
+        boost::system::error_code ec;
+        if (acceptor_) acceptor_->close(ec);
+        // Idle connections (waiting for a request) are closed now; busy ones close after answering.
+        std::vector<std::shared_ptr<Connection>> live;
+        {
+            std::lock_guard lock(connections_mutex_);
+            for (auto& [id, weak] : connections_)
+                if (auto conn = weak.lock()) live.push_back(std::move(conn));
+        }
+        for (auto& conn : live) {
+            asio::post(conn->stream.get_executor(), [conn] {
+                if (!conn->busy) conn->stream.socket().cancel();
+            });
+        }
+        // Wait for the drain, bounded by the grace period, then stop the loop.
+        auto deadline = std::chrono::steady_clock::now() + options_.shutdown_grace;
+        asio::co_spawn(
+            io_,
+            [this, deadline]() -> asio::awaitable<void> {
+                asio::steady_timer timer(co_await asio::this_coro::executor);
+                while (open_connections_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+                    timer.expires_after(20ms);
+                    co_await timer.async_wait(kTuple);
+                }
+                io_.stop();
+            },
+            asio::detached);
+    });
+}
+
+std::string Server::NextRequestId() {
+    return fmt::format("req_{}{:010x}", request_id_prefix_, request_counter_.fetch_add(1, std::memory_order_relaxed));
+}
+
+void Server::Forget(std::uint64_t conn_id) {
+    std::lock_guard lock(connections_mutex_);
+    connections_.erase(conn_id);
+}
+
+asio::awaitable<void> Server::AcceptLoop() {
+    while (!stopping_.load()) {
+        auto [ec, socket] = co_await acceptor_->async_accept(asio::make_strand(io_), kTuple);
+        if (ec) {
+            if (stopping_.load() || ec == asio::error::operation_aborted) break;
+            log_->warn("accept failed: {}", ec.message());
+            continue;
+        }
+        if (open_connections_.load() >= static_cast<int>(options_.max_connections)) {
+            metrics_.Increment("wt_http_connections_refused_total", "Connections closed at once: connection cap reached",
+                               {});
+            boost::system::error_code ignored;
+            socket.close(ignored);
+            continue;
+        }
+        auto conn = std::make_shared<Connection>(std::move(socket));
+        {
+            std::lock_guard lock(connections_mutex_);
+            conn->id = next_connection_id_++;
+            connections_[conn->id] = conn;
+        }
+        open_connections_.fetch_add(1);
+        auto executor = conn->stream.get_executor();
+        asio::co_spawn(executor, Serve(conn), [this, id = conn->id](std::exception_ptr error) {
+            if (error) {
+                try {
+                    std::rethrow_exception(error);
+                } catch (const std::exception& e) {
+                    log_->error("connection {} ended by exception: {}", id, e.what());
+                }
+            }
+            Forget(id);
+            open_connections_.fetch_sub(1);
+        });
+    }
+}
+
+asio::awaitable<void> Server::Serve(std::shared_ptr<Connection> conn) {
+    auto& stream = conn->stream;
+    boost::system::error_code ep_ec;
+    auto remote = stream.socket().remote_endpoint(ep_ec);
+    std::string remote_ip = ep_ec ? "unknown" : remote.address().to_string();
+    if (!ep_ec && remote.address().is_v6() && remote.address().to_v6().is_v4_mapped())
+        remote_ip = asio::ip::make_address_v4(asio::ip::v4_mapped, remote.address().to_v6()).to_string();
+    beast::flat_buffer buffer;
+    bool first_request = true;
+
+    while (!stopping_.load()) {
+        beast_http::request_parser<beast_http::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
+        parser.body_limit(0);
+        conn->busy = false;
+        stream.expires_after(first_request ? options_.header_timeout : options_.idle_timeout);
+        auto [read_ec, header_bytes] = co_await beast_http::async_read_header(stream, buffer, parser, kTuple);
+        (void)header_bytes;
+        if (read_ec == beast_http::error::end_of_stream || read_ec == asio::error::operation_aborted ||
+            read_ec == beast::error::timeout || read_ec == asio::error::connection_reset || read_ec == asio::error::eof) {
+            if (read_ec == beast::error::timeout)
+                metrics_.Increment("wt_http_timeouts_total", "Connections closed for slowness", {{"phase", "header"}});
+            break;
+        }
+        conn->busy = true;
+        first_request = false;
+        auto start = std::chrono::steady_clock::now();
+        BeastRequest empty_request;
+        Request early(empty_request, remote_ip, NextRequestId());
+
+        if (read_ec) {
+            // Oversized or unparsable header: answer and close.
+            Error err = read_ec == beast_http::error::header_limit
+                            ? Error::Make(ErrorCode::kHeadersTooLarge, "request headers exceed the size limit")
+                            : Error::Make(ErrorCode::kMalformedRequest, "the HTTP request could not be parsed");
+            Response res = ProblemResponse(err);
+            res.keep_alive(false);
+            Finish(res, early, false, start);
+            stream.expires_after(options_.write_timeout);
+            co_await beast_http::async_write(stream, res, kTuple);
+            break;
+        }
+
+        // Route first so the body limit can be the route's.
+        auto& header = parser.get();
+        std::string_view target(header.target());
+        std::string_view path = target.substr(0, target.find('?'));
+        auto found = router_.Find(header.method(), path);
+        std::size_t body_limit = 64 * 1024;
+        if (auto* match = std::get_if<Router::Match>(&found)) body_limit = match->options.body_limit;
+        bool too_large = parser.content_length() && *parser.content_length() > body_limit;
+        if (!too_large && !parser.is_done()) {
+            parser.body_limit(body_limit);
+            stream.expires_after(options_.body_timeout);
+            auto [body_ec, body_bytes] = co_await beast_http::async_read(stream, buffer, parser, kTuple);
+            (void)body_bytes;
+            if (body_ec == beast_http::error::body_limit) {
+                too_large = true;
+            } else if (body_ec) {
+                if (body_ec == beast::error::timeout)
+                    metrics_.Increment("wt_http_timeouts_total", "Connections closed for slowness", {{"phase", "body"}});
+                break;
+            }
+        }
+        if (too_large) {
+            Response res = ProblemResponse(Error::Make(
+                ErrorCode::kPayloadTooLarge, fmt::format("the request body exceeds the limit of {} bytes", body_limit)));
+            res.keep_alive(false);
+            Finish(res, early, false, start);
+            stream.expires_after(options_.write_timeout);
+            co_await beast_http::async_write(stream, res, kTuple);
+            break;
+        }
+
+        BeastRequest raw = parser.release();
+        Request request(raw, remote_ip, early.request_id());
+        request.SetTls(options_.tls);
+        bool is_static = false;
+        bool close_after = false;
+        Response res;
+        if (auto* match = std::get_if<Router::Match>(&found)) {
+            request.SetRoute(match->route_template, std::move(match->params));
+            try {
+                res = co_await (*match->handler)(request);
+            } catch (const std::exception& e) {
+                log_->error("request {} {} {} failed: {}", request.request_id(), std::string(raw.method_string()),
+                            std::string(match->route_template), e.what());
+                res = ProblemResponse(Error::Internal(e.what()));
+            }
+        } else if (auto miss = std::get<Router::Miss>(found);
+                   (raw.method() == Method::get || raw.method() == Method::head) && static_files_ &&
+                   miss == Router::Miss::kNotFound) {
+            if (auto file = static_files_->Serve(path)) {
+                res = std::move(*file);
+                is_static = true;
+                request.SetRoute("static", {});
+            } else {
+                res = ProblemResponse(Error::NotFound("no such resource"));
+            }
+        } else if (miss == Router::Miss::kMethodNotAllowed) {
+            res = ProblemResponse(Error::Make(ErrorCode::kMethodNotAllowed, "method not allowed on this resource"));
+        } else {
+            res = ProblemResponse(Error::NotFound("no such resource"));
+        }
+
+        close_after = close_after || !raw.keep_alive() || stopping_.load();
+        res.keep_alive(!close_after);
+        res.version(raw.version());
+        if (raw.method() == Method::head) {
+            auto length = res.body().size();
+            res.body().clear();
+            res.content_length(length);
+        }
+        Finish(res, request, is_static, start);
+        stream.expires_after(options_.write_timeout);
+        auto [write_ec, written] = co_await beast_http::async_write(stream, res, kTuple);
+        (void)written;
+        if (write_ec || close_after) break;
+    }
+    conn->busy = false;
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.close();
+}
+
+void Server::Finish(Response& res, const Request& request, bool is_static, std::chrono::steady_clock::time_point start) {
+    res.set("X-Request-Id", request.request_id());
+    AddSecurityHeaders(res, options_.tls);
+    if (!is_static) res.set(beast_http::field::cache_control, "no-store");
+    auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::string route(request.route());
+    int status = static_cast<int>(res.result_int());
+    std::string method(beast_http::to_string(request.method()));
+    metrics_.Increment("wt_http_requests_total", "HTTP requests by route template, method and status",
+                       {{"route", route}, {"method", method}, {"status", std::to_string(status)}});
+    metrics_.Observe("wt_http_request_duration_seconds", "HTTP request latency by route template",
+                     {{"route", route}}, elapsed);
+    if (access_log_) {
+        boost::json::object line;
+        line["request_id"] = request.request_id();
+        line["method"] = method;
+        line["path"] = std::string(request.path());  // never the query string: it is not logged
+        line["route"] = route;
+        line["status"] = status;
+        line["duration_ms"] = elapsed * 1000.0;
+        line["remote_ip"] = request.remote_ip();
+        line["user_agent"] = std::string(request.header(beast_http::field::user_agent).substr(0, 256));
+        line["bytes"] = res.body().size();
+        access_log_->info(boost::json::serialize(line));
+    }
+}
+
+}  // namespace wt::http

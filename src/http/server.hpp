@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+/// The HTTP/1.1 server: Boost.Beast over Asio with C++20 coroutines, one io_context run by one
+/// thread per core, keep-alive, and the limits that keep a hostile client from hurting others:
+/// header size (431), body size per route (413), a connection cap, a deadline for the request
+/// headers (slowloris), for the body, for an idle keep-alive connection and for writing.
+///
+/// Every response leaves through one place that adds `X-Request-Id`, the security headers of
+/// SECURITY.md, `Cache-Control: no-store` (API answers), the access-log line and the metrics.
+/// A handler that throws is answered 500 `internal` without internals; the exception is logged.
+///
+/// Threading: construct, Listen(), then Run() (blocks until stopped) from one thread. Stop() may be
+/// called from any thread (signal handler strand included): it stops accepting, lets in-flight
+/// requests finish and answers them, closes idle connections, then Run() returns.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "common/metrics.hpp"
+#include "common/result.hpp"
+#include "http/router.hpp"
+#include "http/static_files.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace wt::http {
+
+struct ServerOptions {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8080;  // 0 picks a free port (see Server::port())
+    int threads = 0;            // 0: one per core
+    std::size_t header_limit = 16 * 1024;
+    std::size_t max_connections = 4096;
+    std::chrono::milliseconds header_timeout{10'000};  // first request: whole header within this
+    std::chrono::milliseconds idle_timeout{60'000};    // keep-alive: next request's header within this
+    std::chrono::milliseconds body_timeout{30'000};
+    std::chrono::milliseconds write_timeout{30'000};
+    std::chrono::milliseconds shutdown_grace{10'000};  // in-flight requests get this long on Stop()
+    bool tls = false;                                  // adds HSTS
+};
+
+class Server {
+public:
+    Server(ServerOptions options, const Router& router, Metrics& metrics, const StaticFiles* static_files,
+           std::shared_ptr<spdlog::logger> access_log, std::shared_ptr<spdlog::logger> log);
+    ~Server();
+
+    /// Binds and listens. kUnavailable with a clear detail when the address is in use.
+    Status Listen();
+    /// The bound port (after Listen()).
+    std::uint16_t port() const { return bound_port_; }
+    /// Runs the I/O threads; returns after Stop() once connections have drained.
+    void Run();
+    /// Graceful stop; idempotent, thread-safe.
+    void Stop();
+    boost::asio::io_context& io_context() { return io_; }
+
+    /// Connections currently open (for tests and metrics).
+    int open_connections() const { return open_connections_.load(); }
+
+private:
+    struct Connection;
+    boost::asio::awaitable<void> AcceptLoop();
+    boost::asio::awaitable<void> Serve(std::shared_ptr<Connection> conn);
+    boost::asio::awaitable<Response> Dispatch(Request& request, bool& close_after);
+    void Finish(Response& res, const Request& request, bool is_static, std::chrono::steady_clock::time_point start);
+    std::string NextRequestId();
+    void Forget(std::uint64_t conn_id);
+
+    ServerOptions options_;
+    const Router& router_;
+    Metrics& metrics_;
+    const StaticFiles* static_files_;
+    std::shared_ptr<spdlog::logger> access_log_;
+    std::shared_ptr<spdlog::logger> log_;
+
+    boost::asio::io_context io_;
+    std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+    std::uint16_t bound_port_ = 0;
+    std::atomic<bool> stopping_{false};
+    std::atomic<int> open_connections_{0};
+    std::atomic<std::uint64_t> request_counter_{0};
+    std::string request_id_prefix_;
+
+    std::mutex connections_mutex_;
+    std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections_;  // GUARDED_BY(connections_mutex_)
+    std::uint64_t next_connection_id_ = 0;                                      // GUARDED_BY(connections_mutex_)
+};
+
+/// The security headers of SECURITY.md, added to every response.
+void AddSecurityHeaders(Response& res, bool tls);
+
+}  // namespace wt::http
