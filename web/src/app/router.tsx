@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+// A small history-API router: real paths (the server answers index.html for unknown non-API
+// paths), `navigate()`, `<Link>` and a hook that re-renders on every location change.
+import { useEffect, useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
+
+const listeners = new Set<() => void>();
+
+function notify(): void {
+  for (const listener of listeners) listener();
+}
+
+if (typeof window !== 'undefined') {
+  window.addEventListener('popstate', notify);
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function snapshot(): string {
+  return window.location.pathname + window.location.search;
+}
+
+export interface Location {
+  pathname: string;
+  search: URLSearchParams;
+  /** pathname + search, as given to `navigate`. */
+  href: string;
+}
+
+export function useLocation(): Location {
+  const href = useSyncExternalStore(subscribe, snapshot);
+  const queryAt = href.indexOf('?');
+  return {
+    pathname: queryAt < 0 ? href : href.slice(0, queryAt),
+    search: new URLSearchParams(queryAt < 0 ? '' : href.slice(queryAt)),
+    href,
+  };
+}
+
+export function navigate(to: string, options: { replace?: boolean } = {}): void {
+  if (to === snapshot()) return;
+  if (options.replace) window.history.replaceState(null, '', to);
+  else window.history.pushState(null, '', to);
+  notify();
+}
+
+/** Only same-origin absolute paths are accepted as a post-login destination. */
+export function safeNextPath(value: string | null): string {
+  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/';
+  if (value.startsWith('/login')) return '/';
+  return value;
+}
+
+export function Redirect({ to }: { to: string }): null {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return null;
+}
+
+type LinkProps = Omit<AnchorHTMLAttributes<HTMLAnchorElement>, 'href'> & { to: string };
+
+export function Link({ to, onClick, ...rest }: LinkProps) {
+  function handleClick(event: MouseEvent<HTMLAnchorElement>) {
+    onClick?.(event);
+    if (
+      event.defaultPrevented ||
+      event.button !== 0 ||
+      event.metaKey ||
+      event.ctrlKey ||
+      event.shiftKey ||
+      event.altKey ||
+      rest.target
+    ) {
+      return;
+    }
+    event.preventDefault();
+    navigate(to);
+  }
+  return <a href={to} onClick={handleClick} {...rest} />;
+}

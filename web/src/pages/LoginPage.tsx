@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: Apache-2.0
+// Sign-in: email + password, then (when the account has MFA) a second step with a 6-digit
+// authenticator code or a backup code.
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { ApiError } from '../api/client';
+import { auth } from '../api/endpoints';
+import type { LoginResult } from '../api/types';
+import { navigate, safeNextPath, useLocation } from '../app/router';
+import { useSession } from '../app/session';
+import { Alert, ErrorAlert, TextField } from '../components/ui';
+import { Logo } from '../components/Logo';
+
+type Step = { kind: 'credentials' } | { kind: 'mfa'; mfaToken: string };
+
+export function LoginPage() {
+  const { state, reload } = useSession();
+  const location = useLocation();
+  const next = safeNextPath(location.search.get('next'));
+  const [step, setStep] = useState<Step>({ kind: 'credentials' });
+  const [notice, setNotice] = useState<string | null>(state.status === 'anonymous' ? state.notice : null);
+
+  useEffect(() => {
+    document.title = 'Sign in · WatchTower';
+  }, []);
+
+  async function signedIn() {
+    await reload();
+    navigate(next, { replace: true });
+  }
+
+  return (
+    <div className="auth-screen">
+      <main className="auth-card" aria-labelledby="auth-title">
+        <div className="auth-brand">
+          <Logo />
+          <div>
+            <p className="auth-product">WatchTower</p>
+            <p className="auth-tagline">Transaction monitoring console</p>
+          </div>
+        </div>
+        {step.kind === 'credentials' ? (
+          <CredentialsStep
+            notice={notice}
+            onResult={(result) => {
+              setNotice(null);
+              if ('mfa_required' in result && result.mfa_required) {
+                setStep({ kind: 'mfa', mfaToken: result.mfa_token });
+              } else {
+                void signedIn();
+              }
+            }}
+          />
+        ) : (
+          <MfaStep
+            mfaToken={step.mfaToken}
+            onSignedIn={() => void signedIn()}
+            onRestart={(message) => {
+              setNotice(message);
+              setStep({ kind: 'credentials' });
+            }}
+          />
+        )}
+      </main>
+      <p className="auth-footnote">Authorized personnel only. Sign-ins and changes are recorded in the audit log.</p>
+    </div>
+  );
+}
+
+/** Seconds left until `until` (ms since epoch), ticking once a second. */
+function useCountdown(until: number | null): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (until === null) return;
+    setNow(Date.now());
+    const timer = window.setInterval(() => setNow(Date.now()), 1000);
+    return () => window.clearInterval(timer);
+  }, [until]);
+  return until === null ? 0 : Math.max(0, Math.ceil((until - now) / 1000));
+}
+
+function waitText(seconds: number): string {
+  if (seconds >= 120) return `${Math.ceil(seconds / 60)} minutes`;
+  return seconds === 1 ? '1 second' : `${seconds} seconds`;
+}
+
+function RateLimited({ secondsLeft, error }: { secondsLeft: number; error: ApiError }) {
+  return (
+    <Alert tone="warning" title="Too many attempts">
+      {secondsLeft > 0 ? (
+        <>
+          {error.detail} You can try again in <span className="retry-countdown">{waitText(secondsLeft)}</span>.
+        </>
+      ) : (
+        'You can try again now.'
+      )}
+    </Alert>
+  );
+}
+
+function CredentialsStep({ notice, onResult }: { notice: string | null; onResult: (r: LoginResult) => void }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [retryUntil, setRetryUntil] = useState<number | null>(null);
+  const secondsLeft = useCountdown(retryUntil);
+  const passwordRef = useRef<HTMLInputElement>(null);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (busy || secondsLeft > 0) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const result = await auth.login(email.trim(), password);
+      onResult(result);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      setError(err);
+      setBusy(false);
+      if (err.code === 'rate_limited' || err.status === 429) {
+        setRetryUntil(Date.now() + (err.retryAfterSeconds ?? 60) * 1000);
+      } else if (err.code === 'invalid_credentials') {
+        setPassword('');
+        passwordRef.current?.focus();
+      }
+    }
+  }
+
+  const rateLimited = error !== null && (error.code === 'rate_limited' || error.status === 429);
+  return (
+    <form className="auth-form" onSubmit={submit} noValidate aria-describedby="auth-title">
+      <h1 id="auth-title" className="auth-title">
+        Sign in
+      </h1>
+      {notice ? <Alert tone="info">{notice}</Alert> : null}
+      {rateLimited ? (
+        <RateLimited secondsLeft={secondsLeft} error={error} />
+      ) : error ? (
+        <ErrorAlert error={error} title={error.code === 'invalid_credentials' ? 'Sign-in failed' : undefined} />
+      ) : null}
+      <TextField
+        label="Email"
+        type="email"
+        name="email"
+        autoComplete="username"
+        autoFocus
+        required
+        value={email}
+        onChange={(e) => setEmail(e.target.value)}
+        error={error?.fieldMessage('email')}
+      />
+      <TextField
+        ref={passwordRef}
+        label="Password"
+        type="password"
+        name="password"
+        autoComplete="current-password"
+        required
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+        error={error?.fieldMessage('password')}
+      />
+      <button
+        type="submit"
+        className="btn btn-primary btn-block"
+        disabled={busy || secondsLeft > 0 || email.trim() === '' || password === ''}
+      >
+        {busy ? 'Signing in…' : 'Sign in'}
+      </button>
+    </form>
+  );
+}
+
+function MfaStep({
+  mfaToken,
+  onSignedIn,
+  onRestart,
+}: {
+  mfaToken: string;
+  onSignedIn: () => void;
+  onRestart: (message: string | null) => void;
+}) {
+  const [useBackup, setUseBackup] = useState(false);
+  const [value, setValue] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [retryUntil, setRetryUntil] = useState<number | null>(null);
+  const secondsLeft = useCountdown(retryUntil);
+
+  const cleaned = useBackup ? value.trim() : value.replace(/\s+/g, '');
+  const valid = useBackup ? cleaned.length >= 6 : /^\d{6}$/.test(cleaned);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (busy || !valid || secondsLeft > 0) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await auth.verifyMfa(mfaToken, useBackup ? { backup_code: cleaned } : { code: cleaned });
+      onSignedIn();
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      setBusy(false);
+      if (err.code === 'invalid_token' || err.code === 'unauthenticated') {
+        onRestart('Your sign-in took too long. Enter your email and password again.');
+        return;
+      }
+      if (err.code === 'rate_limited' || err.status === 429) {
+        setRetryUntil(Date.now() + (err.retryAfterSeconds ?? 60) * 1000);
+      }
+      setError(err);
+      setValue('');
+    }
+  }
+
+  const rateLimited = error !== null && (error.code === 'rate_limited' || error.status === 429);
+  const fieldMessage = error?.fieldMessage(useBackup ? 'backup_code' : 'code');
+  return (
+    <form className="auth-form" onSubmit={submit} noValidate>
+      <h1 id="auth-title" className="auth-title">
+        Two-factor authentication
+      </h1>
+      <p className="auth-lead">
+        {useBackup
+          ? 'Enter one of the backup codes you saved when you set up two-factor authentication. Each code works once.'
+          : 'Enter the 6-digit code from your authenticator app.'}
+      </p>
+      {rateLimited ? (
+        <RateLimited secondsLeft={secondsLeft} error={error} />
+      ) : error && !fieldMessage ? (
+        <ErrorAlert error={error} />
+      ) : null}
+      {useBackup ? (
+        <TextField
+          key="backup"
+          label="Backup code"
+          name="backup_code"
+          autoComplete="off"
+          autoCapitalize="off"
+          spellCheck={false}
+          autoFocus
+          required
+          value={value}
+          onChange={(e) => setValue(e.target.value)}
+          error={fieldMessage}
+        />
+      ) : (
+        <TextField
+          key="code"
+          label="Authentication code"
+          name="code"
+          className="field-otp"
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          pattern="[0-9]*"
+          maxLength={7}
+          autoFocus
+          required
+          value={value}
+          onChange={(e) => setValue(e.target.value)}
+          error={fieldMessage}
+          hint="6 digits"
+        />
+      )}
+      <button type="submit" className="btn btn-primary btn-block" disabled={busy || !valid || secondsLeft > 0}>
+        {busy ? 'Verifying…' : 'Verify'}
+      </button>
+      <div className="auth-links">
+        <button
+          type="button"
+          className="btn-link"
+          onClick={() => {
+            setUseBackup(!useBackup);
+            setValue('');
+            setError(null);
+          }}
+        >
+          {useBackup ? 'Use an authenticator code instead' : 'Use a backup code instead'}
+        </button>
+        <button type="button" className="btn-link" onClick={() => onRestart(null)}>
+          Start over
+        </button>
+      </div>
+    </form>
+  );
+}
