@@ -104,11 +104,22 @@ function CredentialsStep({ notice, onResult }: { notice: string | null; onResult
   const [error, setError] = useState<ApiError | null>(null);
   const [retryUntil, setRetryUntil] = useState<number | null>(null);
   const secondsLeft = useCountdown(retryUntil);
+  const [missing, setMissing] = useState<{ email?: string; password?: string }>({});
+  const emailRef = useRef<HTMLInputElement>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (busy || secondsLeft > 0) return;
+    const empty = {
+      email: email.trim() === '' ? 'Enter your email address.' : undefined,
+      password: password === '' ? 'Enter your password.' : undefined,
+    };
+    setMissing(empty);
+    if (empty.email || empty.password) {
+      (empty.email ? emailRef : passwordRef).current?.focus();
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
@@ -140,6 +151,7 @@ function CredentialsStep({ notice, onResult }: { notice: string | null; onResult
         <ErrorAlert error={error} title={error.code === 'invalid_credentials' ? 'Sign-in failed' : undefined} />
       ) : null}
       <TextField
+        ref={emailRef}
         label="Email"
         type="email"
         name="email"
@@ -148,7 +160,7 @@ function CredentialsStep({ notice, onResult }: { notice: string | null; onResult
         required
         value={email}
         onChange={(e) => setEmail(e.target.value)}
-        error={error?.fieldMessage('email')}
+        error={missing.email ?? error?.fieldMessage('email')}
       />
       <TextField
         ref={passwordRef}
@@ -159,13 +171,9 @@ function CredentialsStep({ notice, onResult }: { notice: string | null; onResult
         required
         value={password}
         onChange={(e) => setPassword(e.target.value)}
-        error={error?.fieldMessage('password')}
+        error={missing.password ?? error?.fieldMessage('password')}
       />
-      <button
-        type="submit"
-        className="btn btn-primary btn-block"
-        disabled={busy || secondsLeft > 0 || email.trim() === '' || password === ''}
-      >
+      <button type="submit" className="btn btn-primary btn-block" disabled={busy || secondsLeft > 0}>
         {busy ? 'Signing in…' : 'Sign in'}
       </button>
     </form>
@@ -191,9 +199,16 @@ function MfaStep({
   const cleaned = useBackup ? value.trim() : value.replace(/\s+/g, '');
   const valid = useBackup ? cleaned.length >= 6 : /^\d{6}$/.test(cleaned);
 
+  const [invalid, setInvalid] = useState<string | undefined>(undefined);
+
   async function submit(event: FormEvent) {
     event.preventDefault();
-    if (busy || !valid || secondsLeft > 0) return;
+    if (busy || secondsLeft > 0) return;
+    if (!valid) {
+      setInvalid(useBackup ? 'Enter a backup code.' : 'Enter the 6 digits of the code.');
+      return;
+    }
+    setInvalid(undefined);
     setBusy(true);
     setError(null);
     try {
@@ -215,7 +230,7 @@ function MfaStep({
   }
 
   const rateLimited = error !== null && (error.code === 'rate_limited' || error.status === 429);
-  const fieldMessage = error?.fieldMessage(useBackup ? 'backup_code' : 'code');
+  const fieldMessage = invalid ?? error?.fieldMessage(useBackup ? 'backup_code' : 'code');
   return (
     <form className="auth-form" onSubmit={submit} noValidate>
       <h1 id="auth-title" className="auth-title">
@@ -263,7 +278,7 @@ function MfaStep({
           hint="6 digits"
         />
       )}
-      <button type="submit" className="btn btn-primary btn-block" disabled={busy || !valid || secondsLeft > 0}>
+      <button type="submit" className="btn btn-primary btn-block" disabled={busy || secondsLeft > 0}>
         {busy ? 'Verifying…' : 'Verify'}
       </button>
       <div className="auth-links">
@@ -274,6 +289,7 @@ function MfaStep({
             setUseBackup(!useBackup);
             setValue('');
             setError(null);
+            setInvalid(undefined);
           }}
         >
           {useBackup ? 'Use an authenticator code instead' : 'Use a backup code instead'}
