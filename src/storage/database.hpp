@@ -65,6 +65,9 @@ enum class TxMode {
 };
 
 /// A storage transaction. Destroying an uncommitted transaction rolls it back.
+/// A failed statement aborts the whole transaction on every backend (PostgreSQL semantics):
+/// later calls and `Commit` fail and nothing is written. Where a conflict is expected, write
+/// `INSERT ... ON CONFLICT DO NOTHING` instead of catching kConflict inside the transaction.
 class Transaction {
 public:
     virtual ~Transaction() = default;

@@ -53,8 +53,8 @@ Error FromSqlite(int rc, std::string_view message, std::string_view context, std
         case SQLITE_CANTOPEN:
         case SQLITE_FULL:
         case SQLITE_IOERR:
-            return Error{ErrorCode::kUnavailable, "the database is unavailable, try again later", {},
-                         std::move(internal), 1};
+            return Error{
+                ErrorCode::kUnavailable, "the database is unavailable, try again later", {}, std::move(internal), 1};
         default:
             return Error::Internal(std::move(internal));
     }
@@ -83,7 +83,7 @@ Status ExecRaw(sqlite3* db, const char* sql, std::string_view context) {
 /// Resets a statement and drops its bindings when a call is done with it, whatever the outcome:
 /// cached statements must not keep a read snapshot open or point at the caller's strings.
 class StatementUse {
-public:
+  public:
     explicit StatementUse(sqlite3_stmt* stmt) : stmt_(stmt) {}
     ~StatementUse() {
         sqlite3_reset(stmt_);
@@ -92,7 +92,7 @@ public:
     StatementUse(const StatementUse&) = delete;
     StatementUse& operator=(const StatementUse&) = delete;
 
-private:
+  private:
     sqlite3_stmt* stmt_;
 };
 
@@ -175,7 +175,7 @@ Result<RewrittenSql> RewriteParameters(std::string_view sql) {
 // opened with SQLITE_OPEN_NOMUTEX and needs no locking of its own.
 
 class Connection {
-public:
+  public:
     struct CachedStatement {
         std::string sql;  // as the caller wrote it: the cache key
         sqlite3_stmt* stmt = nullptr;
@@ -253,7 +253,7 @@ public:
         return &lru_.front();
     }
 
-private:
+  private:
     explicit Connection(sqlite3* db) : db_(db) {}
 
     /// The first column of the first row as text (for PRAGMAs that answer).
@@ -275,15 +275,14 @@ private:
     }
 
     sqlite3* const db_;
-    std::list<CachedStatement> lru_;  // most recently used first
+    std::list<CachedStatement> lru_;                                                    // most recently used first
     std::unordered_map<std::string_view, std::list<CachedStatement>::iterator> index_;  // keys view lru_ sql
 };
 
 // ---------------------------------------------------------------------------------------------
 // ConnectionPool
 
-ConnectionPool::ConnectionPool(std::string path, OpenOptions options)
-    : path_(std::move(path)), options_(options) {}
+ConnectionPool::ConnectionPool(std::string path, OpenOptions options) : path_(std::move(path)), options_(options) {}
 
 ConnectionPool::~ConnectionPool() = default;
 
@@ -312,8 +311,8 @@ Result<std::unique_ptr<Connection>> ConnectionPool::Acquire() {
             open_count_ >= options_.pool_size) {
             return Unavailable("the database is busy, try again later",
                                "sqlite: all " + std::to_string(options_.pool_size) +
-                                   " pooled connections stayed in use for " +
-                                   std::to_string(options_.busy_timeout_ms) + " ms");
+                                   " pooled connections stayed in use for " + std::to_string(options_.busy_timeout_ms) +
+                                   " ms");
         }
     }
 }
@@ -365,9 +364,9 @@ Status ConnectionPool::LockWriter() {
         }
     }
     if (!writer_mutex_.try_lock_for(std::chrono::milliseconds(options_.busy_timeout_ms))) {
-        return Unavailable("the database is busy, try again later",
-                           "sqlite: waited " + std::to_string(options_.busy_timeout_ms) +
-                               " ms for the in-process writer lock");
+        return Unavailable(
+            "the database is busy, try again later",
+            "sqlite: waited " + std::to_string(options_.busy_timeout_ms) + " ms for the in-process writer lock");
     }
     std::lock_guard lock(writer_owner_mutex_);
     writer_owner_ = std::this_thread::get_id();
@@ -388,10 +387,9 @@ void ConnectionPool::UnlockWriter() {
 namespace {
 
 class SqliteTransaction final : public Transaction {
-public:
+  public:
     /// Takes the writer lock (kWrite), a connection, and issues BEGIN [IMMEDIATE].
-    static Result<std::unique_ptr<SqliteTransaction>> Begin(const std::shared_ptr<ConnectionPool>& pool,
-                                                            TxMode mode) {
+    static Result<std::unique_ptr<SqliteTransaction>> Begin(const std::shared_ptr<ConnectionPool>& pool, TxMode mode) {
         if (pool->closed()) return Unavailable("the database is closed");
         std::unique_ptr<SqliteTransaction> tx(new SqliteTransaction(pool, mode));
         if (mode == TxMode::kWrite) {
@@ -434,7 +432,7 @@ public:
         return status;
     }
 
-private:
+  private:
     SqliteTransaction(std::shared_ptr<ConnectionPool> pool, TxMode mode) : pool_(std::move(pool)), mode_(mode) {}
 
     Result<Rows> Query(std::string_view sql, std::span<const Value> params) {
@@ -443,9 +441,7 @@ private:
         return rows;
     }
 
-    Result<std::int64_t> Exec(std::string_view sql, std::span<const Value> params) {
-        return Run(sql, params, nullptr);
-    }
+    Result<std::int64_t> Exec(std::string_view sql, std::span<const Value> params) { return Run(sql, params, nullptr); }
 
     Status CheckUsable() const {
         if (connection_ == nullptr) return Error::Internal("sqlite: the transaction is already finished");
@@ -471,8 +467,8 @@ private:
         sqlite3_stmt* stmt = cached->stmt;
         if (static_cast<int>(params.size()) != cached->param_count) {
             return Error::Internal("sqlite: the statement takes " + std::to_string(cached->param_count) +
-                                   " parameters, " + std::to_string(params.size()) + " given [sql: " +
-                                   Abbreviate(sql) + "]");
+                                   " parameters, " + std::to_string(params.size()) + " given [sql: " + Abbreviate(sql) +
+                                   "]");
         }
         if (mode_ == TxMode::kRead && !sqlite3_stmt_readonly(stmt)) {
             return Error::Internal("sqlite: a read transaction cannot write [sql: " + Abbreviate(sql) + "]");
@@ -585,8 +581,7 @@ int NewestKnownVersion() {
 }
 
 std::int64_t NowMicros() {
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -621,8 +616,8 @@ Result<int> SqliteDatabase::Migrate() {
         WT_ASSIGN_OR_RETURN(auto row, tx->QueryOne("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
         const std::int64_t current = row ? row->GetInt(0) : 0;
         if (current > newest) {
-            return Unavailable("database schema version " + std::to_string(current) +
-                               " is newer than this binary (" + std::to_string(newest) + ")");
+            return Unavailable("database schema version " + std::to_string(current) + " is newer than this binary (" +
+                               std::to_string(newest) + ")");
         }
         if (current == newest) {
             WT_RETURN_IF_ERROR(tx->Commit());
@@ -631,9 +626,8 @@ Result<int> SqliteDatabase::Migrate() {
         const Migration& migration = migrations[current];  // versions are 1..newest, in order
         const std::string context = "migration " + std::to_string(migration.version) + " (" + migration.name + ")";
         WT_RETURN_IF_ERROR(tx->ExecScript(migration.sql, context));
-        WT_RETURN_IF_ERROR(
-            tx->Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-                     {Int(migration.version), Text(migration.name), Int(NowMicros())}));
+        WT_RETURN_IF_ERROR(tx->Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                                    {Int(migration.version), Text(migration.name), Int(NowMicros())}));
         WT_RETURN_IF_ERROR(tx->Commit());
         ++applied;
     }

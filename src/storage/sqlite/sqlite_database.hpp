@@ -60,7 +60,7 @@ class Connection;  // one sqlite3 handle and its statement cache (defined in the
 /// transaction outliving its database (or finishing after `Close`) still returns its connection
 /// safely. Internal to the backend.
 class ConnectionPool {
-public:
+  public:
     ConnectionPool(std::string path, OpenOptions options);
     ~ConnectionPool();
     ConnectionPool(const ConnectionPool&) = delete;
@@ -85,23 +85,23 @@ public:
     const std::string& path() const { return path_; }
     const OpenOptions& options() const { return options_; }
 
-private:
+  private:
     const std::string path_;
     const OpenOptions options_;
 
     mutable std::mutex mutex_;
-    std::condition_variable changed_;                  // signalled on Release and Close
-    std::vector<std::unique_ptr<Connection>> idle_;    // GUARDED_BY(mutex_)
-    int open_count_ = 0;                               // GUARDED_BY(mutex_): idle + borrowed + opening
-    bool closed_ = false;                              // GUARDED_BY(mutex_)
+    std::condition_variable changed_;                // signalled on Release and Close
+    std::vector<std::unique_ptr<Connection>> idle_;  // GUARDED_BY(mutex_)
+    int open_count_ = 0;                             // GUARDED_BY(mutex_): idle + borrowed + opening
+    bool closed_ = false;                            // GUARDED_BY(mutex_)
 
     std::timed_mutex writer_mutex_;  // held by the one in-process write transaction
     std::mutex writer_owner_mutex_;
-    std::thread::id writer_owner_;   // GUARDED_BY(writer_owner_mutex_): thread holding writer_mutex_
+    std::thread::id writer_owner_;  // GUARDED_BY(writer_owner_mutex_): thread holding writer_mutex_
 };
 
 class SqliteDatabase final : public Database {
-public:
+  public:
     /// Use `OpenSqlite`.
     explicit SqliteDatabase(std::shared_ptr<ConnectionPool> pool);
     ~SqliteDatabase() override;  // Close()
@@ -113,7 +113,7 @@ public:
     void Close() override;
     Dialect dialect() const override { return Dialect{Dialect::Kind::kSqlite}; }
 
-private:
+  private:
     const std::shared_ptr<ConnectionPool> pool_;  // thread-safe itself
 };
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The shared storage test body: every TEST_P runs against each backend of AllBackends(), so it
 // uses only portable SQL (BIGINT / TEXT / NULL, $N parameters) and the public interface.
+#include "storage/database.hpp"
+
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -15,9 +18,6 @@
 #include <thread>
 #include <vector>
 
-#include <gtest/gtest.h>
-
-#include "storage/database.hpp"
 #include "storage/migrations.hpp"
 #include "test_backends.hpp"
 
@@ -64,7 +64,7 @@ namespace wt::storage {
 namespace {
 
 class StorageTest : public ::testing::TestWithParam<BackendFactory> {
-protected:
+  protected:
     void SetUp() override {
         backend_ = GetParam().make();
         auto db = Open(backend_->Url(), TestOptions());
@@ -232,8 +232,9 @@ TEST_P(StorageTest, UniqueViolationIsConflictAndAbortsTheTransaction) {
     InsertOrganization("org_1");
     auto tx = db_->Begin(TxMode::kWrite);
     ASSERT_TRUE(tx.ok());
-    ASSERT_TRUE((*tx)->Exec("INSERT INTO organizations (id, name, settings, created_at) VALUES ($1, 'b', '{}', 1)",
-                            {Text("org_2")})
+    ASSERT_TRUE((*tx)
+                    ->Exec("INSERT INTO organizations (id, name, settings, created_at) VALUES ($1, 'b', '{}', 1)",
+                           {Text("org_2")})
                     .ok());
     auto duplicate_key = (*tx)->Exec(
         "INSERT INTO organizations (id, name, settings, created_at) VALUES ($1, 'c', '{}', 1)", {Text("org_1")});
@@ -272,9 +273,9 @@ TEST_P(StorageTest, OtherConstraintViolationsAreInternal) {
     // Foreign keys are enforced (SQLite needs PRAGMA foreign_keys=ON on every connection).
     auto tx2 = db_->Begin(TxMode::kWrite);
     ASSERT_TRUE(tx2.ok());
-    auto dangling = (*tx2)->Exec(
-        "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, 'ADMIN', 1)",
-        {Text("no_such_org"), Text("no_such_user")});
+    auto dangling =
+        (*tx2)->Exec("INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, 'ADMIN', 1)",
+                     {Text("no_such_org"), Text("no_such_user")});
     ASSERT_FALSE(dangling.ok());
     EXPECT_EQ(dangling.error().code, ErrorCode::kInternal) << Describe(dangling.error());
 }
@@ -289,8 +290,9 @@ TEST_P(StorageTest, DestroyingAnUncommittedTransactionRollsItBack) {
     {
         auto tx = db_->Begin(TxMode::kWrite);
         ASSERT_TRUE(tx.ok());
-        auto inserted = (*tx)->Exec("INSERT INTO organizations (id, name, settings, created_at) VALUES ('gone', "
-                                    "'x', '{}', 1)");
+        auto inserted = (*tx)->Exec(
+            "INSERT INTO organizations (id, name, settings, created_at) VALUES ('gone', "
+            "'x', '{}', 1)");
         ASSERT_TRUE(inserted.ok()) << Describe(inserted.error());
         EXPECT_EQ(*inserted, 1);
         auto inside = (*tx)->QueryOne("SELECT COUNT(*) FROM organizations");
@@ -306,8 +308,9 @@ TEST_P(StorageTest, DestroyingAnUncommittedTransactionRollsItBack) {
 TEST_P(StorageTest, CommittedWritesBecomeVisibleUncommittedOnesDoNot) {
     auto writer = db_->Begin(TxMode::kWrite);
     ASSERT_TRUE(writer.ok());
-    ASSERT_TRUE((*writer)->Exec("INSERT INTO organizations (id, name, settings, created_at) VALUES ('o', 'x', "
-                                "'{}', 1)")
+    ASSERT_TRUE((*writer)
+                    ->Exec("INSERT INTO organizations (id, name, settings, created_at) VALUES ('o', 'x', "
+                           "'{}', 1)")
                     .ok());
     EXPECT_EQ(CountRows("organizations"), 0);  // another connection does not see the pending write
     auto committed = (*writer)->Commit();

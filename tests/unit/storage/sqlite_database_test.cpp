@@ -3,6 +3,7 @@
 // rewrite itself, SQLite types beyond the shared ones, and busy / locked files.
 #include "storage/sqlite/sqlite_database.hpp"
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,10 +12,10 @@
 #include <filesystem>
 #include <string>
 #include <thread>
-
-#include <gtest/gtest.h>
+#include <vector>
 
 #include "storage/database.hpp"
+#include "storage/migrations.hpp"
 #include "test_backends.hpp"
 
 namespace wt::storage::sqlite {
@@ -138,10 +139,71 @@ TEST(SqliteOpenTest, FileThatIsNotADatabaseFailsAtOpen) {
     EXPECT_EQ(db.error().code, ErrorCode::kInternal) << Describe(db.error());  // SQLITE_NOTADB
 }
 
+TEST(SqliteOpenTest, UnmigratedDatabaseIsNotReadyUntilMigrated) {
+    TempDir dir;
+    OpenOptions options = FastOptions();
+    options.migrate = false;
+    auto db = Open(dir.path() + "/wt.db", options);
+    ASSERT_TRUE(db.ok()) << Describe(db.error());
+    auto version = (*db)->SchemaVersion();
+    ASSERT_TRUE(version.ok()) << Describe(version.error());
+    EXPECT_EQ(*version, 0);
+    auto ping = (*db)->Ping();
+    ASSERT_FALSE(ping.ok());
+    EXPECT_EQ(ping.error().code, ErrorCode::kUnavailable);
+    auto applied = (*db)->Migrate();
+    ASSERT_TRUE(applied.ok()) << Describe(applied.error());
+    EXPECT_EQ(*applied, static_cast<int>(AllMigrations().size()));
+    EXPECT_TRUE((*db)->Ping().ok());
+}
+
+TEST(SqliteOpenTest, ConcurrentMigratorsApplyEachMigrationOnce) {
+    // Separate Database handles have separate in-process writer locks, so only BEGIN IMMEDIATE
+    // and the re-read of the version under it keep them apart (as for two processes).
+    TempDir dir;
+    const std::string path = dir.path() + "/wt.db";
+    constexpr int kMigrators = 4;
+    std::vector<int> applied(kMigrators, -1);
+    std::vector<std::string> errors(kMigrators);
+    std::vector<std::thread> threads;
+    for (int migrator_idx = 0; migrator_idx < kMigrators; ++migrator_idx) {
+        threads.emplace_back([&, migrator_idx] {
+            OpenOptions options = FastOptions(/*pool_size=*/2, /*busy_timeout_ms=*/20000);
+            options.migrate = false;
+            auto db = Open(path, options);
+            if (!db.ok()) {
+                errors[migrator_idx] = Describe(db.error());
+                return;
+            }
+            auto count = (*db)->Migrate();
+            if (!count.ok()) {
+                errors[migrator_idx] = Describe(count.error());
+                return;
+            }
+            applied[migrator_idx] = *count;
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    int total = 0;
+    for (int migrator_idx = 0; migrator_idx < kMigrators; ++migrator_idx) {
+        EXPECT_EQ(errors[migrator_idx], "");
+        EXPECT_GE(applied[migrator_idx], 0);
+        total += applied[migrator_idx];
+    }
+    EXPECT_EQ(total, static_cast<int>(AllMigrations().size()));
+    auto db = Open(path, FastOptions());
+    ASSERT_TRUE(db.ok()) << Describe(db.error());
+    auto tx = (*db)->Begin(TxMode::kRead);
+    ASSERT_TRUE(tx.ok());
+    auto rows = (*tx)->Query("SELECT version FROM schema_migrations");
+    ASSERT_TRUE(rows.ok());
+    EXPECT_EQ(rows->size(), AllMigrations().size());
+}
+
 // ---- Connections ---------------------------------------------------------------------------------
 
 class SqliteDatabaseTest : public ::testing::Test {
-protected:
+  protected:
     void OpenWith(const OpenOptions& options) {
         auto db = Open("sqlite://" + dir_.path() + "/wt.db", options);
         ASSERT_TRUE(db.ok()) << Describe(db.error());
@@ -167,11 +229,11 @@ TEST_F(SqliteDatabaseTest, EveryConnectionGetsThePragmas) {
         }
         auto tx = db_->Begin(TxMode::kWrite);
         ASSERT_TRUE(tx.ok()) << Describe(tx.error());
-        for (const auto& [pragma, expected] : std::vector<std::pair<std::string, std::string>>{
-                 {"PRAGMA journal_mode", "wal"},
-                 {"PRAGMA synchronous", "2"},  // FULL
-                 {"PRAGMA foreign_keys", "1"},
-                 {"PRAGMA busy_timeout", "4321"}}) {
+        for (const auto& [pragma, expected] :
+             std::vector<std::pair<std::string, std::string>>{{"PRAGMA journal_mode", "wal"},
+                                                              {"PRAGMA synchronous", "2"},  // FULL
+                                                              {"PRAGMA foreign_keys", "1"},
+                                                              {"PRAGMA busy_timeout", "4321"}}) {
             auto row = (*tx)->QueryOne(pragma);
             ASSERT_TRUE(row.ok()) << pragma << ": " << Describe(row.error());
             ASSERT_TRUE(row->has_value()) << pragma;
@@ -193,8 +255,10 @@ TEST_F(SqliteDatabaseTest, SqliteSpecificValues) {
     ASSERT_TRUE(row.ok()) << Describe(row.error());
     ASSERT_TRUE(row->has_value());
     EXPECT_EQ((*row)->GetText(0), "1.5");  // REAL as its text, never truncated to an integer
-    EXPECT_EQ((*row)->GetText(1), std::string("\0\xff" "A", 3));  // BLOB as bytes
-    EXPECT_EQ((*row)->GetText(2), std::string("a\0b", 3));        // embedded NUL survives
+    EXPECT_EQ((*row)->GetText(1), std::string("\0\xff"
+                                              "A",
+                                              3));          // BLOB as bytes
+    EXPECT_EQ((*row)->GetText(2), std::string("a\0b", 3));  // embedded NUL survives
 }
 
 TEST_F(SqliteDatabaseTest, RefusesOtherParameterStylesAndSeveralStatements) {

@@ -12,10 +12,10 @@ namespace wt::storage::testing {
 namespace {
 
 class SqliteTestDatabase final : public TestDatabase {
-public:
+  public:
     std::string Url() const override { return "sqlite://" + dir_.path() + "/watchtower.db"; }
 
-private:
+  private:
     TempDir dir_;
 };
 

@@ -12,7 +12,7 @@ namespace wt::storage::testing {
 
 /// One empty database for one test.
 class TestDatabase {
-public:
+  public:
     virtual ~TestDatabase() = default;
     /// The URL to pass to `storage::Open` (several processes may open it at once).
     virtual std::string Url() const = 0;
@@ -28,14 +28,14 @@ std::vector<BackendFactory> AllBackends();
 
 /// A new empty directory under $TMPDIR (or /tmp), removed by the destructor.
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
     const std::string& path() const { return path_; }
 
-private:
+  private:
     std::string path_;
 };
 
