@@ -41,6 +41,7 @@ export function LoginPage() {
         {step.kind === 'credentials' ? (
           <CredentialsStep
             notice={notice}
+            onAttempt={() => setNotice(null)}
             onResult={(result) => {
               setNotice(null);
               if ('mfa_required' in result && result.mfa_required) {
@@ -97,7 +98,15 @@ function RateLimited({ secondsLeft, error }: { secondsLeft: number; error: ApiEr
   );
 }
 
-function CredentialsStep({ notice, onResult }: { notice: string | null; onResult: (r: LoginResult) => void }) {
+function CredentialsStep({
+  notice,
+  onAttempt,
+  onResult,
+}: {
+  notice: string | null;
+  onAttempt: () => void;
+  onResult: (r: LoginResult) => void;
+}) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
@@ -120,6 +129,7 @@ function CredentialsStep({ notice, onResult }: { notice: string | null; onResult
       (empty.email ? emailRef : passwordRef).current?.focus();
       return;
     }
+    onAttempt();
     setBusy(true);
     setError(null);
     try {

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: Apache-2.0
+import { describe, expect, it } from 'vitest';
+import { formatRelative, localInputToUtc } from './time';
+
+describe('localInputToUtc', () => {
+  it('converts local wall-clock time to RFC 3339 UTC without fractions', () => {
+    const value = '2026-11-23T10:04';
+    const expected = new Date(2026, 10, 23, 10, 4, 0).toISOString().replace('.000Z', 'Z');
+    expect(localInputToUtc(value)).toBe(expected);
+    expect(localInputToUtc('2026-11-23T10:04:05')).toMatch(/^2026-11-2\dT\d{2}:04:05Z$/);
+  });
+
+  it('refuses empty or partial input', () => {
+    expect(localInputToUtc('')).toBeUndefined();
+    expect(localInputToUtc('2026-11-23')).toBeUndefined();
+  });
+});
+
+describe('formatRelative', () => {
+  it('says how long ago', () => {
+    const now = Date.parse('2026-11-23T10:00:00Z');
+    expect(formatRelative('2026-11-23T09:59:50Z', now)).toBe('just now');
+    expect(formatRelative('2026-11-23T09:55:00Z', now)).toBe('5 min ago');
+    expect(formatRelative('2026-11-23T07:00:00Z', now)).toBe('3 h ago');
+    expect(formatRelative('2026-11-21T10:00:00Z', now)).toBe('2 days ago');
+    expect(formatRelative(null, now)).toBe('—');
+  });
+});
