@@ -8,6 +8,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <limits>
 #include <random>
 #include <thread>
 #include <variant>
@@ -178,7 +179,9 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<Connection> conn) {
     while (!stopping_.load()) {
         beast_http::request_parser<beast_http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
-        parser.body_limit(0);
+        // Beast compares Content-Length with body_limit while parsing the header; the route's limit is
+        // only known after routing, so it is checked below and then bounds chunked bodies too.
+        parser.body_limit(std::numeric_limits<std::uint64_t>::max());
         conn->busy = false;
         stream.expires_after(first_request ? options_.header_timeout : options_.idle_timeout);
         auto [read_ec, header_bytes] = co_await beast_http::async_read_header(stream, buffer, parser, kTuple);

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: Apache-2.0
+// /auth/*: sign-in, sign-out, who am I, organization switch, re-authentication, own sessions.
+#include <fmt/format.h>
+
+#include "api/detail/support.hpp"
+#include "auth/login.hpp"
+#include "common/json.hpp"
+
+namespace wt::api::detail {
+namespace {
+
+using http::HttpStatus;
+using http::Method;
+
+boost::json::object UserJson(const auth::User& user) {
+    return {{"id", user.id}, {"email", user.email}, {"name", user.name}, {"mfa_enabled", user.mfa_enabled}};
+}
+
+boost::json::array MembershipsJson(const std::vector<auth::Membership>& memberships) {
+    boost::json::array out;
+    for (const auto& m : memberships)
+        out.push_back({{"organization", {{"id", m.org_id}, {"name", m.org_name}}}, {"role", auth::RoleName(m.role)}});
+    return out;
+}
+
+// The body of login / MFA verify / switch-organization answers.
+boost::json::object SignedInJson(const auth::User& user, const std::string& org_id, const std::string& org_name,
+                                 auth::Role role, const std::string& csrf_token,
+                                 const std::vector<auth::Membership>& memberships) {
+    return {{"user", UserJson(user)},
+            {"organization", {{"id", org_id}, {"name", org_name}}},
+            {"role", auth::RoleName(role)},
+            {"csrf_token", csrf_token},
+            {"memberships", MembershipsJson(memberships)}};
+}
+
+std::int64_t MaxAgeSeconds(const auth::SessionRecord& record) {
+    return (record.expires_at - record.created_at) / kMicrosPerSecond;
+}
+
+std::string UserAgent(const Request& request) {
+    return std::string(request.header(http::beast_http::field::user_agent).substr(0, 512));
+}
+
+constexpr const char* kLoginSchema =
+    R"({"type":"object","required":["email","password"],"additionalProperties":false,)"
+    R"("properties":{"email":{"type":"string","format":"email"},"password":{"type":"string"}}})";
+constexpr const char* kSignedInSchema =
+    R"({"type":"object","properties":{"user":{"type":"object"},"organization":{"type":"object"},)"
+    R"("role":{"type":"string","enum":["ADMIN","RISK_LEAD","ANALYST","VIEWER"]},"csrf_token":{"type":"string"},)"
+    R"("memberships":{"type":"array"}}})";
+
+}  // namespace
+
+void RegisterAuthRoutes(Registrar& reg) {
+    ApiContext& ctx = reg.ctx();
+
+    reg.Public(
+        {Method::post, "/api/v1/auth/login", Surface::kPublic, std::nullopt, false, "auth",
+         "Sign in with email and password; sets the session cookie", kLoginSchema, kSignedInSchema},
+        [&ctx](Request& request) -> asio::awaitable<Response> {
+            auto body = ParseJsonBody(request, ctx.options);
+            if (!body) co_return ErrorResponse(ctx, request, body.error());
+            JsonReader in(*body);
+            auto email = in.RequiredString("email", 1, 320);
+            auto password = in.RequiredString("password", 1, 1024);
+            in.RejectUnknown();
+            if (auto valid = in.Finish(); !valid) co_return ErrorResponse(ctx, request, valid.error());
+            auth::LoginInput input{*email, *password, request.remote_ip(), UserAgent(request),
+                                   SessionCookie(request, ctx.options)};
+            auto outcome = co_await OnPasswordPool<auth::LoginOutcome>(
+                ctx.password_pool, [&ctx, &input] { return auth::Login(ctx.db, ctx.sessions, input); });
+            if (!outcome) {
+                if (outcome.error().code == ErrorCode::kInvalidCredentials)
+                    ctx.log->info("request {}: failed sign-in from {}", request.request_id(), request.remote_ip());
+                co_return ErrorResponse(ctx, request, outcome.error());
+            }
+            auto res = http::JsonResponse(
+                HttpStatus::ok, SignedInJson(outcome->user, outcome->membership.org_id, outcome->membership.org_name,
+                                             outcome->membership.role, outcome->session.csrf_token,
+                                             outcome->memberships));
+            res.set(http::beast_http::field::set_cookie,
+                    SessionCookieHeader(ctx.options, outcome->session.cookie_value,
+                                        MaxAgeSeconds(outcome->session.record)));
+            co_return res;
+        });
+
+    reg.Console({Method::post, "/api/v1/auth/logout", Surface::kConsole, auth::Permission::kRead, false, "auth",
+                 "Sign out: ends this session server-side", "", "", 204},
+                [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
+                    UnixMicros now = ctx.clock->Now();
+                    auto done = [&]() -> Status {
+                        WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
+                        WT_RETURN_IF_ERROR(auth::SessionManager::Revoke(*tx, principal.session.session.id, "logout", now));
+                        WT_RETURN_IF_ERROR(audit::Append(
+                            *tx,
+                            audit::Event{principal.org_id(), principal.actor(), "auth.logout",
+                                         "session:" + principal.session.session.id, request.remote_ip(),
+                                         UserAgent(request), {}},
+                            now));
+                        return tx->Commit();
+                    }();
+                    if (!done) co_return ErrorResponse(ctx, request, done.error());
+                    auto res = http::EmptyResponse(HttpStatus::no_content);
+                    res.set(http::beast_http::field::set_cookie, ClearCookieHeader(ctx.options));
+                    co_return res;
+                });
+
+    reg.Console({Method::get, "/api/v1/auth/me", Surface::kConsole, auth::Permission::kRead, false, "auth",
+                 "The signed-in user, organization, role, CSRF token and memberships", "", kSignedInSchema},
+                [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
+                    auto memberships = [&]() -> Result<std::vector<auth::Membership>> {
+                        WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kRead));
+                        return auth::ListMemberships(*tx, principal.user_id());
+                    }();
+                    if (!memberships) co_return ErrorResponse(ctx, request, memberships.error());
+                    const auto& s = principal.session;
+                    co_return http::JsonResponse(
+                        HttpStatus::ok, SignedInJson(s.user, s.session.org_id, s.org_name, s.role,
+                                                     ctx.sessions.CsrfToken(principal.cookie), *memberships));
+                });
+
+    reg.Console(
+        {Method::post, "/api/v1/auth/switch-organization", Surface::kConsole, auth::Permission::kRead, false, "auth",
+         "Work in another organization the user belongs to (new session token)",
+         R"({"type":"object","required":["organization_id"],"properties":{"organization_id":{"type":"string"}}})",
+         kSignedInSchema},
+        [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
+            auto body = ParseJsonBody(request, ctx.options);
+            if (!body) co_return ErrorResponse(ctx, request, body.error());
+            JsonReader in(*body);
+            auto org_id = in.RequiredString("organization_id", 1, 100);
+            in.RejectUnknown();
+            if (auto valid = in.Finish(); !valid) co_return ErrorResponse(ctx, request, valid.error());
+            UnixMicros now = ctx.clock->Now();
+            struct Switched {
+                auth::SessionManager::Issued issued;
+                std::vector<auth::Membership> memberships;
+                auth::Membership target;
+            };
+            auto switched = [&]() -> Result<Switched> {
+                WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
+                WT_ASSIGN_OR_RETURN(auto memberships, auth::ListMemberships(*tx, principal.user_id()));
+                auto it = std::find_if(memberships.begin(), memberships.end(),
+                                       [&](const auth::Membership& m) { return m.org_id == *org_id; });
+                if (it == memberships.end()) return Error::NotFound("no such organization");
+                WT_ASSIGN_OR_RETURN(auto settings, tx->QueryOne("SELECT settings FROM organizations WHERE id = $1",
+                                                                {storage::Text(it->org_id)}));
+                WT_ASSIGN_OR_RETURN(
+                    auto issued,
+                    ctx.sessions.Create(*tx, principal.user_id(), it->org_id, request.remote_ip(), UserAgent(request),
+                                        principal.session.session.reauthenticated_at,
+                                        auth::SessionPolicyFromSettings(settings ? settings->GetText(0) : "{}")));
+                WT_RETURN_IF_ERROR(
+                    auth::SessionManager::Revoke(*tx, principal.session.session.id, "switched_organization", now));
+                WT_RETURN_IF_ERROR(audit::Append(*tx,
+                                                 audit::Event{it->org_id, principal.actor(), "auth.organization_switched",
+                                                              "session:" + issued.record.id, request.remote_ip(),
+                                                              UserAgent(request), {}},
+                                                 now));
+                WT_RETURN_IF_ERROR(tx->Commit());
+                return Switched{std::move(issued), memberships, *it};
+            }();
+            if (!switched) co_return ErrorResponse(ctx, request, switched.error());
+            auto res = http::JsonResponse(
+                HttpStatus::ok, SignedInJson(principal.session.user, switched->target.org_id,
+                                             switched->target.org_name, switched->target.role,
+                                             switched->issued.csrf_token, switched->memberships));
+            res.set(http::beast_http::field::set_cookie,
+                    SessionCookieHeader(ctx.options, switched->issued.cookie_value,
+                                        MaxAgeSeconds(switched->issued.record)));
+            co_return res;
+        });
+
+    reg.Console(
+        {Method::post, "/api/v1/auth/reauthenticate", Surface::kConsole, auth::Permission::kRead, false, "auth",
+         "Confirm the password: the session counts as recently authenticated for 15 minutes",
+         R"({"type":"object","required":["password"],"properties":{"password":{"type":"string"},"code":{"type":"string"}}})",
+         "", 204},
+        [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
+            auto body = ParseJsonBody(request, ctx.options);
+            if (!body) co_return ErrorResponse(ctx, request, body.error());
+            JsonReader in(*body);
+            auto password = in.RequiredString("password", 1, 1024);
+            in.OptionalString("code", 0, 32);  // the TOTP code, checked once MFA exists
+            in.RejectUnknown();
+            if (auto valid = in.Finish(); !valid) co_return ErrorResponse(ctx, request, valid.error());
+            std::string ip = request.remote_ip(), user_agent = UserAgent(request);
+            auto done = co_await OnPasswordPool<bool>(ctx.password_pool, [&]() -> Result<bool> {
+                WT_RETURN_IF_ERROR(
+                    auth::Reauthenticate(ctx.db, ctx.sessions, principal.session, *password, ip, user_agent));
+                return true;
+            });
+            if (!done) co_return ErrorResponse(ctx, request, done.error());
+            co_return http::EmptyResponse(HttpStatus::no_content);
+        });
+
+    reg.Console({Method::get, "/api/v1/auth/sessions", Surface::kConsole, auth::Permission::kRead, false, "auth",
+                 "The signed-in user's active sessions", "", ""},
+                [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
+                    auto sessions = [&]() -> Result<std::vector<auth::SessionRecord>> {
+                        WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kRead));
+                        return ctx.sessions.ListActive(*tx, principal.user_id());
+                    }();
+                    if (!sessions) co_return ErrorResponse(ctx, request, sessions.error());
+                    boost::json::array data;
+                    for (const auto& s : *sessions) {
+                        data.push_back({{"id", s.id},
+                                        {"created_at", FormatRfc3339(s.created_at)},
+                                        {"last_seen_at", FormatRfc3339(s.last_seen_at)},
+                                        {"ip", s.ip},
+                                        {"user_agent", s.user_agent},
+                                        {"current", s.id == principal.session.session.id}});
+                    }
+                    co_return http::JsonResponse(HttpStatus::ok, {{"data", std::move(data)}, {"next_cursor", nullptr}});
+                });
+
+    reg.Console({Method::delete_, "/api/v1/auth/sessions/{id}", Surface::kConsole, auth::Permission::kRead, false,
+                 "auth", "End one of the signed-in user's sessions", "", "", 204},
+                [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
+                    std::string session_id(request.param("id"));
+                    UnixMicros now = ctx.clock->Now();
+                    auto done = [&]() -> Status {
+                        WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
+                        WT_ASSIGN_OR_RETURN(auto own, tx->QueryOne("SELECT id FROM sessions WHERE id = $1 AND user_id = "
+                                                                   "$2 AND revoked_at IS NULL",
+                                                                   {storage::Text(session_id),
+                                                                    storage::Text(principal.user_id())}));
+                        if (!own) return Error::NotFound("no such session");
+                        WT_RETURN_IF_ERROR(auth::SessionManager::Revoke(*tx, session_id, "ended_by_user", now));
+                        WT_RETURN_IF_ERROR(audit::Append(*tx,
+                                                         audit::Event{principal.org_id(), principal.actor(),
+                                                                      "auth.session.ended", "session:" + session_id,
+                                                                      request.remote_ip(), UserAgent(request), {}},
+                                                         now));
+                        return tx->Commit();
+                    }();
+                    if (!done) co_return ErrorResponse(ctx, request, done.error());
+                    auto res = http::EmptyResponse(HttpStatus::no_content);
+                    if (session_id == principal.session.session.id)
+                        res.set(http::beast_http::field::set_cookie, ClearCookieHeader(ctx.options));
+                    co_return res;
+                });
+}
+
+}  // namespace wt::api::detail

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0
+/// Internals of the api subsystem shared by its handler files: body parsing, the console guard,
+/// pool offloading, cookies. Not for use outside src/api/.
+#pragma once
+
+#include <boost/asio.hpp>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "api/api.hpp"
+#include "audit/audit_log.hpp"
+#include "http/message.hpp"
+
+namespace wt::api::detail {
+
+namespace asio = boost::asio;
+using http::Request;
+using http::Response;
+
+/// A console request that passed the guard.
+struct Principal {
+    auth::ResolvedSession session;
+    std::string cookie;  // the session cookie value
+    const std::string& org_id() const { return session.session.org_id; }
+    const std::string& user_id() const { return session.user.id; }
+    audit::Actor actor() const { return {audit::ActorType::kUser, session.user.id}; }
+};
+
+using ConsoleHandler = std::function<asio::awaitable<Response>(Request&, Principal&)>;
+using PublicHandler = std::function<asio::awaitable<Response>(Request&)>;
+
+/// Collects specs while registering.
+class Registrar {
+public:
+    Registrar(http::Router& router, ApiContext& ctx) : router_(router), ctx_(ctx) {}
+    void Public(RouteSpec spec, PublicHandler handler, std::size_t body_limit = 64 * 1024);
+    /// REQUIRES: spec.permission is set.
+    void Console(RouteSpec spec, ConsoleHandler handler);
+    std::vector<RouteSpec> Take() { return std::move(specs_); }
+    ApiContext& ctx() { return ctx_; }
+
+private:
+    http::Router& router_;
+    ApiContext& ctx_;
+    std::vector<RouteSpec> specs_;
+};
+
+/// The session cookie's name for these options.
+std::string CookieName(const ApiOptions& options);
+std::string SessionCookieHeader(const ApiOptions& options, const std::string& value, std::int64_t max_age_seconds);
+std::string ClearCookieHeader(const ApiOptions& options);
+/// The session cookie value of a request, if any.
+std::optional<std::string> SessionCookie(const Request& request, const ApiOptions& options);
+
+/// The request body as JSON: 415 unless `application/json`, 400 on unparsable JSON, invalid
+/// UTF-8 or nesting deeper than the limit.
+Result<boost::json::value> ParseJsonBody(const Request& request, const ApiOptions& options);
+
+/// `?limit=` (1..500, default 50).
+Result<int> ParseLimit(const Request& request);
+/// An optional RFC 3339 query parameter.
+Result<std::optional<UnixMicros>> ParseTimeParam(const Request& request, std::string_view name);
+
+Response ErrorResponse(ApiContext& ctx, const Request& request, const Error& error);
+
+/// Runs `fn` on the password pool and resumes on the caller's executor. kUnavailable (503,
+/// Retry-After) when the pool's queue is full.
+template <typename T>
+asio::awaitable<Result<T>> OnPasswordPool(BlockingPool& pool, std::function<Result<T>()> fn) {
+    if (!pool.TryAcquire()) {
+        Error busy = Error::Make(ErrorCode::kUnavailable, "the server is busy; try again shortly");
+        busy.retry_after_seconds = 1;
+        co_return busy;
+    }
+    // The work runs as a coroutine on the pool; co_spawn resumes this coroutine on its own executor.
+    std::optional<Result<T>> result = co_await asio::co_spawn(
+        pool.pool().get_executor(),
+        [&fn]() -> asio::awaitable<std::optional<Result<T>>> {
+            try {
+                co_return std::optional<Result<T>>(fn());
+            } catch (const std::exception& e) {
+                co_return std::optional<Result<T>>(Error::Internal(e.what()));
+            }
+        },
+        asio::use_awaitable);
+    pool.Release();
+    co_return std::move(*result);
+}
+
+void RegisterAuthRoutes(Registrar& reg);
+void RegisterOrgRoutes(Registrar& reg);
+void RegisterOpsRoutes(Registrar& reg, std::function<boost::json::object()> openapi);
+
+}  // namespace wt::api::detail

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <string>
+
+#include "api/api.hpp"
+
+namespace wt::api {
+namespace {
+
+boost::json::value ParseSchema(const std::string& text) {
+    if (text.empty()) return boost::json::object{{"type", "object"}};
+    return boost::json::parse(text);
+}
+
+boost::json::object ProblemRef(const char* description) {
+    return {{"description", description},
+            {"content", {{"application/problem+json", {{"schema", {{"$ref", "#/components/schemas/Problem"}}}}}}}};
+}
+
+}  // namespace
+
+boost::json::object BuildOpenApi(const std::vector<RouteSpec>& specs, const std::string& version) {
+    boost::json::object paths;
+    for (const auto& spec : specs) {
+        std::string method(http::beast_http::to_string(spec.method));
+        for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        boost::json::object op;
+        op["summary"] = spec.summary;
+        op["tags"] = boost::json::array{spec.tag};
+        op["operationId"] = method + spec.path;
+        boost::json::array parameters;
+        for (std::size_t pos = spec.path.find('{'); pos != std::string::npos; pos = spec.path.find('{', pos + 1)) {
+            auto end = spec.path.find('}', pos);
+            parameters.push_back({{"name", spec.path.substr(pos + 1, end - pos - 1)},
+                                  {"in", "path"},
+                                  {"required", true},
+                                  {"schema", {{"type", "string"}}}});
+        }
+        if (spec.surface == Surface::kConsole) {
+            op["security"] = boost::json::array{boost::json::object{{"sessionCookie", boost::json::array{}}}};
+            op["x-permission"] = auth::PermissionName(*spec.permission);
+            op["x-recent-authentication"] = spec.recent_auth;
+            if (spec.method != http::Method::get)
+                parameters.push_back({{"name", "X-CSRF-Token"},
+                                      {"in", "header"},
+                                      {"required", true},
+                                      {"schema", {{"type", "string"}}}});
+        } else {
+            op["security"] = boost::json::array{};
+        }
+        if (!parameters.empty()) op["parameters"] = std::move(parameters);
+        if (!spec.request_schema.empty())
+            op["requestBody"] = {{"required", true},
+                                 {"content", {{"application/json", {{"schema", ParseSchema(spec.request_schema)}}}}}};
+        boost::json::object responses;
+        std::string ok = std::to_string(spec.success_status);
+        if (spec.success_status == 204) {
+            responses[ok] = {{"description", "done"}};
+        } else {
+            responses[ok] = {{"description", "success"},
+                             {"content", {{"application/json", {{"schema", ParseSchema(spec.response_schema)}}}}}};
+        }
+        if (!spec.request_schema.empty()) {
+            responses["400"] = ProblemRef("malformed_request");
+            responses["415"] = ProblemRef("unsupported_media_type");
+            responses["422"] = ProblemRef("validation_failed");
+        }
+        if (spec.surface == Surface::kConsole) {
+            responses["401"] = ProblemRef("unauthenticated");
+            responses["403"] = ProblemRef("forbidden, csrf_failed or reauthentication_required");
+            responses["404"] = ProblemRef("not_found");
+        }
+        paths[spec.path].emplace_object()[method] = std::move(op);
+    }
+    boost::json::object problem_schema = {
+        {"type", "object"},
+        {"required", boost::json::array{"type", "title", "status", "code"}},
+        {"properties",
+         {{"type", {{"type", "string"}}},
+          {"title", {{"type", "string"}}},
+          {"status", {{"type", "integer"}}},
+          {"detail", {{"type", "string"}}},
+          {"code", {{"type", "string"}}},
+          {"errors",
+           {{"type", "array"},
+            {"items",
+             {{"type", "object"},
+              {"properties", {{"field", {{"type", "string"}}}, {"message", {{"type", "string"}}}}}}}}}}}};
+    return {{"openapi", "3.1.0"},
+            {"info",
+             {{"title", "WatchTower API"},
+              {"version", version},
+              {"description", "Transaction monitoring: console (session cookie) and ingestion (API key) surfaces."}}},
+            {"paths", std::move(paths)},
+            {"components",
+             {{"schemas", {{"Problem", std::move(problem_schema)}}},
+              {"securitySchemes",
+               {{"sessionCookie", {{"type", "apiKey"}, {"in", "cookie"}, {"name", "wt_session"}}},
+                {"apiKey", {{"type", "http"}, {"scheme", "bearer"}}}}}}}};
+}
+
+}  // namespace wt::api

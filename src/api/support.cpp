@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+#include "api/detail/support.hpp"
+
+namespace wt::api::detail {
+namespace {
+
+bool IsStateChanging(http::Method method) {
+    return method == http::Method::post || method == http::Method::put || method == http::Method::patch ||
+           method == http::Method::delete_;
+}
+
+bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
+    if (text.size() < prefix.size()) return false;
+    for (std::size_t char_idx = 0; char_idx < prefix.size(); ++char_idx) {
+        char a = text[char_idx];
+        if (a >= 'A' && a <= 'Z') a = static_cast<char>(a + 32);
+        if (a != prefix[char_idx]) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+std::string CookieName(const ApiOptions& options) { return options.cookie_secure ? "__Host-wt_session" : "wt_session"; }
+
+std::string SessionCookieHeader(const ApiOptions& options, const std::string& value, std::int64_t max_age_seconds) {
+    return fmt::format("{}={}; Max-Age={}; Path=/; HttpOnly; SameSite=Strict{}", CookieName(options), value,
+                       max_age_seconds, options.cookie_secure ? "; Secure" : "");
+}
+
+std::string ClearCookieHeader(const ApiOptions& options) {
+    return fmt::format("{}=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict{}", CookieName(options),
+                       options.cookie_secure ? "; Secure" : "");
+}
+
+std::optional<std::string> SessionCookie(const Request& request, const ApiOptions& options) {
+    return request.cookie(CookieName(options));
+}
+
+Result<boost::json::value> ParseJsonBody(const Request& request, const ApiOptions& options) {
+    std::string_view content_type = request.header(http::beast_http::field::content_type);
+    if (!StartsWithNoCase(content_type, "application/json"))
+        return Error::Make(ErrorCode::kUnsupportedMediaType, "the request body must be application/json");
+    if (request.body().empty()) return Error::Make(ErrorCode::kMalformedRequest, "the request body is empty");
+    boost::json::parse_options parse_options;
+    parse_options.max_depth = static_cast<std::size_t>(options.json_max_depth);
+    boost::system::error_code ec;
+    boost::json::stream_parser parser({}, parse_options);
+    parser.write(request.body().data(), request.body().size(), ec);
+    if (!ec) parser.finish(ec);
+    if (ec) {
+        std::string why = ec == boost::json::error::too_deep
+                              ? fmt::format("JSON nesting deeper than {} levels", options.json_max_depth)
+                          : ec == boost::json::error::syntax && request.body().find('\0') != std::string::npos
+                              ? "the body is not valid JSON"
+                              : fmt::format("the body is not valid JSON or not valid UTF-8 ({})", ec.message());
+        return Error::Make(ErrorCode::kMalformedRequest, why);
+    }
+    return parser.release();
+}
+
+Result<int> ParseLimit(const Request& request) {
+    auto text = request.query("limit");
+    if (!text) return 50;
+    int limit = 0;
+    auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
+    if (ec != std::errc() || ptr != text->data() + text->size() || limit < 1 || limit > 500)
+        return Error::Validation("limit", "must be an integer between 1 and 500");
+    return limit;
+}
+
+Result<std::optional<UnixMicros>> ParseTimeParam(const Request& request, std::string_view name) {
+    auto text = request.query(name);
+    if (!text || text->empty()) return std::optional<UnixMicros>();
+    auto parsed = ParseRfc3339(*text);
+    if (!parsed)
+        return Error::Validation(std::string(name), "must be an RFC 3339 time such as 2026-11-23T10:00:00Z");
+    return std::optional<UnixMicros>(*parsed);
+}
+
+Response ErrorResponse(ApiContext& ctx, const Request& request, const Error& error) {
+    if (error.code == ErrorCode::kInternal || error.code == ErrorCode::kUnavailable) {
+        ctx.log->error("request {} {} failed: {} ({})", request.request_id(), std::string(request.route()),
+                       error.detail, error.internal);
+    }
+    return http::ProblemResponse(error);
+}
+
+void Registrar::Public(RouteSpec spec, PublicHandler handler, std::size_t body_limit) {
+    spec.surface = Surface::kPublic;
+    router_.Add(spec.method, spec.path,
+                [handler = std::move(handler)](Request& request) -> asio::awaitable<Response> {
+                    co_return co_await handler(request);
+                },
+                http::RouteOptions{body_limit});
+    specs_.push_back(std::move(spec));
+}
+
+void Registrar::Console(RouteSpec spec, ConsoleHandler handler) {
+    spec.surface = Surface::kConsole;
+    if (!spec.permission) throw std::logic_error("console route without a permission: " + spec.path);
+    auto permission = *spec.permission;
+    bool recent_auth = spec.recent_auth;
+    ApiContext& ctx = ctx_;
+    router_.Add(
+        spec.method, spec.path,
+        [&ctx, permission, recent_auth, handler = std::move(handler)](Request& request) -> asio::awaitable<Response> {
+            // API keys never work here, whatever else the request carries.
+            if (!request.header(http::beast_http::field::authorization).empty())
+                co_return http::ProblemResponse(Error::Make(
+                    ErrorCode::kUnauthenticated, "API keys are not accepted on console routes; sign in instead"));
+            auto cookie = SessionCookie(request, ctx.options);
+            if (!cookie)
+                co_return http::ProblemResponse(Error::Make(ErrorCode::kUnauthenticated, "sign in to continue"));
+            auto resolved = ctx.sessions.Resolve(ctx.db, *cookie);
+            if (!resolved) co_return ErrorResponse(ctx, request, resolved.error());
+            Principal principal{std::move(*resolved), std::move(*cookie)};
+            if (IsStateChanging(request.method()) &&
+                !ctx.sessions.CheckCsrf(principal.cookie, request.header("X-CSRF-Token")))
+                co_return http::ProblemResponse(
+                    Error::Make(ErrorCode::kCsrfFailed, "missing or wrong X-CSRF-Token header"));
+            if (!auth::RoleAllows(principal.session.role, permission)) {
+                ctx.log->warn("request {}: {} denied {} {} (needs {})", request.request_id(), principal.user_id(),
+                              std::string(http::beast_http::to_string(request.method())),
+                              std::string(request.route()), auth::PermissionName(permission));
+                auto audited = audit::AppendNow(
+                    ctx.db,
+                    audit::Event{principal.org_id(), principal.actor(), "authz.denied",
+                                 std::string(http::beast_http::to_string(request.method())) + " " +
+                                     std::string(request.route()),
+                                 request.remote_ip(), std::string(request.header(http::beast_http::field::user_agent)),
+                                 {{"permission", auth::PermissionName(permission)},
+                                  {"role", auth::RoleName(principal.session.role)}}},
+                    ctx.clock->Now());
+                if (!audited) ctx.log->error("audit of a denial failed: {}", audited.error().internal);
+                co_return http::ProblemResponse(
+                    Error::Make(ErrorCode::kForbidden, "your role does not allow this action"));
+            }
+            if (recent_auth && !ctx.sessions.RecentlyAuthenticated(principal.session.session))
+                co_return http::ProblemResponse(Error::Make(
+                    ErrorCode::kReauthenticationRequired, "confirm your password to continue (POST /api/v1/auth/reauthenticate)"));
+            if (auto touched = ctx.sessions.Touch(ctx.db, principal.session); !touched)
+                ctx.log->warn("session touch failed: {}", touched.error().internal);
+            co_return co_await handler(request, principal);
+        },
+        http::RouteOptions{ctx.options.console_body_limit});
+    specs_.push_back(std::move(spec));
+}
+
+}  // namespace wt::api::detail

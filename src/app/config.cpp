@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "app/config.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <toml++/toml.h>
+
+namespace wt::app {
+namespace {
+
+enum class Kind { kString, kInt, kBool };
+
+struct Option {
+    const char* name;
+    const char* env;
+    const char* flag;
+    Kind kind;
+    std::string Config::*string_member;
+    std::int64_t Config::*int_member;
+    bool Config::*bool_member;
+    std::int64_t min;
+    std::int64_t max;
+    const char* description;
+};
+
+Option Str(const char* name, const char* env, const char* flag, std::string Config::*member, const char* description) {
+    return {name, env, flag, Kind::kString, member, nullptr, nullptr, 0, 0, description};
+}
+Option Int(const char* name, const char* env, std::int64_t Config::*member, std::int64_t min, std::int64_t max,
+           const char* description) {
+    return {name, env, "", Kind::kInt, nullptr, member, nullptr, min, max, description};
+}
+Option Bool(const char* name, const char* env, bool Config::*member, const char* description) {
+    return {name, env, "", Kind::kBool, nullptr, nullptr, member, 0, 0, description};
+}
+
+const std::vector<Option>& Options() {
+    static const std::vector<Option> kOptions = {
+        Str("listen", "WATCHTOWER_LISTEN", "--listen", &Config::listen, "HOST:PORT to serve on ([::1]:8080 for IPv6)"),
+        Str("data_dir", "WATCHTOWER_DATA_DIR", "--data-dir", &Config::data_dir,
+            "directory for the SQLite database, master key, logs and mail"),
+        Str("database", "WATCHTOWER_DATABASE", "--database", &Config::database,
+            "storage URL; default sqlite://<data_dir>/watchtower.db"),
+        Str("web_dir", "WATCHTOWER_WEB_DIR", "--web-dir", &Config::web_dir, "built console files to serve"),
+        Str("environment", "WATCHTOWER_ENV", "", &Config::environment,
+            "development or production (production refuses to start without a master key and secure cookies)"),
+        Str("public_url", "WATCHTOWER_PUBLIC_URL", "", &Config::public_url,
+            "the console's external URL, used in mails; default http://<listen>"),
+        Bool("cookie_secure", "WATCHTOWER_COOKIE_SECURE", &Config::cookie_secure,
+             "name the session cookie __Host-wt_session and mark it Secure (behind a TLS proxy)"),
+        Int("threads", "WATCHTOWER_THREADS", &Config::threads, 0, 256, "I/O threads; 0 = one per core"),
+        Int("limits.max_connections", "WATCHTOWER_MAX_CONNECTIONS", &Config::max_connections, 1, 1'000'000,
+            "open connections at most; more are closed at once"),
+        Int("limits.header_bytes", "WATCHTOWER_HEADER_LIMIT_BYTES", &Config::header_limit_bytes, 1024, 1 << 20,
+            "largest request header block (431 beyond)"),
+        Int("limits.console_body_bytes", "WATCHTOWER_CONSOLE_BODY_LIMIT_BYTES", &Config::console_body_limit_bytes, 1024,
+            8 << 20, "largest console request body (413 beyond)"),
+        Int("limits.json_max_depth", "WATCHTOWER_JSON_MAX_DEPTH", &Config::json_max_depth, 2, 256,
+            "deepest JSON nesting accepted (400 beyond)"),
+        Int("limits.header_timeout_ms", "WATCHTOWER_HEADER_TIMEOUT_MS", &Config::header_timeout_ms, 100, 600'000,
+            "a new connection must send its complete request header within this (slowloris guard)"),
+        Int("limits.idle_timeout_ms", "WATCHTOWER_IDLE_TIMEOUT_MS", &Config::idle_timeout_ms, 100, 3'600'000,
+            "an idle keep-alive connection is closed after this"),
+        Int("limits.body_timeout_ms", "WATCHTOWER_BODY_TIMEOUT_MS", &Config::body_timeout_ms, 100, 600'000,
+            "the request body must arrive within this"),
+        Int("limits.write_timeout_ms", "WATCHTOWER_WRITE_TIMEOUT_MS", &Config::write_timeout_ms, 100, 600'000,
+            "a response must be taken by the client within this"),
+        Int("limits.shutdown_grace_ms", "WATCHTOWER_SHUTDOWN_GRACE_MS", &Config::shutdown_grace_ms, 0, 600'000,
+            "on SIGTERM/SIGINT, in-flight requests get this long to finish"),
+        Int("auth.password_threads", "WATCHTOWER_PASSWORD_THREADS", &Config::password_threads, 1, 64,
+            "threads hashing passwords (bcrypt), off the I/O threads"),
+        Int("auth.password_queue_limit", "WATCHTOWER_PASSWORD_QUEUE_LIMIT", &Config::password_queue_limit, 1, 100'000,
+            "password checks waiting beyond this are answered 503 at once"),
+        Str("log.level", "WATCHTOWER_LOG_LEVEL", "", &Config::log_level, "trace, debug, info, warn, error"),
+        Str("log.access", "WATCHTOWER_ACCESS_LOG", "", &Config::access_log,
+            "file (<data_dir>/logs/access.log), stdout or off"),
+        Str("testing.clock_file", "WATCHTOWER_TEST_CLOCK_FILE", "", &Config::test_clock_file,
+            "tests only: shift the clock by the seconds in this file (refused in production)"),
+    };
+    return kOptions;
+}
+
+Status Set(Config& config, const Option& option, const std::string& text, const std::string& source) {
+    auto bad = [&](const char* what) {
+        return Error::Validation(option.name, fmt::format("{} from {}: {} (got '{}')", option.name, source, what, text));
+    };
+    switch (option.kind) {
+        case Kind::kString:
+            config.*option.string_member = text;
+            return Ok();
+        case Kind::kInt: {
+            std::int64_t value = 0;
+            try {
+                std::size_t used = 0;
+                value = std::stoll(text, &used);
+                if (used != text.size()) return bad("must be an integer");
+            } catch (...) {
+                return bad("must be an integer");
+            }
+            if (value < option.min || value > option.max) return bad("is out of range");
+            config.*option.int_member = value;
+            return Ok();
+        }
+        case Kind::kBool:
+            if (text == "true" || text == "1" || text == "yes") {
+                config.*option.bool_member = true;
+            } else if (text == "false" || text == "0" || text == "no") {
+                config.*option.bool_member = false;
+            } else {
+                return bad("must be true or false");
+            }
+            return Ok();
+    }
+    return Ok();
+}
+
+Status Validate(const Config& config) {
+    auto bad = [](const char* name, std::string message) { return Error::Validation(name, name + (": " + message)); };
+    if (config.environment != "development" && config.environment != "production")
+        return bad("environment", "must be development or production");
+    if (config.access_log != "file" && config.access_log != "stdout" && config.access_log != "off")
+        return bad("log.access", "must be file, stdout or off");
+    static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+    if (std::find(std::begin(kLevels), std::end(kLevels), config.log_level) == std::end(kLevels))
+        return bad("log.level", "must be trace, debug, info, warn or error");
+    if (config.data_dir.empty()) return bad("data_dir", "must not be empty");
+    if (config.production() && !config.test_clock_file.empty())
+        return bad("testing.clock_file", "is refused in production");
+    return Ok();
+}
+
+}  // namespace
+
+std::string Config::DatabaseUrl() const { return database.empty() ? "sqlite://" + data_dir + "/watchtower.db" : database; }
+
+std::string Config::PublicUrl() const { return public_url.empty() ? "http://" + listen : public_url; }
+
+Result<Config> LoadConfig(const Overrides& overrides) {
+    Config config;
+    std::string file;
+    if (auto it = overrides.find("config_file"); it != overrides.end()) {
+        file = it->second;
+    } else if (const char* env = std::getenv("WATCHTOWER_CONFIG"); env && *env) {
+        file = env;
+    }
+    if (!file.empty()) {
+        config.config_file = file;
+        toml::table table;
+        try {
+            table = toml::parse_file(file);
+        } catch (const toml::parse_error& e) {
+            return Error::Make(ErrorCode::kValidationFailed,
+                               fmt::format("config file {}: {} (line {})", file, e.description(),
+                                           e.source().begin.line));
+        }
+        for (const auto& option : Options()) {
+            auto node = table.at_path(option.name);
+            if (!node) continue;
+            std::string text;
+            if (auto s = node.value<std::string>()) {
+                text = *s;
+            } else if (auto b = node.value<bool>(); b && node.is_boolean()) {
+                text = *b ? "true" : "false";
+            } else if (auto i = node.value<std::int64_t>()) {
+                text = std::to_string(*i);
+            } else {
+                return Error::Make(ErrorCode::kValidationFailed,
+                                   fmt::format("config file {}: {} has an unsupported type", file, option.name));
+            }
+            WT_RETURN_IF_ERROR(Set(config, option, text, "config file"));
+        }
+    }
+    for (const auto& option : Options()) {
+        if (const char* env = std::getenv(option.env); env && *env)
+            WT_RETURN_IF_ERROR(Set(config, option, env, option.env));
+    }
+    for (const auto& [name, value] : overrides) {
+        if (name == "config_file") continue;
+        auto it = std::find_if(Options().begin(), Options().end(), [&](const Option& o) { return name == o.name; });
+        if (it == Options().end()) return Error::Make(ErrorCode::kInternal, "unknown option " + name);
+        WT_RETURN_IF_ERROR(Set(config, *it, value, std::string(it->flag)));
+    }
+    WT_RETURN_IF_ERROR(Validate(config));
+    return config;
+}
+
+std::vector<OptionDoc> DescribeOptions() {
+    Config defaults;
+    std::vector<OptionDoc> out;
+    for (const auto& option : Options()) {
+        std::string value;
+        switch (option.kind) {
+            case Kind::kString: value = defaults.*option.string_member; break;
+            case Kind::kInt: value = std::to_string(defaults.*option.int_member); break;
+            case Kind::kBool: value = defaults.*option.bool_member ? "true" : "false"; break;
+        }
+        out.push_back({option.name, option.env, option.flag, value, option.description});
+    }
+    return out;
+}
+
+}  // namespace wt::app

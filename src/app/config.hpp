@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+/// WatchTower's configuration: one table of options (config.cpp, `kOptions`), each readable from
+/// the TOML file and from its `WATCHTOWER_*` environment variable; some also from command-line
+/// flags. Precedence: flags > environment > TOML file > defaults. Every command reads the same
+/// configuration (so `WATCHTOWER_DATA_DIR` applies to `init`, `migrate`, ... as well as `serve`).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace wt::app {
+
+struct Config {
+    std::string config_file;  // WATCHTOWER_CONFIG / --config
+    std::string listen = "127.0.0.1:8080";
+    std::string data_dir = "data";
+    std::string database;  // default: sqlite://<data_dir>/watchtower.db
+    std::string web_dir = "web/dist";
+    std::string environment = "development";  // "production" turns on the strict start checks
+    std::string public_url;                   // default: http://<listen>
+    bool cookie_secure = false;
+    std::int64_t threads = 0;
+    std::int64_t max_connections = 4096;
+    std::int64_t header_limit_bytes = 16 * 1024;
+    std::int64_t console_body_limit_bytes = 64 * 1024;
+    std::int64_t json_max_depth = 32;
+    std::int64_t header_timeout_ms = 10'000;
+    std::int64_t idle_timeout_ms = 60'000;
+    std::int64_t body_timeout_ms = 30'000;
+    std::int64_t write_timeout_ms = 30'000;
+    std::int64_t shutdown_grace_ms = 10'000;
+    std::int64_t password_threads = 2;
+    std::int64_t password_queue_limit = 64;
+    std::string log_level = "info";
+    std::string access_log = "file";  // file (<data_dir>/logs/access.log) | stdout | off
+    std::string test_clock_file;      // tests only: real time + offset seconds read from this file
+
+    std::string DatabaseUrl() const;
+    std::string PublicUrl() const;
+    bool production() const { return environment == "production"; }
+};
+
+/// Flags given on the command line, by option name (`listen`, `data_dir`, ...).
+using Overrides = std::map<std::string, std::string>;
+
+/// Loads the configuration: defaults, then the TOML file (from `overrides["config_file"]`, else
+/// WATCHTOWER_CONFIG, else none), then the environment, then `overrides`.
+/// kValidationFailed with a one-line detail naming the option on any bad value.
+Result<Config> LoadConfig(const Overrides& overrides);
+
+struct OptionDoc {
+    std::string name;  // TOML key
+    std::string env;
+    std::string flag;  // empty when there is none
+    std::string default_value;
+    std::string description;
+};
+/// Every option, for `watchtower config` and docs/operations.md.
+std::vector<OptionDoc> DescribeOptions();
+
+}  // namespace wt::app

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: Apache-2.0
+// `watchtower serve`: everything is wired here, explicitly, in dependency order.
+#include <fmt/format.h>
+#include <spdlog/async.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "api/api.hpp"
+#include "app/commands.hpp"
+#include "app/instrumented_database.hpp"
+#include "app/master_key.hpp"
+#include "auth/sessions.hpp"
+#include "http/server.hpp"
+#include "http/static_files.hpp"
+
+namespace wt::app {
+namespace {
+
+struct ListenAddress {
+    std::string host;
+    std::uint16_t port = 0;
+};
+
+Result<ListenAddress> ParseListen(const std::string& text) {
+    auto bad = Error::Validation("listen", "listen: must be HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080");
+    std::string host, port;
+    if (!text.empty() && text.front() == '[') {
+        auto close = text.find(']');
+        if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') return bad;
+        host = text.substr(1, close - 1);
+        port = text.substr(close + 2);
+    } else {
+        auto colon = text.rfind(':');
+        if (colon == std::string::npos) return bad;
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+    }
+    if (host.empty() || port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
+        return bad;
+    int number = std::stoi(port);
+    if (number > 65535) return bad;
+    if (host == "localhost") host = "127.0.0.1";
+    return ListenAddress{host, static_cast<std::uint16_t>(number)};
+}
+
+}  // namespace
+
+int RunServe(const Config& config) {
+    auto listen = ParseListen(config.listen);
+    if (!listen) return Fail(listen.error());
+    if (config.production() && !config.cookie_secure)
+        return Fail(Error::Make(ErrorCode::kValidationFailed,
+                                "production mode needs secure cookies: set cookie_secure=true (WATCHTOWER_COOKIE_SECURE) "
+                                "behind a TLS proxy"));
+    std::error_code ec;
+    std::filesystem::create_directories(config.data_dir + "/logs", ec);
+    if (ec) return Fail(Error::Make(ErrorCode::kUnavailable, fmt::format("cannot create {}/logs: {}", config.data_dir, ec.message())));
+
+    // Logging: the application log on stderr; the access log asynchronous, off the request path.
+    spdlog::init_thread_pool(16384, 1);
+    auto log = std::make_shared<spdlog::logger>("watchtower", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    log->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+    log->set_level(spdlog::level::from_str(config.log_level));
+    log->flush_on(spdlog::level::warn);
+    std::shared_ptr<spdlog::logger> access_log;
+    if (config.access_log != "off") {
+        spdlog::sink_ptr sink;
+        if (config.access_log == "stdout") {
+            sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
+        } else {
+            sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(config.data_dir + "/logs/access.log");
+        }
+        access_log = std::make_shared<spdlog::async_logger>("access", sink, spdlog::thread_pool(),
+                                                            spdlog::async_overflow_policy::overrun_oldest);
+        access_log->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","access":%v})", spdlog::pattern_time_type::utc);
+    }
+    spdlog::flush_every(std::chrono::seconds(1));
+
+    auto key = LoadMasterKey(config);
+    if (!key) return Fail(key.error());
+    if (key->generated)
+        log->warn("generated a new master key into {} (mode 0600); back it up with the database, or set "
+                  "WATCHTOWER_MASTER_KEY",
+                  key->source);
+
+    Metrics metrics;
+    storage::OpenOptions open_options;
+    auto opened = storage::Open(config.DatabaseUrl(), open_options);
+    if (!opened) {
+        Error error = std::move(opened).error();
+        if (!error.internal.empty()) error.detail += " (" + error.internal + ")";
+        return Fail(error);
+    }
+    std::unique_ptr<storage::Database> db = Instrument(std::move(*opened), metrics);
+
+    std::shared_ptr<Clock> clock = SystemClock();
+    if (!config.test_clock_file.empty()) {
+        clock = FileOffsetClock(config.test_clock_file);
+        log->warn("test clock enabled from {}", config.test_clock_file);
+    }
+    auth::SessionManager sessions(DeriveKey(*key, "session-signing-v1"), clock);
+    api::BlockingPool password_pool(static_cast<int>(config.password_threads),
+                                    static_cast<int>(config.password_queue_limit));
+    api::ApiOptions api_options;
+    api_options.cookie_secure = config.cookie_secure;
+    api_options.json_max_depth = static_cast<int>(config.json_max_depth);
+    api_options.console_body_limit = static_cast<std::size_t>(config.console_body_limit_bytes);
+    api::ApiContext ctx{*db, sessions, clock, metrics, password_pool, log, api_options};
+
+    http::Router router;
+    auto specs = api::RegisterRoutes(router, ctx);
+    http::StaticFiles console(config.web_dir);
+    if (!console.loaded())
+        log->warn("no console files in {} (run `make build`); the API is served without the console", config.web_dir);
+
+    http::ServerOptions server_options;
+    server_options.host = listen->host;
+    server_options.port = listen->port;
+    server_options.threads = static_cast<int>(config.threads);
+    server_options.header_limit = static_cast<std::size_t>(config.header_limit_bytes);
+    server_options.max_connections = static_cast<std::size_t>(config.max_connections);
+    server_options.header_timeout = std::chrono::milliseconds(config.header_timeout_ms);
+    server_options.idle_timeout = std::chrono::milliseconds(config.idle_timeout_ms);
+    server_options.body_timeout = std::chrono::milliseconds(config.body_timeout_ms);
+    server_options.write_timeout = std::chrono::milliseconds(config.write_timeout_ms);
+    server_options.shutdown_grace = std::chrono::milliseconds(config.shutdown_grace_ms);
+    http::Server server(server_options, router, metrics, console.loaded() ? &console : nullptr, access_log, log);
+    if (auto listening = server.Listen(); !listening) return Fail(listening.error());
+
+    boost::asio::signal_set signals(server.io_context(), SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
+        if (error) return;
+        log->info("signal {} received: finishing in-flight requests, then stopping", signal_number);
+        server.Stop();
+    });
+    log->info("WatchTower {} serving {} routes on http://{}:{} (data dir {}, database {})", api_options.version,
+              specs.size(), listen->host.find(':') != std::string::npos ? "[" + listen->host + "]" : listen->host,
+              server.port(), config.data_dir, config.DatabaseUrl());
+    server.Run();
+
+    password_pool.Stop();
+    db->Close();
+    log->info("stopped cleanly");
+    spdlog::shutdown();
+    return 0;
+}
+
+}  // namespace wt::app

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "auth/login.hpp"
+
+#include "audit/audit_log.hpp"
+#include "auth/password.hpp"
+
+namespace wt::auth {
+namespace {
+
+Error InvalidCredentials() { return Error::Make(ErrorCode::kInvalidCredentials, "the email or password is incorrect"); }
+
+audit::Event LoginEvent(const std::string& org_id, const User& user, std::string action, const LoginInput& input,
+                        boost::json::object details = {}) {
+    return audit::Event{org_id,     {audit::ActorType::kUser, user.id}, std::move(action), "user:" + user.id,
+                        input.ip,   input.user_agent,                   std::move(details)};
+}
+
+}  // namespace
+
+Result<LoginOutcome> Login(storage::Database& db, const SessionManager& sessions, const LoginInput& input) {
+    std::optional<User> user;
+    {
+        WT_ASSIGN_OR_RETURN(auto tx, db.Begin(storage::TxMode::kRead));
+        WT_ASSIGN_OR_RETURN(user, FindUserByEmail(*tx, input.email));
+    }
+    if (!user) {
+        VerifyDummyPassword(input.password);
+        return InvalidCredentials();
+    }
+    bool password_ok = VerifyPassword(input.password, user->password_hash);
+
+    WT_ASSIGN_OR_RETURN(auto tx, db.Begin(storage::TxMode::kWrite));
+    WT_ASSIGN_OR_RETURN(auto memberships, ListMemberships(*tx, user->id));
+    UnixMicros now = sessions.Now();
+    if (!password_ok) {
+        for (const auto& membership : memberships)
+            WT_RETURN_IF_ERROR(audit::Append(*tx, LoginEvent(membership.org_id, *user, "auth.login.failed", input,
+                                                             {{"reason", "wrong_password"}}),
+                                             now));
+        WT_RETURN_IF_ERROR(tx->Commit());
+        return InvalidCredentials();
+    }
+    if (memberships.empty())
+        return Error::Make(ErrorCode::kForbidden, "this account is not a member of any organization");
+
+    if (input.previous_cookie) {
+        // A login never adopts a session the browser already had: end it.
+        if (auto previous = sessions.Resolve(db, *input.previous_cookie); previous.ok())
+            WT_RETURN_IF_ERROR(SessionManager::Revoke(*tx, previous->session.id, "replaced_by_login", now));
+    }
+    const Membership& membership = memberships.front();
+    WT_ASSIGN_OR_RETURN(auto org_row, tx->QueryOne("SELECT settings FROM organizations WHERE id = $1",
+                                                   {storage::Text(membership.org_id)}));
+    SessionPolicy policy = SessionPolicyFromSettings(org_row ? org_row->GetText(0) : "{}");
+    WT_ASSIGN_OR_RETURN(auto issued, sessions.Create(*tx, user->id, membership.org_id, input.ip, input.user_agent,
+                                                     now, policy));
+    WT_RETURN_IF_ERROR(RecordLogin(*tx, user->id, now));
+    WT_RETURN_IF_ERROR(audit::Append(
+        *tx, LoginEvent(membership.org_id, *user, "auth.login.succeeded", input, {{"session_id", issued.record.id}}),
+        now));
+    WT_RETURN_IF_ERROR(tx->Commit());
+    user->last_login_at = now;
+    user->password_hash.clear();
+    return LoginOutcome{*user, membership, memberships, std::move(issued)};
+}
+
+Status Reauthenticate(storage::Database& db, const SessionManager& sessions, const ResolvedSession& session,
+                      std::string_view password, std::string_view ip, std::string_view user_agent) {
+    std::optional<User> user;
+    {
+        WT_ASSIGN_OR_RETURN(auto tx, db.Begin(storage::TxMode::kRead));
+        WT_ASSIGN_OR_RETURN(user, FindUserById(*tx, session.user.id));
+    }
+    if (!user) return Error::Make(ErrorCode::kUnauthenticated, "sign in to continue");
+    if (!VerifyPassword(password, user->password_hash)) {
+        WT_RETURN_IF_ERROR(audit::AppendNow(db,
+                                            audit::Event{session.session.org_id,
+                                                         {audit::ActorType::kUser, user->id},
+                                                         "auth.reauthentication.failed",
+                                                         "user:" + user->id,
+                                                         std::string(ip),
+                                                         std::string(user_agent),
+                                                         {}},
+                                            sessions.Now()));
+        return Error::Make(ErrorCode::kInvalidCredentials, "the password is incorrect");
+    }
+    return sessions.MarkReauthenticated(db, session.session.id);
+}
+
+}  // namespace wt::auth
