@@ -41,6 +41,7 @@ struct ApiOptions {
     int password_pool_threads = 2;
     int password_queue_limit = 64;  // hashes waiting beyond this are answered 503 at once
     std::string version = "0.1.0";
+    bool fault_routes = false;  // tests only: GET /api/v1/_test/fault throws (refused in production)
 };
 
 /// A bounded pool for slow CPU work (bcrypt). Thread-safe.

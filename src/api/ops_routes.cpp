@@ -55,6 +55,14 @@ void RegisterOpsRoutes(Registrar& reg, std::function<boost::json::object()> open
                [](Request&) -> asio::awaitable<Response> {
                    co_return Text(HttpStatus::ok, "text/plain; charset=utf-8", kSecurityTxt);
                });
+    if (ctx.options.fault_routes) {
+        reg.Public({Method::get, "/api/v1/_test/fault", Surface::kPublic, std::nullopt, false, "testing",
+                    "Tests only (testing.fault_routes): throws, to exercise the 500 path", "", ""},
+                   [](Request&) -> asio::awaitable<Response> {
+                       throw std::runtime_error("injected fault: internal-detail-that-must-not-leak");
+                       co_return http::EmptyResponse(HttpStatus::no_content);
+                   });
+    }
     reg.Public({Method::get, "/api/v1/openapi.json", Surface::kPublic, std::nullopt, false, "operations",
                 "This API's OpenAPI 3.1 description", "", ""},
                [openapi = std::move(openapi)](Request&) -> asio::awaitable<Response> {

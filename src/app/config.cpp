@@ -78,6 +78,8 @@ const std::vector<Option>& Options() {
             "file (<data_dir>/logs/access.log), stdout or off"),
         Str("testing.clock_file", "WATCHTOWER_TEST_CLOCK_FILE", "", &Config::test_clock_file,
             "tests only: shift the clock by the seconds in this file (refused in production)"),
+        Bool("testing.fault_routes", "WATCHTOWER_TEST_FAULT_ROUTES", &Config::test_fault_routes,
+             "tests only: GET /api/v1/_test/fault answers through the 500 path (refused in production)"),
     };
     return kOptions;
 }
@@ -128,6 +130,7 @@ Status Validate(const Config& config) {
     if (config.data_dir.empty()) return bad("data_dir", "must not be empty");
     if (config.production() && !config.test_clock_file.empty())
         return bad("testing.clock_file", "is refused in production");
+    if (config.production() && config.test_fault_routes) return bad("testing.fault_routes", "is refused in production");
     return Ok();
 }
 

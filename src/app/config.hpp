@@ -39,6 +39,7 @@ struct Config {
     std::string log_level = "info";
     std::string access_log = "file";  // file (<data_dir>/logs/access.log) | stdout | off
     std::string test_clock_file;      // tests only: real time + offset seconds read from this file
+    bool test_fault_routes = false;   // tests only: register GET /api/v1/_test/fault
 
     std::string DatabaseUrl() const;
     std::string PublicUrl() const;

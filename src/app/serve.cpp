@@ -110,6 +110,7 @@ int RunServe(const Config& config) {
     api_options.cookie_secure = config.cookie_secure;
     api_options.json_max_depth = static_cast<int>(config.json_max_depth);
     api_options.console_body_limit = static_cast<std::size_t>(config.console_body_limit_bytes);
+    api_options.fault_routes = config.test_fault_routes;
     api::ApiContext ctx{*db, sessions, clock, metrics, password_pool, log, api_options};
 
     http::Router router;
