@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "crypto/crypto.hpp"
-#include "unit/common/test_support.hpp"
+#include "../common/test_support.hpp"
 
 namespace wt::audit {
 namespace {

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <string>
 
-#include "unit/common/test_support.hpp"
+#include "../common/test_support.hpp"
 
 namespace wt {
 namespace {

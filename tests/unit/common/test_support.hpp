@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /// Small helpers shared by the unit tests of the subsystems above storage: a temporary directory,
 /// a migrated SQLite database in it, and a clock the test moves by hand. Header-only; include it
-/// as "unit/common/test_support.hpp" (the test CMakeLists add tests/ to the include path).
+/// as "../common/test_support.hpp" from a sibling test folder.
 #pragma once
 
 #include <gtest/gtest.h>
