@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "api/detail/support.hpp"
+#include "common/json.hpp"
 
 namespace wt::api::detail {
 namespace {
@@ -47,6 +48,8 @@ Result<boost::json::value> ParseJsonBody(const Request& request, const ApiOption
     if (!StartsWithNoCase(content_type, "application/json"))
         return Error::Make(ErrorCode::kUnsupportedMediaType, "the request body must be application/json");
     if (request.body().empty()) return Error::Make(ErrorCode::kMalformedRequest, "the request body is empty");
+    if (!IsValidUtf8(request.body()))
+        return Error::Make(ErrorCode::kMalformedRequest, "the request body is not valid UTF-8");
     boost::json::parse_options parse_options;
     parse_options.max_depth = static_cast<std::size_t>(options.json_max_depth);
     boost::system::error_code ec;
@@ -56,9 +59,7 @@ Result<boost::json::value> ParseJsonBody(const Request& request, const ApiOption
     if (ec) {
         std::string why = ec == boost::json::error::too_deep
                               ? fmt::format("JSON nesting deeper than {} levels", options.json_max_depth)
-                          : ec == boost::json::error::syntax && request.body().find('\0') != std::string::npos
-                              ? "the body is not valid JSON"
-                              : fmt::format("the body is not valid JSON or not valid UTF-8 ({})", ec.message());
+                          : fmt::format("the body is not valid JSON ({})", ec.message());
         return Error::Make(ErrorCode::kMalformedRequest, why);
     }
     return parser.release();

@@ -51,6 +51,9 @@ private:
     std::vector<FieldError> errors_;
 };
 
+/// True when `s` is well-formed UTF-8 (no overlongs, surrogates or values above U+10FFFF).
+bool IsValidUtf8(std::string_view s);
+
 /// Length in Unicode code points of valid UTF-8 (Boost.JSON has already validated it).
 std::size_t Utf8Length(std::string_view s);
 

@@ -8,6 +8,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
 #include <limits>
 #include <random>
 #include <thread>
@@ -175,6 +176,7 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<Connection> conn) {
         remote_ip = asio::ip::make_address_v4(asio::ip::v4_mapped, remote.address().to_v6()).to_string();
     beast::flat_buffer buffer;
     bool first_request = true;
+    bool drain_before_close = false;
 
     while (!stopping_.load()) {
         beast_http::request_parser<beast_http::string_body> parser;
@@ -194,6 +196,13 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<Connection> conn) {
         }
         conn->busy = true;
         first_request = false;
+        struct InFlight {
+            Metrics& metrics;
+            explicit InFlight(Metrics& m) : metrics(m) {
+                metrics.AddGauge("wt_http_in_flight_requests", "Requests being read, handled or answered", 1);
+            }
+            ~InFlight() { metrics.AddGauge("wt_http_in_flight_requests", "Requests being read, handled or answered", -1); }
+        } in_flight(metrics_);
         auto start = std::chrono::steady_clock::now();
         BeastRequest empty_request;
         Request early(empty_request, remote_ip, NextRequestId());
@@ -205,6 +214,7 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<Connection> conn) {
                             : Error::Make(ErrorCode::kMalformedRequest, "the HTTP request could not be parsed");
             Response res = ProblemResponse(err);
             res.keep_alive(false);
+            drain_before_close = true;
             Finish(res, early, false, start);
             stream.expires_after(options_.write_timeout);
             co_await beast_http::async_write(stream, res, kTuple);
@@ -236,6 +246,7 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<Connection> conn) {
             Response res = ProblemResponse(Error::Make(
                 ErrorCode::kPayloadTooLarge, fmt::format("the request body exceeds the limit of {} bytes", body_limit)));
             res.keep_alive(false);
+            drain_before_close = true;
             Finish(res, early, false, start);
             stream.expires_after(options_.write_timeout);
             co_await beast_http::async_write(stream, res, kTuple);
@@ -290,6 +301,19 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<Connection> conn) {
     conn->busy = false;
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (drain_before_close) {
+        // The client may still be sending the body we refused. Closing with unread bytes makes the
+        // kernel answer RST, which can destroy our response before the client reads it: discard
+        // what arrives (bounded in bytes and time) until the client closes.
+        stream.expires_after(std::chrono::seconds(2));
+        std::array<char, 16 * 1024> sink;
+        std::size_t drained = 0;
+        while (drained < 8 * 1024 * 1024) {
+            auto [drain_ec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+            if (drain_ec) break;
+            drained += n;
+        }
+    }
     stream.close();
 }
 
