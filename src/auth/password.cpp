@@ -122,6 +122,36 @@ const std::vector<std::string_view>& CommonPasswords() {
 constexpr std::string_view kGeneratedAlphabet = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
 constexpr std::size_t kGeneratedLength = 20;
 
+// The guessable core of a password: lower-cased, without leading and trailing digits, symbols and
+// spaces, and reduced to its repeating unit ("Password1234!" -> "password", "qwertyqwerty" ->
+// "qwerty"). Attackers' dictionaries try exactly these decorations first.
+std::string GuessableCore(std::string_view password) {
+    std::string lowered = AsciiLower(password);
+    const auto is_letter = [](unsigned char c) { return (c >= 'a' && c <= 'z') || c >= 0x80; };
+    std::size_t begin = 0, end = lowered.size();
+    while (begin < end && !is_letter(static_cast<unsigned char>(lowered[begin]))) ++begin;
+    while (end > begin && !is_letter(static_cast<unsigned char>(lowered[end - 1]))) --end;
+    std::string core = lowered.substr(begin, end - begin);
+    for (std::size_t unit = 1; unit <= core.size() / 2; ++unit) {
+        if (core.size() % unit != 0) continue;
+        bool repeats = true;
+        for (std::size_t pos = unit; pos < core.size() && repeats; ++pos) repeats = core[pos] == core[pos % unit];
+        if (repeats) return core.substr(0, unit);
+    }
+    return core;
+}
+
+// True when the whole password is one short unit repeated ("aaaaaaaaaaaa", "abcabcabcabc").
+bool IsShortRepetition(std::string_view password) {
+    for (std::size_t unit = 1; unit <= 3 && unit < password.size(); ++unit) {
+        bool repeats = true;
+        for (std::size_t pos = unit; pos < password.size() && repeats; ++pos)
+            repeats = password[pos] == password[pos % unit];
+        if (repeats) return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 Result<std::string> HashPassword(std::string_view password) {
@@ -180,6 +210,19 @@ Status CheckPasswordPolicy(std::string_view password, const PasswordContext& con
     }
     if (lowered == kProductName) return refuse("must not be the product name");
     if (IsCommonPassword(password)) return refuse("is too common");
+    if (IsShortRepetition(lowered)) return refuse("is too repetitive");
+    // A common password, the product's, the organization's or the email's name dressed up with
+    // digits, symbols or repetition is as guessable as the word itself.
+    const std::string core = GuessableCore(password);
+    if (core.size() >= 4) {
+        bool guessable = IsCommonPassword(core) || core == kProductName;
+        for (const auto& name : context.organization_names) guessable = guessable || core == AsciiLower(name);
+        if (!context.email.empty()) {
+            const std::string email = AsciiLower(context.email);
+            guessable = guessable || core == std::string_view(email).substr(0, email.rfind('@'));
+        }
+        if (guessable) return refuse("is too easy to guess: a common word or name with digits or symbols added");
+    }
     return Ok();
 }
 

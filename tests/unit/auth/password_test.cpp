@@ -169,13 +169,15 @@ void ExpectRefused(const Status& status, std::string_view message_part, std::str
 TEST(PasswordPolicyTest, LengthIsCountedInCodePoints) {
     ExpectRefused(CheckPasswordPolicy("plum tree 4", {}), "at least 12 characters");  // 11
     EXPECT_TRUE(CheckPasswordPolicy("plum tree 42", {}).ok());                        // 12
-    EXPECT_TRUE(CheckPasswordPolicy(Repeat("q", 128), {}).ok());
-    ExpectRefused(CheckPasswordPolicy(Repeat("q", 129), {}), "at most 128 characters");
+    const std::string ascii_128 = Repeat("correct-horse-battery-staple-", 5).substr(0, 128);
+    EXPECT_TRUE(CheckPasswordPolicy(ascii_128, {}).ok());
+    ExpectRefused(CheckPasswordPolicy(ascii_128 + "x", {}), "at most 128 characters");
     // 12 bytes but 6 code points.
     ExpectRefused(CheckPasswordPolicy(Repeat("\xC3\xA9", 6), {}), "at least 12 characters");
     // 128 two-byte code points (256 bytes) are fine, 129 are not.
-    EXPECT_TRUE(CheckPasswordPolicy(Repeat("\xC3\xA9", 128), {}).ok());
-    ExpectRefused(CheckPasswordPolicy(Repeat("\xC3\xA9", 129), {}), "at most 128 characters");
+    const std::string umlauts_128 = Repeat("\xC3\xA9\xC3\xBC\xC3\xB6\xC3\xA4", 32);
+    EXPECT_TRUE(CheckPasswordPolicy(umlauts_128, {}).ok());
+    ExpectRefused(CheckPasswordPolicy(umlauts_128 + "\xC3\xA9", {}), "at most 128 characters");
 }
 
 TEST(PasswordPolicyTest, InvalidUtf8IsRefused) {
@@ -197,7 +199,8 @@ TEST(PasswordPolicyTest, EmailAndItsLocalPartAreRefused) {
     ExpectRefused(CheckPasswordPolicy("alice.wonderland@example.com", context), "must not be your email address");
     ExpectRefused(CheckPasswordPolicy("ALICE.WONDERLAND@EXAMPLE.COM", context), "must not be your email address");
     ExpectRefused(CheckPasswordPolicy("Alice.Wonderland", context), "email address");
-    EXPECT_TRUE(CheckPasswordPolicy("alice.wonderland!", context).ok());
+    ExpectRefused(CheckPasswordPolicy("alice.wonderland!", context), "too easy to guess");
+    EXPECT_TRUE(CheckPasswordPolicy("alice.wonderland.rabbit", context).ok());
     EXPECT_TRUE(CheckPasswordPolicy("alice.wonderland@example.com", {}).ok()) << "refused without an email";
 }
 
@@ -205,13 +208,33 @@ TEST(PasswordPolicyTest, OrganizationNamesAreRefused) {
     const PasswordContext context{"bob@example.com", {"Northwind Traders", "Acme Payments Ltd"}};
     ExpectRefused(CheckPasswordPolicy("acme payments ltd", context), "organization");
     ExpectRefused(CheckPasswordPolicy("NORTHWIND TRADERS", context), "organization");
-    EXPECT_TRUE(CheckPasswordPolicy("acme payments ltd 2", context).ok());
+    ExpectRefused(CheckPasswordPolicy("acme payments ltd 2", context), "too easy to guess");
+    EXPECT_TRUE(CheckPasswordPolicy("acme payments blue ltd", context).ok());
 }
 
 TEST(PasswordPolicyTest, ProductNameIsRefused) {
     // "watchtower" is 10 characters, so the length rule already refuses it; either way it fails.
     EXPECT_FALSE(CheckPasswordPolicy("watchtower", {}).ok());
     EXPECT_FALSE(CheckPasswordPolicy("WatchTower", {}).ok());
+}
+
+TEST(PasswordPolicyTest, DressedUpCommonWordsAndNamesAreRefused) {
+    // A list entry, the product or organization name with digits, symbols or repetition added.
+    ExpectRefused(CheckPasswordPolicy("password1234", {}), "too easy to guess");
+    ExpectRefused(CheckPasswordPolicy("!!Password2024!!", {}), "too easy to guess");
+    ExpectRefused(CheckPasswordPolicy("qwertyqwerty", {}), "too easy to guess");
+    ExpectRefused(CheckPasswordPolicy("WatchTower2026", {}), "too easy to guess");
+    ExpectRefused(CheckPasswordPolicy("northwind#2026", {"x@example.com", {"Northwind"}}), "too easy to guess");
+    // Inner words are not stripped: a passphrase that merely contains a common word is fine.
+    EXPECT_TRUE(CheckPasswordPolicy("password-plum-orbit-7", {}).ok());
+    EXPECT_TRUE(CheckPasswordPolicy("correct horse battery staple", {}).ok());
+}
+
+TEST(PasswordPolicyTest, ShortRepetitionsAreRefused) {
+    ExpectRefused(CheckPasswordPolicy("aaaaaaaaaaaa", {}), "too repetitive");
+    ExpectRefused(CheckPasswordPolicy("abcabcabcabcabc", {}), "too repetitive");
+    ExpectRefused(CheckPasswordPolicy("121212121212", {}), "too repetitive");
+    EXPECT_TRUE(CheckPasswordPolicy("abcdabcdabce-plum", {}).ok());
 }
 
 TEST(PasswordPolicyTest, FieldNameIsReported) {
