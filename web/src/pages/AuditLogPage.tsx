@@ -59,7 +59,9 @@ export function AuditLogPage() {
   const [formError, setFormError] = useState<{ field: 'from' | 'to'; message: string } | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
   const [moreError, setMoreError] = useState<ApiError | null>(null);
-  const [names, setNames] = useState<Record<string, string>>({});
+  const [names, setNames] = useState<Record<string, string>>(() =>
+    Object.fromEntries(me.memberships.map((m) => [m.organization.id, m.organization.name])),
+  );
   const request = useRef(0);
   const datalistId = useId();
 
@@ -92,7 +94,7 @@ export function AuditLogPage() {
       .members()
       .then((page) => {
         if (cancelled) return;
-        setNames(Object.fromEntries(page.data.map((m) => [m.user_id, m.name || m.email])));
+        setNames((current) => ({ ...current, ...Object.fromEntries(page.data.map((m) => [m.user_id, m.name || m.email])) }));
       })
       .catch(() => undefined);
     return () => {
@@ -229,7 +231,17 @@ export function AuditLogPage() {
                   {nextCursor ? ' shown, more available' : ''}
                 </span>
               </div>
-              <AuditTable entries={entries} names={names} selfId={me.user.id} />
+              <AuditTable
+                entries={entries}
+                names={names}
+                selfId={me.user.id}
+                onFilterActor={(actorId) => {
+                  const next = { ...form, actorId };
+                  setForm(next);
+                  setFormError(null);
+                  setApplied(toFilters(next));
+                }}
+              />
               {nextCursor || moreError ? (
                 <div className="card-footer">
                   <ErrorAlert error={moreError} />
@@ -270,15 +282,31 @@ function actionTone(action: string): 'good' | 'warn' | 'neutral' {
   return 'neutral';
 }
 
-function describeTarget(target: unknown): string {
-  if (target === null || target === undefined || target === '') return '—';
-  if (typeof target === 'string' || typeof target === 'number') return String(target);
-  if (typeof target === 'object') {
+/** A target as `{primary, secondary}`: "user:usr_1" shows the member's name when it is known. */
+function describeTarget(
+  target: unknown,
+  names: Record<string, string>,
+): { primary: string; secondary?: string; raw: string; isId: boolean } {
+  if (target === null || target === undefined || target === '') return { primary: '—', raw: '', isId: false };
+  let type: string | undefined;
+  let id: string | undefined;
+  if (typeof target === 'string') {
+    const at = target.indexOf(':');
+    if (at > 0) {
+      type = target.slice(0, at);
+      id = target.slice(at + 1);
+    }
+  } else if (typeof target === 'object') {
     const t = target as Record<string, unknown>;
-    if (typeof t.type === 'string' && (typeof t.id === 'string' || typeof t.id === 'number')) return `${t.type} ${t.id}`;
-    return JSON.stringify(target);
+    if (typeof t.type === 'string' && (typeof t.id === 'string' || typeof t.id === 'number')) {
+      type = t.type;
+      id = String(t.id);
+    }
   }
-  return String(target);
+  const raw = typeof target === 'string' ? target : JSON.stringify(target);
+  if (type && id && names[id]) return { primary: names[id], secondary: type, raw, isId: false };
+  if (type && id) return { primary: id, secondary: type, raw, isId: true };
+  return { primary: raw, raw, isId: true };
 }
 
 function hasDetails(entry: AuditEntry): boolean {
@@ -288,7 +316,17 @@ function hasDetails(entry: AuditEntry): boolean {
   return true;
 }
 
-function AuditTable({ entries, names, selfId }: { entries: AuditEntry[]; names: Record<string, string>; selfId: string }) {
+function AuditTable({
+  entries,
+  names,
+  selfId,
+  onFilterActor,
+}: {
+  entries: AuditEntry[];
+  names: Record<string, string>;
+  selfId: string;
+  onFilterActor: (actorId: string) => void;
+}) {
   const [open, setOpen] = useState<Set<string>>(new Set());
   function toggle(id: string) {
     setOpen((current) => {
@@ -322,6 +360,7 @@ function AuditTable({ entries, names, selfId }: { entries: AuditEntry[]; names: 
             const detailsId = `audit-${entry.id}-details`;
             const actorId = entry.actor?.id ?? null;
             const actorName = actorId ? names[actorId] : undefined;
+            const target = describeTarget(entry.target, names);
             return (
               <Fragment key={entry.id}>
                 <tr data-action={entry.action}>
@@ -333,17 +372,21 @@ function AuditTable({ entries, names, selfId }: { entries: AuditEntry[]; names: 
                       <code>{entry.action}</code>
                     </Badge>
                   </td>
-                  <td>
-                    <div className="cell-primary">
+                  <td title={actorId ?? undefined}>
+                    <div className={actorName || entry.actor?.type === 'system' ? 'cell-primary' : 'cell-primary cell-id'}>
                       {actorName ?? (entry.actor?.type === 'system' ? 'System' : actorId ?? '—')}
                       {actorId && actorId === selfId ? <span className="muted"> (you)</span> : null}
                     </div>
-                    <div className="cell-secondary">
-                      {entry.actor?.type}
-                      {actorName && actorId ? <> · <code>{actorId}</code></> : null}
-                    </div>
+                    {entry.actor?.type && entry.actor.type !== 'system' ? (
+                      <div className="cell-secondary">{entry.actor.type.replace('_', ' ')}</div>
+                    ) : null}
                   </td>
-                  <td className="cell-mono">{describeTarget(entry.target)}</td>
+                  <td title={target.raw}>
+                    <div className={target.isId ? 'cell-id' : undefined}>
+                      {target.primary}
+                    </div>
+                    {target.secondary ? <div className="cell-secondary">{target.secondary.replace('_', ' ')}</div> : null}
+                  </td>
                   <td className="cell-mono">{entry.ip || '—'}</td>
                   <td className="col-actions">
                     {hasDetails(entry) ? (
@@ -370,6 +413,23 @@ function AuditTable({ entries, names, selfId }: { entries: AuditEntry[]; names: 
                         <dt>Time (UTC)</dt>
                         <dd>
                           <code>{entry.at}</code>
+                        </dd>
+                        <dt>Actor</dt>
+                        <dd>
+                          {entry.actor?.type ?? '—'}
+                          {actorId ? (
+                            <>
+                              {' '}
+                              <code>{actorId}</code>{' '}
+                              <button type="button" className="btn-link" onClick={() => onFilterActor(actorId)}>
+                                Show only this actor
+                              </button>
+                            </>
+                          ) : null}
+                        </dd>
+                        <dt>Target</dt>
+                        <dd>
+                          <code>{target.raw || '—'}</code>
                         </dd>
                         <dt>User agent</dt>
                         <dd>{entry.user_agent || '—'}</dd>
