@@ -236,6 +236,18 @@ async function main() {
       await screenshot(page, 'team');
     });
 
+    await check('demoting the last admin shows the 409 detail inline', async () => {
+      const select = page.getByRole('combobox', { name: `Role for ${ADMIN.name}` });
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().includes('/api/v1/orgs/members/')),
+        select.selectOption('ANALYST'),
+      ]);
+      assert(response.status() === 409, `PATCH /orgs/members/{admin} answered ${response.status()}, expected 409`);
+      const detail = (await response.json()).detail;
+      await page.locator('tr.row-message').getByText(detail).waitFor();
+      assert((await select.inputValue()) === 'ADMIN', 'the select did not return to Admin');
+    });
+
     await check('Audit log shows successful and failed sign-ins', async () => {
       await openNav(page, 'Audit log', '/settings/audit-log');
       await failOnMfaGate(page);
