@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
     using namespace wt::app;
     CLI::App cli{"WatchTower: transaction monitoring (AML / fraud)", "watchtower"};
     cli.require_subcommand(1);
+    cli.fallthrough();  // global options (--data-dir ...) may also follow the subcommand
     Overrides overrides;
     std::string config_file, data_dir, database;
     // Options every command reads (each also from its WATCHTOWER_* variable).

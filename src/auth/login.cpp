@@ -9,10 +9,11 @@ namespace {
 
 Error InvalidCredentials() { return Error::Make(ErrorCode::kInvalidCredentials, "the email or password is incorrect"); }
 
+// A failed attempt has no authenticated actor: only its target (the account) is known.
 audit::Event LoginEvent(const std::string& org_id, const User& user, std::string action, const LoginInput& input,
-                        boost::json::object details = {}) {
-    return audit::Event{org_id,     {audit::ActorType::kUser, user.id}, std::move(action), "user:" + user.id,
-                        input.ip,   input.user_agent,                   std::move(details)};
+                        bool authenticated, boost::json::object details = {}) {
+    return audit::Event{org_id,   {audit::ActorType::kUser, authenticated ? user.id : std::string()},
+                        std::move(action), "user:" + user.id, input.ip, input.user_agent, std::move(details)};
 }
 
 }  // namespace
@@ -34,7 +35,7 @@ Result<LoginOutcome> Login(storage::Database& db, const SessionManager& sessions
     UnixMicros now = sessions.Now();
     if (!password_ok) {
         for (const auto& membership : memberships)
-            WT_RETURN_IF_ERROR(audit::Append(*tx, LoginEvent(membership.org_id, *user, "auth.login.failed", input,
+            WT_RETURN_IF_ERROR(audit::Append(*tx, LoginEvent(membership.org_id, *user, "auth.login.failed", input, false,
                                                              {{"reason", "wrong_password"}}),
                                              now));
         WT_RETURN_IF_ERROR(tx->Commit());
@@ -56,7 +57,8 @@ Result<LoginOutcome> Login(storage::Database& db, const SessionManager& sessions
                                                      now, policy));
     WT_RETURN_IF_ERROR(RecordLogin(*tx, user->id, now));
     WT_RETURN_IF_ERROR(audit::Append(
-        *tx, LoginEvent(membership.org_id, *user, "auth.login.succeeded", input, {{"session_id", issued.record.id}}),
+        *tx, LoginEvent(membership.org_id, *user, "auth.login.succeeded", input, true,
+                         {{"session_id", issued.record.id}}),
         now));
     WT_RETURN_IF_ERROR(tx->Commit());
     user->last_login_at = now;
