@@ -7,6 +7,9 @@ ASAN_DIR    ?= build/asan
 FUZZ_DIR    ?= build/fuzz
 JOBS        ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# ccache hits across checkouts (a CI clone lives elsewhere than the developer's tree).
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 
 all: build
 
