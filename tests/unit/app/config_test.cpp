@@ -199,8 +199,11 @@ TEST_F(ConfigTest, DescribeOptionsListsEveryOptionOnce) {
     }
     EXPECT_TRUE(names.count("listen"));
     EXPECT_TRUE(names.count("testing.clock_file"));
-    for (const auto& option : options)
-        if (option.name == "limits.max_connections") EXPECT_EQ(option.default_value, "4096");
+    for (const auto& option : options) {
+        if (option.name == "limits.max_connections") {
+            EXPECT_EQ(option.default_value, "4096");
+        }
+    }
 }
 
 }  // namespace

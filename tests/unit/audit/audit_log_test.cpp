@@ -409,7 +409,7 @@ TEST_F(AuditLogTest, ToJsonShape) {
     std::set<std::string> keys;
     for (const auto& member : json) keys.insert(std::string(member.key()));
     EXPECT_EQ(keys, (std::set<std::string>{"id", "at", "actor", "action", "target", "ip", "user_agent", "details"}));
-    EXPECT_EQ(json.at("id"), entries[0].id);
+    EXPECT_EQ(json.at("id"), boost::json::value(entries[0].id));
     EXPECT_EQ(json.at("at"), "2026-11-23T10:00:00.123Z");
     EXPECT_EQ(json.at("actor"), (boost::json::object{{"type", "user"}, {"id", "usr_1"}}));
     EXPECT_EQ(json.at("action"), "auth.login.succeeded");

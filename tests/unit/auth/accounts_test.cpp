@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "../common/test_support.hpp"
 #include "crypto/crypto.hpp"
@@ -23,8 +24,9 @@ TEST(NormalizeEmailTest, TrimsAndLowerCases) {
 }
 
 TEST(ValidateEmailTest, AcceptsPlausibleAddresses) {
-    for (std::string email : {"a@b.co", "ada@example.com", "first.last+tag@sub.example.org", "x_y-z@a-b.c.de",
-                              std::string(64, 'l') + "@" + std::string(185, 'd') + ".com"}) {
+    for (const std::string& email : std::vector<std::string>{"a@b.co", "ada@example.com", "first.last+tag@sub.example.org",
+                                                              "x_y-z@a-b.c.de",
+                                                              std::string(64, 'l') + "@" + std::string(185, 'd') + ".com"}) {
         auto status = ValidateEmail(email);
         EXPECT_TRUE(status.ok()) << email << ": " << (status.ok() ? "" : status.error().fields.at(0).message);
     }

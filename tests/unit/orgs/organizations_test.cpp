@@ -169,7 +169,9 @@ protected:
     auto InWrite(Fn fn) {
         auto tx = db_.Write();
         auto result = fn(*tx);
-        if (result.ok()) EXPECT_TRUE(tx->Commit().ok());
+        if (result.ok()) {
+            EXPECT_TRUE(tx->Commit().ok());
+        }
         return result;
     }
 
@@ -485,12 +487,12 @@ TEST_F(OrgsTest, MemberJsonShape) {
     auto member = FindMember(*tx, acme_, user);
     ASSERT_TRUE(member.ok() && member->has_value());
     json::object out = ToJson(**member);
-    EXPECT_EQ(out.at("user_id"), user);
+    EXPECT_EQ(out.at("user_id"), json::value(user));
     EXPECT_EQ(out.at("email"), "ana@acme.test");
     EXPECT_EQ(out.at("role"), "ANALYST");
     EXPECT_EQ(out.at("mfa_enabled"), false);
     EXPECT_TRUE(out.at("last_login_at").is_null());
-    EXPECT_EQ(out.at("created_at"), FormatRfc3339((*member)->created_at));
+    EXPECT_EQ(out.at("created_at"), json::value(FormatRfc3339((*member)->created_at)));
     EXPECT_EQ(out.size(), 7u);
     auto names = OrganizationNamesOf(*tx, admin_);
     ASSERT_TRUE(names.ok());
