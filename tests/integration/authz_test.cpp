@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: Apache-2.0
+// Authorization: every route the OpenAPI document lists × every role, and tenant isolation.
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "harness.hpp"
+
+namespace wt::integration {
+namespace {
+
+namespace json = boost::json;
+
+enum class Access { kPublic, kMember, kRiskLeadOrAdmin, kAdminOnly };
+
+// The expected access of every served route, written from API.md ("Roles" and the route tables).
+// A route the server starts serving must be added here, or the matrix test fails.
+const std::map<std::string, Access>& ExpectedAccess() {
+    static const std::map<std::string, Access> kTable = {
+        {"GET /healthz", Access::kPublic},
+        {"GET /readyz", Access::kPublic},
+        {"GET /metrics", Access::kPublic},
+        {"GET /.well-known/security.txt", Access::kPublic},
+        {"GET /api/v1/openapi.json", Access::kPublic},
+        {"POST /api/v1/auth/login", Access::kPublic},
+        {"POST /api/v1/auth/logout", Access::kMember},
+        {"GET /api/v1/auth/me", Access::kMember},
+        {"POST /api/v1/auth/switch-organization", Access::kMember},
+        {"POST /api/v1/auth/reauthenticate", Access::kMember},
+        {"GET /api/v1/auth/sessions", Access::kMember},
+        {"DELETE /api/v1/auth/sessions/{id}", Access::kMember},
+        {"GET /api/v1/orgs/current", Access::kMember},
+        {"PATCH /api/v1/orgs/current", Access::kAdminOnly},
+        {"GET /api/v1/orgs/members", Access::kMember},
+        {"PATCH /api/v1/orgs/members/{user_id}", Access::kAdminOnly},
+        {"DELETE /api/v1/orgs/members/{user_id}", Access::kAdminOnly},
+        {"POST /api/v1/orgs/members/{user_id}/sessions/revoke", Access::kAdminOnly},
+        {"GET /api/v1/orgs/audit-logs", Access::kRiskLeadOrAdmin},
+    };
+    return kTable;
+}
+
+bool RoleHas(Access access, const std::string& role) {
+    switch (access) {
+        case Access::kPublic:
+        case Access::kMember: return true;
+        case Access::kRiskLeadOrAdmin: return role == "RISK_LEAD" || role == "ADMIN";
+        case Access::kAdminOnly: return role == "ADMIN";
+    }
+    return false;
+}
+
+struct Operation {
+    std::string method;  // upper case
+    std::string path;
+    bool recent_auth = false;
+    bool has_body = false;
+    bool console = false;
+    std::string Key() const { return method + " " + path; }
+};
+
+std::vector<Operation> OperationsOf(const json::value& doc) {
+    std::vector<Operation> out;
+    for (const auto& [path, item] : doc.at("paths").as_object()) {
+        for (const auto& [method, op_value] : item.as_object()) {
+            const auto& op = op_value.as_object();
+            Operation operation;
+            for (char c : std::string(method)) operation.method += static_cast<char>(std::toupper(c));
+            operation.path = std::string(path);
+            if (const auto* recent = op.if_contains("x-recent-authentication"); recent && recent->is_bool())
+                operation.recent_auth = recent->as_bool();
+            operation.has_body = op.contains("requestBody");
+            const auto* security = op.if_contains("security");
+            operation.console = security && security->is_array() && !security->as_array().empty();
+            out.push_back(operation);
+        }
+    }
+    return out;
+}
+
+std::string Substitute(std::string path, const std::map<std::string, std::string>& params) {
+    for (const auto& [name, value] : params) {
+        auto token = "{" + name + "}";
+        for (auto pos = path.find(token); pos != std::string::npos; pos = path.find(token))
+            path.replace(pos, token.size(), value);
+    }
+    return path;
+}
+
+class AuthzTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        auto server = std::make_unique<Server>();
+        server->Start();
+        server_ = server.release();
+    }
+    static void TearDownTestSuite() {
+        if (!server_) return;
+        EXPECT_EQ(server_->Stop(), 0);
+        auto leaked = server_->LeakedSecrets();
+        EXPECT_TRUE(leaked.empty()) << "secret in the logs: " << leaked.front();
+        delete server_;
+        server_ = nullptr;
+    }
+    void SetUp() override { ASSERT_NE(server_, nullptr) << "the suite's server did not start"; }
+
+    std::vector<Operation> FetchOperations() {
+        auto res = server_->Get("/api/v1/openapi.json");
+        EXPECT_EQ(res.status, 200);
+        return OperationsOf(res.Json());
+    }
+    // The id of the session `session` is using (from GET /auth/sessions).
+    std::string CurrentSessionId(const Session& session) {
+        auto res = server_->As(session, "GET", "/api/v1/auth/sessions");
+        EXPECT_EQ(res.status, 200) << res.body;
+        for (const auto& s : res.Json().at("data").as_array())
+            if (s.at("current").as_bool()) return std::string(s.at("id").as_string());
+        ADD_FAILURE() << "no current session in " << res.body;
+        return "";
+    }
+    static Server* server_;
+};
+Server* AuthzTest::server_ = nullptr;
+
+TEST_F(AuthzTest, TheAccessTableAndTheOpenApiDocumentListTheSameRoutes) {
+    std::set<std::string> served;
+    for (const auto& op : FetchOperations()) {
+        served.insert(op.Key());
+        auto it = ExpectedAccess().find(op.Key());
+        EXPECT_NE(it, ExpectedAccess().end())
+            << op.Key() << " is served but has no expected access in authz_test.cpp: add it from API.md";
+        if (it != ExpectedAccess().end()) {
+            EXPECT_EQ(it->second == Access::kPublic, !op.console) << op.Key() << ": public vs console disagree";
+        }
+    }
+    for (const auto& [key, access] : ExpectedAccess())
+        EXPECT_TRUE(served.count(key)) << key << " is in the access table but the OpenAPI document lacks it";
+}
+
+TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
+    auto operations = FetchOperations();
+    ASSERT_FALSE(operations.empty());
+    const std::vector<std::string> roles = {"VIEWER", "ANALYST", "RISK_LEAD", "ADMIN"};
+    // Targets for path parameters, all in Acme: a member that may be changed, removed and revoked.
+    std::string target_id = server_->AddUser(server_->acme_org_id, "matrix-target@acme.test", "ANALYST");
+    std::string removable_id = server_->AddUser(server_->acme_org_id, "matrix-removable@acme.test", "VIEWER");
+
+    std::map<std::string, Session> main_sessions;
+    for (const auto& role : roles) main_sessions[role] = server_->MustLogin(server_->role_email.at(role));
+
+    // Valid bodies for the routes that take one.
+    const std::map<std::string, std::string> bodies = {
+        {"POST /api/v1/auth/switch-organization",
+         json::serialize(json::object{{"organization_id", server_->acme_org_id}})},
+        {"POST /api/v1/auth/reauthenticate", json::serialize(json::object{{"password", kPassword}})},
+        {"PATCH /api/v1/orgs/current", json::serialize(json::object{{"name", "Acme Bank"}})},
+        {"PATCH /api/v1/orgs/members/{user_id}", json::serialize(json::object{{"role", "ANALYST"}})},
+        {"POST /api/v1/auth/login",
+         json::serialize(json::object{{"email", server_->admin_email}, {"password", kPassword}})},
+    };
+    // Routes that end or replace the caller's session get a throwaway session of their own.
+    const std::set<std::string> destroys_session = {"POST /api/v1/auth/logout",
+                                                    "POST /api/v1/auth/switch-organization",
+                                                    "DELETE /api/v1/auth/sessions/{id}"};
+    std::vector<std::pair<std::string, std::string>> denied;  // (user id, "METHOD route")
+
+    for (const auto& op : operations) {
+        auto expected = ExpectedAccess().find(op.Key());
+        if (expected == ExpectedAccess().end()) continue;  // reported by the test above
+        SCOPED_TRACE(op.Key());
+        auto body_it = bodies.find(op.Key());
+        std::string body = body_it == bodies.end() ? "" : body_it->second;
+        if (op.has_body) {
+            EXPECT_NE(body_it, bodies.end()) << "add a valid body for " << op.Key();
+        }
+        std::map<std::string, std::string> params = {
+            {"user_id", op.method == "DELETE" ? removable_id : target_id}};
+
+        if (!op.console) {
+            auto res = server_->Call(op.method, op.path, body);
+            EXPECT_EQ(res.status, 200) << "public route: " << res.body.substr(0, 200);
+            if (op.Key() == "POST /api/v1/auth/login") {
+                for (const auto& line : res.Headers("Set-Cookie"))
+                    if (auto c = ParseSetCookie(line)) server_->RememberSecret(c->value);
+            }
+            continue;
+        }
+
+        // No session at all.
+        {
+            params["id"] = "ses_does_not_matter";
+            auto res = server_->Call(op.method, Substitute(op.path, params), body,
+                                     {{"X-CSRF-Token", main_sessions["VIEWER"].csrf}});
+            EXPECT_EQ(res.status, 401) << "without a session: " << res.body;
+            EXPECT_EQ(res.Code(), "unauthenticated");
+        }
+        for (const auto& role : roles) {
+            SCOPED_TRACE(role);
+            bool allowed = RoleHas(expected->second, role);
+            Session session = main_sessions[role];
+            if (allowed && destroys_session.count(op.Key())) session = server_->MustLogin(server_->role_email.at(role));
+            params["id"] = CurrentSessionId(session);
+            auto res = server_->As(session, op.method, Substitute(op.path, params), body);
+            if (!allowed) {
+                EXPECT_EQ(res.status, 403) << res.body;
+                EXPECT_EQ(res.Code(), "forbidden") << res.body;
+                denied.emplace_back(server_->role_user_id.at(role), op.Key());
+            } else {
+                EXPECT_NE(res.status, 401) << res.body;
+                EXPECT_NE(res.status, 403) << res.body;
+                EXPECT_LT(res.status, 300) << "a permitted, valid request should succeed: " << res.body;
+                if (res.status == 200) {
+                    for (const auto& line : res.Headers("Set-Cookie"))
+                        if (auto c = ParseSetCookie(line)) server_->RememberSecret(c->value);
+                    auto answer = res.Json();
+                    if (answer.is_object())
+                        if (const auto* csrf = answer.as_object().if_contains("csrf_token"); csrf && csrf->is_string())
+                            server_->RememberSecret(std::string(csrf->as_string()));
+                }
+            }
+        }
+    }
+    EXPECT_FALSE(denied.empty());
+
+    // Every refused attempt is in the audit log as authz.denied, with the actor and the route.
+    auto audit = server_->As(main_sessions["ADMIN"], "GET", "/api/v1/orgs/audit-logs?limit=500&action=authz.denied");
+    ASSERT_EQ(audit.status, 200) << audit.body;
+    std::set<std::pair<std::string, std::string>> logged;
+    for (const auto& entry : audit.Json().at("data").as_array()) {
+        EXPECT_EQ(entry.at("action").as_string(), "authz.denied");
+        if (entry.at("actor").at("id").is_string() && entry.at("target").is_string())
+            logged.emplace(std::string(entry.at("actor").at("id").as_string()),
+                           std::string(entry.at("target").as_string()));
+    }
+    for (const auto& attempt : denied)
+        EXPECT_TRUE(logged.count(attempt)) << "refusal not audited: " << attempt.first << " " << attempt.second;
+}
+
+// Tenant isolation: another organization's ids are always 404, never 403, never acted upon.
+class CrossTenantTest : public AuthzTest {};
+
+TEST_F(CrossTenantTest, AnotherOrganizationsIdsAreNotFoundOnEveryRoute) {
+    auto operations = FetchOperations();
+    auto admin = server_->MustLogin(server_->admin_email);
+    auto foreign = server_->MustLogin(server_->other_admin_email);
+    std::string foreign_session_id = CurrentSessionId(foreign);
+    const std::map<std::string, std::string> foreign_ids = {{"user_id", server_->other_admin_id},
+                                                            {"id", foreign_session_id}};
+    const std::map<std::string, std::string> bodies = {
+        {"PATCH /api/v1/orgs/members/{user_id}", json::serialize(json::object{{"role", "VIEWER"}})},
+    };
+    int checked = 0;
+    for (const auto& op : operations) {
+        if (op.path.find('{') == std::string::npos) continue;
+        SCOPED_TRACE(op.Key());
+        std::string target = op.path;
+        for (auto open = target.find('{'); open != std::string::npos; open = target.find('{')) {
+            auto close = target.find('}', open);
+            std::string name = target.substr(open + 1, close - open - 1);
+            auto it = foreign_ids.find(name);
+            ASSERT_NE(it, foreign_ids.end()) << "no foreign id for path parameter {" << name << "}: add one";
+            target.replace(open, close - open + 1, it->second);
+        }
+        auto body_it = bodies.find(op.Key());
+        auto res = server_->As(admin, op.method, target, body_it == bodies.end() ? "" : body_it->second);
+        EXPECT_EQ(res.status, 404) << res.body;
+        EXPECT_EQ(res.Code(), "not_found") << res.body;
+        ++checked;
+    }
+    EXPECT_GE(checked, 4);
+    // Nothing happened to the other organization: its admin is still signed in and still ADMIN.
+    auto me = server_->As(foreign, "GET", "/api/v1/auth/me");
+    ASSERT_EQ(me.status, 200) << "the other organization's session was ended from Acme";
+    EXPECT_EQ(me.Json().at("role").as_string(), "ADMIN");
+    EXPECT_EQ(me.Json().at("organization").at("id").as_string(), server_->other_org_id);
+
+    auto switched = server_->As(admin, "POST", "/api/v1/auth/switch-organization",
+                                json::serialize(json::object{{"organization_id", server_->other_org_id}}));
+    EXPECT_EQ(switched.status, 404) << switched.body;
+    EXPECT_EQ(switched.Code(), "not_found");
+    EXPECT_TRUE(switched.Headers("Set-Cookie").empty());
+    EXPECT_EQ(server_->As(admin, "GET", "/api/v1/auth/me").status, 200);
+}
+
+TEST_F(CrossTenantTest, AMemberOfTwoOrganizationsSwitchesWithANewSession) {
+    // Runs last in this suite: it makes Acme's admin a member of "Other Org".
+    auto added = server_->Cli({"user", "add", "--org", server_->other_org_id, "--email", server_->admin_email, "--role",
+                               "ADMIN", "--json"});
+    ASSERT_EQ(added.exit_code, 0) << added.err;
+    auto first = server_->MustLogin(server_->admin_email);
+    const auto& memberships = first.body.at("memberships").as_array();
+    ASSERT_EQ(memberships.size(), 2u) << Dump(first.body);
+    std::string from_org(first.body.at("organization").at("id").as_string());
+    std::string to_org = from_org == server_->acme_org_id ? server_->other_org_id : server_->acme_org_id;
+
+    auto res = server_->As(first, "POST", "/api/v1/auth/switch-organization",
+                           json::serialize(json::object{{"organization_id", to_org}}));
+    ASSERT_EQ(res.status, 200) << res.body;
+    Session second;
+    for (const auto& line : res.Headers("Set-Cookie"))
+        if (auto c = ParseSetCookie(line); c && c->name == "wt_session") second.cookie = c->value;
+    auto body = res.Json().as_object();
+    second.csrf = std::string(body.at("csrf_token").as_string());
+    server_->RememberSecret(second.cookie);
+    server_->RememberSecret(second.csrf);
+    ASSERT_FALSE(second.cookie.empty()) << "switching must set a new cookie";
+    EXPECT_NE(second.cookie, first.cookie);
+    EXPECT_NE(second.csrf, first.csrf);
+    EXPECT_EQ(body.at("organization").at("id").as_string(), to_org);
+    EXPECT_EQ(body.at("role").as_string(), "ADMIN");
+
+    EXPECT_EQ(server_->As(first, "GET", "/api/v1/auth/me").status, 401) << "the old session must end";
+    auto me = server_->As(second, "GET", "/api/v1/auth/me");
+    ASSERT_EQ(me.status, 200);
+    EXPECT_EQ(me.Json().at("organization").at("id").as_string(), to_org);
+
+    auto members = server_->As(second, "GET", "/api/v1/orgs/members?limit=500");
+    ASSERT_EQ(members.status, 200) << members.body;
+    std::set<std::string> emails;
+    for (const auto& m : members.Json().at("data").as_array()) emails.emplace(m.at("email").as_string());
+    if (to_org == server_->other_org_id) {
+        EXPECT_EQ(emails, (std::set<std::string>{server_->other_admin_email, server_->admin_email}));
+    } else {
+        EXPECT_TRUE(emails.count("viewer@acme.test"));
+        EXPECT_FALSE(emails.count(server_->other_admin_email));
+    }
+}
+
+}  // namespace
+}  // namespace wt::integration

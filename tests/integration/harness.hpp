@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: Apache-2.0
+/// Black-box harness for the integration suite: real `watchtower` processes, real HTTP over loopback.
+///
+/// Nothing here links the server's libraries: the server is the binary at WT_SERVER_BIN, driven by
+/// its command line, its environment and HTTP. Every wait is bounded; helpers throw
+/// `std::runtime_error` when the environment itself is broken (a server that never becomes ready,
+/// a CLI command that hangs), which GoogleTest reports as a failure of the test or suite.
+///
+/// Threading: a `Server` is driven from one test thread; the HTTP helpers are free functions and
+/// may be called from any thread (each call owns its io_context and connection).
+#pragma once
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace wt::integration {
+
+using namespace std::chrono_literals;
+
+/// The one password every account of the suite uses (≥ 12 characters, not a common password).
+inline constexpr const char* kPassword = "correct-horse-battery-9";
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+struct CommandResult {
+    int exit_code = -1;  // -1: killed by a signal or timed out
+    std::string out;
+    std::string err;
+};
+
+/// Runs `WT_SERVER_BIN args...` with `env` added to a clean environment (no inherited WATCHTOWER_*
+/// variables) and waits at most `timeout`; a command still running then is killed and -1 returned.
+CommandResult RunWatchtower(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
+                            std::chrono::milliseconds timeout = 60s);
+
+/// A fresh directory under $TMPDIR (or /tmp), removed by the caller.
+std::string MakeTempDir(const std::string& tag);
+void RemoveTree(const std::string& path);
+void WriteFile(const std::string& path, const std::string& content);
+std::string ReadFile(const std::string& path);
+/// A free TCP port on 127.0.0.1 (bind port 0, read it, close).
+int FreePort();
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+struct HttpResponse {
+    int status = 0;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+
+    /// The first header called `name` (case-insensitive), or nullopt.
+    std::optional<std::string> Header(const std::string& name) const;
+    std::vector<std::string> Headers(const std::string& name) const;
+    /// The body parsed as JSON; a parse failure is a test failure and yields null.
+    boost::json::value Json() const;
+    /// `code` of a problem body, or "" when the body has none.
+    std::string Code() const;
+};
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+/// One request on its own connection (`Connection: close`), bounded by `timeout`. A JSON body gets
+/// `Content-Type: application/json` unless `headers` names another one. Throws on I/O failure.
+HttpResponse Request(int port, const std::string& method, const std::string& target, const std::string& body = "",
+                     const HeaderList& headers = {}, std::chrono::milliseconds timeout = 30s);
+
+/// The result of sending raw bytes: what came back until the peer closed or the timeout hit.
+struct RawResult {
+    std::string data;
+    bool closed_by_peer = false;  // EOF or reset seen before the timeout
+    std::chrono::milliseconds elapsed{0};
+};
+
+/// Connects, sends `bytes` (may be empty), then reads until the server closes or `timeout`.
+RawResult SendRaw(int port, const std::string& bytes, std::chrono::milliseconds timeout);
+
+/// A plain blocking client socket for connection-level tests.
+class RawConnection {
+public:
+    explicit RawConnection(int port);  // throws when the connection is refused
+    ~RawConnection();
+    RawConnection(const RawConnection&) = delete;
+    RawConnection& operator=(const RawConnection&) = delete;
+    void Send(const std::string& bytes);
+    /// True when the peer closed (EOF or reset) within `timeout`; data received meanwhile is kept.
+    bool WaitClosed(std::chrono::milliseconds timeout);
+    /// Reads until close or timeout.
+    RawResult ReadAll(std::chrono::milliseconds timeout);
+    void Close();
+
+private:
+    int fd_ = -1;
+};
+
+/// True when a TCP connection to 127.0.0.1:port is refused.
+bool ConnectionRefused(int port);
+
+/// A parsed Set-Cookie line: "name=value; attr; attr".
+struct SetCookie {
+    std::string name;
+    std::string value;
+    std::vector<std::string> attributes;  // as sent, e.g. "HttpOnly", "Path=/"
+    bool Has(const std::string& attribute) const;
+};
+std::optional<SetCookie> ParseSetCookie(const std::string& line);
+
+// ---------------------------------------------------------------------------------------------
+// Server
+
+struct ServerConfig {
+    std::map<std::string, std::string> env;  // extra WATCHTOWER_* variables for `serve`
+    std::string web_dir;                      // --web-dir, or empty
+    bool clock_file = false;                  // WATCHTOWER_TEST_CLOCK_FILE=<data dir>/clock
+    bool members = true;  // create "Other Org" and a VIEWER, ANALYST and RISK_LEAD in "Acme Bank"
+    bool seed = true;     // false: an empty data directory; the test runs `init` itself
+};
+
+/// A signed-in browser: the session cookie and its CSRF token.
+struct Session {
+    std::string cookie_name = "wt_session";
+    std::string cookie;  // value only
+    std::string csrf;
+    boost::json::value body;  // the login answer
+    std::string CookieHeader() const { return cookie_name + "=" + cookie; }
+};
+
+/// One `watchtower serve` process with its own data directory, seeded with accounts by the CLI.
+/// The data directory is removed by the destructor when no test of the current suite failed and
+/// kept (its path printed) otherwise.
+class Server {
+public:
+    explicit Server(ServerConfig config = {});
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    /// Starts `serve` and waits (at most 30 s) until GET /readyz answers 200.
+    void Start();
+    /// SIGTERM, then waits at most `timeout`; returns the exit code (-1 if killed by a signal or hung,
+    /// in which case the process is SIGKILLed). Safe to call when not running (returns the last code).
+    int Stop(std::chrono::milliseconds timeout = 20s);
+    /// Waits at most `timeout` for the process to exit on its own (no signal); -1 on timeout/signal.
+    int WaitForExit(std::chrono::milliseconds timeout);
+    bool running() const { return pid_ > 0; }
+    int pid() const { return pid_; }
+    int port() const { return port_; }
+    const std::string& data_dir() const { return data_dir_; }
+    std::string log_path() const { return data_dir_ + "/server.log"; }
+    std::string access_log_path() const { return data_dir_ + "/logs/access.log"; }
+
+    /// Shifts the server clock (WATCHTOWER_TEST_CLOCK_FILE) to `seconds` after real time.
+    void SetClockOffset(long long seconds);
+
+    /// Runs the CLI against this data directory.
+    CommandResult Cli(std::vector<std::string> args, std::chrono::milliseconds timeout = 60s) const;
+    /// `user add` (password kPassword); returns the new user's id. Throws on failure.
+    std::string AddUser(const std::string& org_id, const std::string& email, const std::string& role);
+
+    // Seeded accounts.
+    std::string acme_org_id, admin_id, admin_email = "admin@acme.test";
+    std::string other_org_id, other_admin_id, other_admin_email = "admin@other.test";
+    std::map<std::string, std::string> role_email;  // role -> email of a seeded Acme member
+    std::map<std::string, std::string> role_user_id;
+
+    // Requests against this server.
+    HttpResponse Get(const std::string& target, const HeaderList& headers = {}) const;
+    HttpResponse Call(const std::string& method, const std::string& target, const std::string& body = "",
+                      const HeaderList& headers = {}) const;
+    /// A request carrying the session's cookie and, unless `csrf` is false, its X-CSRF-Token.
+    HttpResponse As(const Session& session, const std::string& method, const std::string& target,
+                    const std::string& body = "", HeaderList headers = {}, bool csrf = true) const;
+
+    /// POST /auth/login; on 200 returns the session (cookie and token are remembered as secrets).
+    std::optional<Session> Login(const std::string& email, const std::string& password = kPassword,
+                                 HeaderList headers = {}, HttpResponse* raw = nullptr);
+    /// Login that must succeed (adds a test failure and throws otherwise).
+    Session MustLogin(const std::string& email, const std::string& password = kPassword, HeaderList headers = {});
+
+    /// Every secret this server has seen through the harness (passwords, cookies, CSRF tokens).
+    void RememberSecret(const std::string& secret);
+    std::set<std::string> Secrets() const;
+    /// After Stop(): the secrets found in server.log or logs/access.log (empty = none leaked).
+    std::vector<std::string> LeakedSecrets() const;
+
+private:
+    void Seed();
+    std::string JsonField(const CommandResult& result, const char* field) const;
+
+    ServerConfig config_;
+    std::string data_dir_;
+    std::string password_file_;
+    std::string cookie_name_ = "wt_session";
+    int port_ = 0;
+    int pid_ = -1;
+    int last_exit_ = -1;
+    mutable std::mutex secrets_mutex_;
+    std::set<std::string> secrets_;
+};
+
+/// Sorted-key string of a JSON value, for exact comparisons in messages.
+std::string Dump(const boost::json::value& value);
+
+/// Asserts (EXPECT) the SECURITY.md headers on `res`; `api` adds Cache-Control: no-store.
+void ExpectSecurityHeaders(const HttpResponse& res, bool api, const std::string& what);
+
+/// Polls `check` every 20 ms until it is true or `timeout` passes; returns the last result.
+template <typename F>
+bool PollUntil(F check, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        if (check()) return true;
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(20ms);
+    }
+}
+
+}  // namespace wt::integration
