@@ -148,8 +148,10 @@ void RegisterAuthRoutes(Registrar& reg) {
                                                                 {storage::Text(it->org_id)}));
                 WT_ASSIGN_OR_RETURN(
                     auto issued,
+                    // The new session is not "recently authenticated": sensitive changes in the other
+                    // organization ask for the password again.
                     ctx.sessions.Create(*tx, principal.user_id(), it->org_id, request.remote_ip(), UserAgent(request),
-                                        principal.session.session.reauthenticated_at,
+                                        std::nullopt,
                                         auth::SessionPolicyFromSettings(settings ? settings->GetText(0) : "{}")));
                 WT_RETURN_IF_ERROR(
                     auth::SessionManager::Revoke(*tx, principal.session.session.id, "switched_organization", now));

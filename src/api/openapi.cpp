@@ -69,7 +69,10 @@ boost::json::object BuildOpenApi(const std::vector<RouteSpec>& specs, const std:
             responses["403"] = ProblemRef("forbidden, csrf_failed or reauthentication_required");
             responses["404"] = ProblemRef("not_found");
         }
-        paths[spec.path].emplace_object()[method] = std::move(op);
+        op["responses"] = std::move(responses);
+        auto& path_item = paths[spec.path];
+        if (!path_item.is_object()) path_item.emplace_object();
+        path_item.as_object()[method] = std::move(op);
     }
     boost::json::object problem_schema = {
         {"type", "object"},

@@ -77,7 +77,7 @@ void PrintAccount(bool json, const std::string& heading, const orgs::Organizatio
         std::cout << "  The account already existed: its password is unchanged.\n";
     } else if (password.generated) {
         std::cout << fmt::format("  Password:      {}\n", password.text)
-                  << "  This password is shown once. Store it now, then change it after signing in.\n";
+                  << "  This password is shown once: store it now (in a password manager).\n";
     }
 }
 

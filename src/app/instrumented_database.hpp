@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// A storage::Database decorator that records statement and commit timings into Metrics
-/// (`wt_storage_seconds{op="query|exec|commit|begin"}`). Thread-safety: as the wrapped database.
+/// (`wt_storage_seconds{op="begin_read|begin_write|query|exec|commit"}`). Thread-safety: as the wrapped database.
 #pragma once
 
 #include <memory>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The `watchtower` command line: parses, loads the configuration, runs one command.
 #include <CLI/CLI.hpp>
+#include <sys/stat.h>
 #include <iostream>
 
 #include "app/commands.hpp"
@@ -8,6 +9,8 @@
 
 int main(int argc, char** argv) {
     using namespace wt::app;
+    // Everything WatchTower creates (data dir, database, logs, keys) is private to its user.
+    ::umask(077);
     CLI::App cli{"WatchTower: transaction monitoring (AML / fraud)", "watchtower"};
     cli.require_subcommand(1);
     cli.fallthrough();  // global options (--data-dir ...) may also follow the subcommand

@@ -41,8 +41,9 @@ Result<LoginOutcome> Login(storage::Database& db, const SessionManager& sessions
         WT_RETURN_IF_ERROR(tx->Commit());
         return InvalidCredentials();
     }
-    if (memberships.empty())
-        return Error::Make(ErrorCode::kForbidden, "this account is not a member of any organization");
+    // An account without any organization cannot sign in; it gets the same answer as a wrong
+    // password so that the answer never confirms a correct password.
+    if (memberships.empty()) return InvalidCredentials();
 
     if (input.previous_cookie) {
         // A login never adopts a session the browser already had: end it.
@@ -86,7 +87,16 @@ Status Reauthenticate(storage::Database& db, const SessionManager& sessions, con
                                             sessions.Now()));
         return Error::Make(ErrorCode::kInvalidCredentials, "the password is incorrect");
     }
-    return sessions.MarkReauthenticated(db, session.session.id);
+    WT_RETURN_IF_ERROR(sessions.MarkReauthenticated(db, session.session.id));
+    return audit::AppendNow(db,
+                            audit::Event{session.session.org_id,
+                                         {audit::ActorType::kUser, user->id},
+                                         "auth.reauthenticated",
+                                         "session:" + session.session.id,
+                                         std::string(ip),
+                                         std::string(user_agent),
+                                         {}},
+                            sessions.Now());
 }
 
 }  // namespace wt::auth

@@ -168,12 +168,22 @@ Result<std::int64_t> SessionManager::RevokeForUser(storage::Transaction& tx, std
 
 Result<std::vector<SessionRecord>> SessionManager::ListActive(storage::Transaction& tx,
                                                               std::string_view user_id) const {
+    UnixMicros now = clock_->Now();
     WT_ASSIGN_OR_RETURN(auto rows, tx.Query(std::string("SELECT ") + kSessionColumns +
-                                                " FROM sessions s WHERE s.user_id = $1 AND s.revoked_at IS NULL AND "
-                                                "s.expires_at > $2 ORDER BY s.created_at DESC LIMIT 200",
-                                            {storage::Text(std::string(user_id)), storage::Int(clock_->Now())}));
+                                                ", o.settings FROM sessions s JOIN organizations o ON o.id = s.org_id "
+                                                "WHERE s.user_id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 "
+                                                "ORDER BY s.created_at DESC LIMIT 200",
+                                            {storage::Text(std::string(user_id)), storage::Int(now)}));
     std::vector<SessionRecord> out;
-    for (const auto& row : rows) out.push_back(RecordFromRow(row, 0));
+    for (const auto& row : rows) {
+        // The same lifetime rules as Resolve: idle and organization-shortened sessions are over.
+        SessionRecord record = RecordFromRow(row, 0);
+        SessionPolicy policy = SessionPolicyFromSettings(row.GetText(9));
+        if (now >= record.created_at + static_cast<UnixMicros>(policy.max_hours) * kMicrosPerHour ||
+            now >= record.last_seen_at + static_cast<UnixMicros>(policy.idle_minutes) * kMicrosPerMinute)
+            continue;
+        out.push_back(std::move(record));
+    }
     return out;
 }
 
