@@ -113,7 +113,8 @@ protected:
     std::string CurrentSessionId(const Session& session) {
         auto res = server_->As(session, "GET", "/api/v1/auth/sessions");
         EXPECT_EQ(res.status, 200) << res.body;
-        for (const auto& s : res.Json().at("data").as_array())
+        auto res_json = res.Json();
+        for (const auto& s : res_json.at("data").as_array())
             if (s.at("current").as_bool()) return std::string(s.at("id").as_string());
         ADD_FAILURE() << "no current session in " << res.body;
         return "";
@@ -226,7 +227,8 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
     auto audit = server_->As(main_sessions["ADMIN"], "GET", "/api/v1/orgs/audit-logs?limit=500&action=authz.denied");
     ASSERT_EQ(audit.status, 200) << audit.body;
     std::set<std::pair<std::string, std::string>> logged;
-    for (const auto& entry : audit.Json().at("data").as_array()) {
+    auto audit_json = audit.Json();
+    for (const auto& entry : audit_json.at("data").as_array()) {
         EXPECT_EQ(entry.at("action").as_string(), "authz.denied");
         if (entry.at("actor").at("id").is_string() && entry.at("target").is_string())
             logged.emplace(std::string(entry.at("actor").at("id").as_string()),
@@ -317,7 +319,8 @@ TEST_F(CrossTenantTest, AMemberOfTwoOrganizationsSwitchesWithANewSession) {
     auto members = server_->As(second, "GET", "/api/v1/orgs/members?limit=500");
     ASSERT_EQ(members.status, 200) << members.body;
     std::set<std::string> emails;
-    for (const auto& m : members.Json().at("data").as_array()) emails.emplace(m.at("email").as_string());
+    auto members_json = members.Json();
+    for (const auto& m : members_json.at("data").as_array()) emails.emplace(m.at("email").as_string());
     if (to_org == server_->other_org_id) {
         EXPECT_EQ(emails, (std::set<std::string>{server_->other_admin_email, server_->admin_email}));
     } else {
