@@ -4,16 +4,23 @@
 //
 // Run by tests/e2e/run, which starts the server and provides:
 //   WT_BASE_URL                          e.g. http://127.0.0.1:41234
-//   WT_ORG_NAME                          organization created by `watchtower init`
+//   WT_CLOCK_FILE                        the server's WATCHTOWER_TEST_CLOCK_FILE (offset in seconds)
+//   WT_ORG_NAME, WT_ORG_ID               organization created by `watchtower init`
 //   WT_ADMIN_EMAIL, WT_ADMIN_PASSWORD, WT_ADMIN_NAME
 //   WT_ANALYST_EMAIL, WT_ANALYST_PASSWORD, WT_ANALYST_NAME
+//   WT_VIEWER_EMAIL, WT_VIEWER_NAME      a VIEWER whose role the test changes (re-authentication)
+//   WT_TEMP_EMAIL, WT_TEMP_NAME          a VIEWER the test removes
+//   WT_SECOND_ORG_NAME, WT_SECOND_ORG_ID, WT_SECOND_ADMIN_EMAIL
+//                                        a second organization the admin belongs to (RISK_LEAD)
 // Optional:
-//   WT_SCREENSHOT_DIR   where page screenshots go (default: docs/screenshots)
+//   WT_E2E_UPDATE_SCREENSHOTS=1  write screenshots to docs/screenshots/ (tracked); by default
+//                       they go to tests/e2e/artifacts/screenshots/ (git-ignored)
+//   WT_SCREENSHOT_DIR   another place for the screenshots (overrides both)
 //   CHROMIUM_PATH       browser binary (default: /usr/bin/chromium)
 //   WT_E2E_HEADED=1     show the browser
 //
 // Prints one line per check and a summary `e2e: N passed, M failed`; exits 1 on any failure.
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -45,10 +52,23 @@ const ANALYST = {
   password: env('WT_ANALYST_PASSWORD'),
   name: env('WT_ANALYST_NAME', 'Ann Analyst'),
 };
-const SHOTS = path.resolve(repoRoot, process.env.WT_SCREENSHOT_DIR || 'docs/screenshots');
+const VIEWER = { email: env('WT_VIEWER_EMAIL'), name: env('WT_VIEWER_NAME', 'Vic Viewer') };
+const TEMP = { email: env('WT_TEMP_EMAIL'), name: env('WT_TEMP_NAME', 'Tom Temp') };
+const ORG_ID = env('WT_ORG_ID');
+const SECOND_ORG = {
+  id: env('WT_SECOND_ORG_ID'),
+  name: env('WT_SECOND_ORG_NAME', 'Globex Payments'),
+  adminEmail: env('WT_SECOND_ADMIN_EMAIL'),
+};
+const CLOCK_FILE = env('WT_CLOCK_FILE');
+const SHOTS = path.resolve(
+  repoRoot,
+  process.env.WT_SCREENSHOT_DIR ||
+    (process.env.WT_E2E_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'tests/e2e/artifacts/screenshots'),
+);
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const STEP_TIMEOUT_MS = 15_000;
-const TOTAL_TIMEOUT_MS = 150_000;
+const TOTAL_TIMEOUT_MS = 240_000;
 
 const results = [];
 const cspViolations = [];
@@ -83,6 +103,26 @@ async function screenshot(page, name) {
   // Let fonts/layout settle and no focus ring flash mid-transition.
   await page.waitForTimeout(150);
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
+}
+
+/**
+ * Moves the server's test clock forward to `seconds` after the real time (the server reads the
+ * file on every call). Offsets only ever grow within a run.
+ */
+let clockOffset = 0;
+function setServerClock(seconds) {
+  if (seconds < clockOffset) throw new Error(`the test clock only moves forward (${clockOffset} -> ${seconds})`);
+  writeFileSync(CLOCK_FILE, `${seconds}\n`);
+  clockOffset = seconds;
+}
+
+/** Waits for the next console API call matching `method` and `pathPart` while `action` runs. */
+async function withResponse(page, method, pathPart, action) {
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === method && new URL(r.url()).pathname.includes(pathPart)),
+    action(),
+  ]);
+  return response;
 }
 
 async function waitForPath(page, pathname) {
@@ -184,6 +224,20 @@ async function main() {
       { critical: true },
     );
 
+    await check('an empty sign-in form shows field errors without calling the server', async () => {
+      const logins = [];
+      const onRequest = (r) => r.url().includes('/api/v1/auth/login') && logins.push(r.url());
+      page.on('request', onRequest);
+      try {
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByText('Enter your email address.').waitFor();
+        await page.getByText('Enter your password.').waitFor();
+      } finally {
+        page.off('request', onRequest);
+      }
+      assert(logins.length === 0, 'POST /auth/login was sent for an empty form');
+    });
+
     await check('a wrong password shows the server error', async () => {
       await page.getByLabel('Email').fill(ADMIN.email);
       await page.getByLabel('Password').fill(`${ADMIN.password}-wrong`);
@@ -219,33 +273,63 @@ async function main() {
       await page.getByRole('heading', { name: 'Dashboard is coming soon' }).waitFor();
     });
 
-    await check('Team lists both members with their roles', async () => {
+    await check('Team lists the members with their roles', async () => {
       await openNav(page, 'Team', '/settings/team');
       await failOnMfaGate(page);
-      const adminRow = page.locator('tr', { hasText: ADMIN.email });
-      const analystRow = page.locator('tr', { hasText: ANALYST.email });
-      await adminRow.waitFor();
-      await analystRow.waitFor();
-      await adminRow.getByText(ADMIN.name).waitFor();
-      await analystRow.getByText(ANALYST.name).waitFor();
-      // An admin sees a role select per member.
-      const adminRole = await adminRow.getByRole('combobox', { name: `Role for ${ADMIN.name}` }).inputValue();
-      const analystRole = await analystRow.getByRole('combobox', { name: `Role for ${ANALYST.name}` }).inputValue();
-      assert(adminRole === 'ADMIN', `admin row role is ${adminRole}`);
-      assert(analystRole === 'ANALYST', `analyst row role is ${analystRole}`);
+      const expected = [
+        [ADMIN, 'ADMIN'],
+        [ANALYST, 'ANALYST'],
+        [VIEWER, 'VIEWER'],
+        [TEMP, 'VIEWER'],
+      ];
+      for (const [user, role] of expected) {
+        const row = page.locator('tr', { hasText: user.email });
+        await row.getByText(user.name).waitFor();
+        // An admin sees a role select per member.
+        const shown = await row.getByRole('combobox', { name: `Role for ${user.name}` }).inputValue();
+        assert(shown === role, `${user.email}: role shown is ${shown}, expected ${role}`);
+      }
+      const rows = await page.locator('table.table tbody tr[data-user-id]').count();
+      assert(rows === expected.length, `${rows} member rows, expected ${expected.length}`);
+      assert(
+        (await page.locator('tr', { hasText: SECOND_ORG.adminEmail }).count()) === 0,
+        `a member of ${SECOND_ORG.name} is listed in ${ORG}`,
+      );
       await screenshot(page, 'team');
     });
 
     await check('demoting the last admin shows the 409 detail inline', async () => {
       const select = page.getByRole('combobox', { name: `Role for ${ADMIN.name}` });
-      const [response] = await Promise.all([
-        page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().includes('/api/v1/orgs/members/')),
-        select.selectOption('ANALYST'),
-      ]);
+      const response = await withResponse(page, 'PATCH', '/api/v1/orgs/members/', () => select.selectOption('ANALYST'));
       assert(response.status() === 409, `PATCH /orgs/members/{admin} answered ${response.status()}, expected 409`);
       const detail = (await response.json()).detail;
       await page.locator('tr.row-message').getByText(detail).waitFor();
       assert((await select.inputValue()) === 'ADMIN', 'the select did not return to Admin');
+    });
+
+    await check('removing a member asks first; Cancel keeps them, Remove removes them', async () => {
+      const row = page.locator('tr[data-user-id]', { hasText: TEMP.email });
+      await page.getByRole('button', { name: `Remove ${TEMP.name}` }).click();
+      const dialog = page.getByRole('dialog', { name: 'Remove member' });
+      await dialog.getByText(TEMP.email, { exact: false }).waitFor();
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+      assert((await row.count()) === 1, 'the member went away although the dialog was dismissed');
+      await page.getByRole('button', { name: `Remove ${TEMP.name}` }).click();
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      assert((await row.count()) === 1, 'the member went away after Cancel');
+      await page.getByRole('button', { name: `Remove ${TEMP.name}` }).click();
+      const response = await withResponse(page, 'DELETE', '/api/v1/orgs/members/', () =>
+        dialog.getByRole('button', { name: 'Remove member' }).click(),
+      );
+      assert(response.status() === 204, `DELETE /orgs/members/{id} answered ${response.status()}, expected 204`);
+      // Signed in minutes ago: no password prompt for this sensitive change.
+      assert((await page.getByRole('dialog', { name: 'Confirm it is you' }).count()) === 0, 'asked to re-authenticate');
+      await row.waitFor({ state: 'detached' });
+      await page.reload();
+      await page.locator('tr[data-user-id]', { hasText: ANALYST.email }).waitFor();
+      assert((await row.count()) === 0, 'the removed member is listed again after a reload');
     });
 
     await check('Audit log shows successful and failed sign-ins', async () => {
@@ -254,7 +338,10 @@ async function main() {
       const table = page.locator('table.table-audit');
       await table.waitFor();
       await table.locator('tr[data-action="auth.login.succeeded"]').first().waitFor();
-      await table.locator('tr[data-action="auth.login.failed"]').first().waitFor();
+      const failed = table.locator('tr[data-action="auth.login.failed"]').first();
+      await failed.getByText('Not signed in').waitFor(); // a failed sign-in has no authenticated actor
+      await failed.getByText(ADMIN.name).waitFor(); // ... only its target
+      await table.locator('tr[data-action="member.removed"]').first().waitFor();
       await screenshot(page, 'audit-log');
     });
 
@@ -271,8 +358,42 @@ async function main() {
       assert(actions.length > 0 && actions.every((a) => a === 'auth.login.failed'), `rows after filter: ${actions.join(', ')}`);
     });
 
+    await check('Audit log: "To" before "From" is refused in the form; times go out in UTC; details open', async () => {
+      const local = (ms) => new Date(ms).toISOString().slice(0, 19); // the browser runs in UTC
+      await page.getByRole('button', { name: 'Reset' }).click();
+      await page.getByLabel('From', { exact: true }).fill(local(Date.now() + 3_600_000));
+      await page.getByLabel('To', { exact: true }).fill(local(Date.now() - 3_600_000));
+      const sent = [];
+      const onRequest = (r) => r.url().includes('/api/v1/orgs/audit-logs') && sent.push(r.url());
+      page.on('request', onRequest);
+      try {
+        await page.getByRole('button', { name: 'Apply filters' }).click();
+        await page.getByText('Must be after “From”.').waitFor();
+      } finally {
+        page.off('request', onRequest);
+      }
+      assert(sent.length === 0, `a request went out for an impossible range: ${sent.join(', ')}`);
+      await page.getByLabel('From', { exact: true }).fill(local(Date.now() - 3_600_000));
+      await page.getByLabel('To', { exact: true }).fill(local(Date.now() + 3_600_000));
+      const [request] = await Promise.all([
+        page.waitForRequest((r) => r.url().includes('/api/v1/orgs/audit-logs')),
+        page.getByRole('button', { name: 'Apply filters' }).click(),
+      ]);
+      const q = new URL(request.url()).searchParams;
+      for (const key of ['from', 'to']) {
+        assert(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(q.get(key) ?? ''), `${key}=${q.get(key)}`);
+      }
+      const table = page.locator('table.table-audit');
+      await table.locator('tr[data-action="auth.login.succeeded"]').first().waitFor();
+      await table.getByRole('button', { name: 'Details' }).first().click();
+      const details = page.locator('tr.row-details').first();
+      await details.getByText('User agent').waitFor();
+      await details.getByText('Time (UTC)').waitFor();
+      await page.getByRole('button', { name: 'Reset' }).click();
+    });
+
     await check('Sessions (from the account menu) shows the current session', async () => {
-      await page.getByRole('button', { name: new RegExp(ADMIN.name) }).click();
+      await page.getByRole('button', { name: new RegExp(`^${ADMIN.name}`) }).click();
       await page.getByRole('menu').getByText(ADMIN.email).waitFor();
       await page.getByRole('menuitem', { name: 'Sessions' }).click();
       await waitForPath(page, '/settings/sessions');
@@ -283,10 +404,157 @@ async function main() {
       await screenshot(page, 'sessions');
     });
 
+    // From here on the server's clock runs ahead of the browser's (WATCHTOWER_TEST_CLOCK_FILE).
+    await check('a role change 16 minutes after sign-in asks for the password, then retries once', async () => {
+      await openNav(page, 'Team', '/settings/team');
+      const viewerRow = page.locator('tr[data-user-id]', { hasText: VIEWER.email });
+      // Age the sign-in past the 15-minute window while keeping the session alive (idle timeout
+      // 30 min): each reload is activity at the new time.
+      for (const offset of [600, 1000]) {
+        setServerClock(offset);
+        const members = await withResponse(page, 'GET', '/api/v1/orgs/members', () => page.reload());
+        assert(members.status() === 200, `GET /orgs/members at clock +${offset} s answered ${members.status()}`);
+        await viewerRow.waitFor();
+      }
+      const patches = [];
+      const onResponse = (r) => {
+        if (r.request().method() === 'PATCH' && r.url().includes('/api/v1/orgs/members/')) patches.push(r);
+      };
+      page.on('response', onResponse);
+      try {
+        const select = page.getByRole('combobox', { name: `Role for ${VIEWER.name}` });
+        const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
+        const first = await withResponse(page, 'PATCH', '/api/v1/orgs/members/', () => select.selectOption('ANALYST'));
+        assert(first.status() === 403, `PATCH /orgs/members/{viewer} answered ${first.status()}, expected 403`);
+        const code = (await first.json()).code;
+        assert(code === 'reauthentication_required', `PATCH answered code "${code}", expected reauthentication_required`);
+        await dialog.waitFor();
+
+        await dialog.getByLabel('Password').fill(`${ADMIN.password}-wrong`);
+        const wrong = await withResponse(page, 'POST', '/api/v1/auth/reauthenticate', () =>
+          dialog.getByRole('button', { name: 'Confirm' }).click(),
+        );
+        assert(wrong.status() === 401, `POST /auth/reauthenticate with a wrong password answered ${wrong.status()}`);
+        const wrongDetail = (await wrong.json()).detail;
+        await dialog.getByRole('alert').getByText(wrongDetail).waitFor();
+        assert(patches.length === 1, `the change was retried after a failed confirmation (${patches.length} PATCHes)`);
+        await screenshot(page, 'reauth-dialog');
+
+        await dialog.getByLabel('Password').fill(ADMIN.password);
+        const [ok, retried] = await Promise.all([
+          page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/api/v1/auth/reauthenticate')),
+          page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().includes('/api/v1/orgs/members/')),
+          dialog.getByRole('button', { name: 'Confirm' }).click(),
+        ]);
+        assert(ok.status() === 204, `POST /auth/reauthenticate answered ${ok.status()}, expected 204`);
+        assert(retried.status() === 200, `the retried PATCH answered ${retried.status()}, expected 200`);
+        await dialog.waitFor({ state: 'hidden' });
+        await viewerRow.locator('xpath=following-sibling::tr[1]').getByText('Role changed to Analyst.', { exact: false }).waitFor();
+        assert((await select.inputValue()) === 'ANALYST', `role shown is ${await select.inputValue()}, expected ANALYST`);
+        await page.waitForTimeout(300);
+        assert(patches.length === 2, `${patches.length} PATCH requests, expected the original and one retry`);
+      } finally {
+        page.off('response', onResponse);
+      }
+      // The server kept the change.
+      await page.reload();
+      const shown = await page.getByRole('combobox', { name: `Role for ${VIEWER.name}` }).inputValue();
+      assert(shown === 'ANALYST', `after a reload the role shown is ${shown}`);
+    });
+
+    await check('the audit log records the role change and both confirmations', async () => {
+      await openNav(page, 'Audit log', '/settings/audit-log');
+      const table = page.locator('table.table-audit');
+      await table.waitFor();
+      await page.getByLabel('Action').fill('member.role_changed');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      const row = table.locator('tr[data-action="member.role_changed"]').first();
+      await row.waitFor();
+      const actions = await table.locator('tbody tr[data-action]').evaluateAll((rows) => rows.map((r) => r.dataset.action));
+      assert(actions.every((a) => a === 'member.role_changed'), `rows after filter: ${actions.join(', ')}`);
+      await row.getByRole('button', { name: 'Details' }).click();
+      const details = (await page.locator('tr.row-details').first().innerText()).toUpperCase();
+      assert(details.includes('VIEWER') && details.includes('ANALYST'), `details do not name the roles: ${details}`);
+      await page.getByLabel('Action').fill('auth.reauthentication.failed');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await table.locator('tr[data-action="auth.reauthentication.failed"]').first().waitFor();
+      await page.getByLabel('Action').fill('auth.reauthenticated');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await table.locator('tr[data-action="auth.reauthenticated"]').first().waitFor();
+      await page.getByRole('button', { name: 'Reset' }).click();
+    });
+
+    await check(`the organization switcher moves to ${SECOND_ORG.name} and back`, async () => {
+      await openNav(page, 'Team', '/settings/team');
+      const topbar = page.locator('.topbar');
+      const switcher = topbar.getByLabel('Organization');
+      await switcher.waitFor();
+      const options = (await switcher.locator('option').allInnerTexts()).map((t) => t.trim());
+      assert(
+        options.length === 2 && options.includes(`${ORG} (Admin)`) && options.includes(`${SECOND_ORG.name} (Risk lead)`),
+        `switcher options: ${JSON.stringify(options)}`,
+      );
+      const toSecond = await withResponse(page, 'POST', '/api/v1/auth/switch-organization', () =>
+        switcher.selectOption(SECOND_ORG.id),
+      );
+      assert(toSecond.status() === 200, `POST /auth/switch-organization answered ${toSecond.status()}`);
+      await topbar.getByText('Risk lead', { exact: true }).waitFor();
+      let org = await currentOrganization(page);
+      assert(org === SECOND_ORG.name, `top bar organization is "${org}" after the switch`);
+      await page.getByRole('navigation', { name: 'Main' }).getByText(`Signed in to ${SECOND_ORG.name}`).waitFor();
+      // Team now shows the second organization's people, read-only (the admin is RISK_LEAD there).
+      await page.getByRole('heading', { level: 1, name: 'Team' }).waitFor();
+      await failOnMfaGate(page);
+      await page.locator('tr[data-user-id]', { hasText: SECOND_ORG.adminEmail }).waitFor();
+      await page.locator('tr[data-user-id]', { hasText: ADMIN.email }).waitFor();
+      const emails = await page.locator('table.table tbody tr[data-user-id] .cell-secondary').allInnerTexts();
+      assert(
+        emails.length === 2 && !emails.includes(ANALYST.email),
+        `${SECOND_ORG.name} lists: ${emails.join(', ')}`,
+      );
+      assert((await page.locator('table.table').getByRole('combobox').count()) === 0, 'role selects shown to a risk lead');
+      await page.getByText(`People who can sign in to ${SECOND_ORG.name}.`, { exact: false }).waitFor();
+      await screenshot(page, 'org-switcher');
+
+      const back = await withResponse(page, 'POST', '/api/v1/auth/switch-organization', () => switcher.selectOption(ORG_ID));
+      assert(back.status() === 200, `POST /auth/switch-organization (back) answered ${back.status()}`);
+      await topbar.getByText('Admin', { exact: true }).waitFor();
+      org = await currentOrganization(page);
+      assert(org === ORG, `top bar organization is "${org}" after switching back`);
+      await page.locator('tr[data-user-id]', { hasText: ANALYST.email }).waitFor();
+      await page.getByRole('combobox', { name: `Role for ${ANALYST.name}` }).waitFor();
+      assert(
+        (await page.locator('tr[data-user-id]', { hasText: SECOND_ORG.adminEmail }).count()) === 0,
+        `${SECOND_ORG.name}'s admin listed after switching back`,
+      );
+    });
+
+    await check('after an organization switch a role change asks for the password again; Cancel keeps the role', async () => {
+      // The new session of a switch is not recently authenticated (the server does not carry it over).
+      const select = page.getByRole('combobox', { name: `Role for ${VIEWER.name}` });
+      assert((await select.inputValue()) === 'ANALYST', `role shown is ${await select.inputValue()}`);
+      const first = await withResponse(page, 'PATCH', '/api/v1/orgs/members/', () => select.selectOption('VIEWER'));
+      assert(first.status() === 403, `PATCH after a switch answered ${first.status()}, expected 403`);
+      const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
+      await dialog.waitFor();
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      const row = page.locator('tr[data-user-id]', { hasText: VIEWER.email });
+      await row
+        .locator('xpath=following-sibling::tr[1]')
+        .getByText('Nothing was changed: the change needs your password, and it was not confirmed.')
+        .waitFor();
+      await screenshot(page, 'reauth-cancelled');
+      assert((await select.inputValue()) === 'ANALYST', `after Cancel the role shown is ${await select.inputValue()}`);
+      await page.reload();
+      const shown = await page.getByRole('combobox', { name: `Role for ${VIEWER.name}` }).inputValue();
+      assert(shown === 'ANALYST', `after Cancel and a reload the role is ${shown}`);
+    });
+
     await check(
       'sign out lands on /login and ends the session on the server',
       async () => {
-        await page.getByRole('button', { name: new RegExp(ADMIN.name) }).click();
+        await page.getByRole('button', { name: new RegExp(`^${ADMIN.name}`) }).click();
         await page.getByRole('menuitem', { name: 'Sign out' }).click();
         await waitForPath(page, '/login');
         await page.getByRole('heading', { name: 'Sign in' }).waitFor();
@@ -299,6 +567,7 @@ async function main() {
     await check('an analyst sees the no-access state on the audit log', async () => {
       await signIn(page, ANALYST);
       await page.locator('.topbar').getByText('Analyst', { exact: true }).waitFor();
+      assert((await page.locator('.topbar .org-switcher').count()) === 0, 'switcher shown for a single membership');
       await openNav(page, 'Audit log', '/settings/audit-log');
       await page.getByRole('heading', { name: 'You do not have access' }).waitFor();
       assert((await page.locator('table.table-audit').count()) === 0, 'audit entries shown to an analyst');
@@ -310,6 +579,18 @@ async function main() {
       await page.locator('tr', { hasText: ADMIN.email }).waitFor();
       assert((await page.getByRole('combobox').count()) === 0, 'role selects shown to an analyst');
       assert((await page.getByRole('button', { name: /^Remove / }).count()) === 0, 'remove buttons shown to an analyst');
+    });
+
+    await check('ending the current session on Sessions signs out', async () => {
+      await page.getByRole('button', { name: new RegExp(`^${ANALYST.name}`) }).click();
+      await page.getByRole('menuitem', { name: 'Sessions' }).click();
+      await waitForPath(page, '/settings/sessions');
+      await page.getByRole('button', { name: 'End this session (sign out)' }).click();
+      await page.getByRole('dialog', { name: 'End this session?' }).getByRole('button', { name: 'End and sign out' }).click();
+      await waitForPath(page, '/login');
+      await page.getByText('You ended this session and have been signed out.').waitFor();
+      const me = await page.request.get(`${BASE}/api/v1/auth/me`);
+      assert(me.status() === 401, `GET /auth/me after ending the session answered ${me.status()}`);
     });
 
     stopRemaining = false;

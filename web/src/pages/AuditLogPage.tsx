@@ -14,9 +14,14 @@ const KNOWN_ACTIONS = [
   'auth.login.succeeded',
   'auth.login.failed',
   'auth.logout',
+  'auth.reauthenticated',
+  'auth.reauthentication.failed',
+  'auth.organization_switched',
+  'auth.session.ended',
   'auth.mfa.enabled',
   'auth.mfa.disabled',
   'auth.password.changed',
+  'member.added',
   'member.role_changed',
   'member.removed',
   'invitation.created',
@@ -373,11 +378,18 @@ function AuditTable({
                     </Badge>
                   </td>
                   <td title={actorId ?? undefined}>
-                    <div className={actorName || entry.actor?.type === 'system' ? 'cell-primary' : 'cell-primary cell-id'}>
-                      {actorName ?? (entry.actor?.type === 'system' ? 'System' : actorId ?? '—')}
-                      {actorId && actorId === selfId ? <span className="muted"> (you)</span> : null}
-                    </div>
-                    {entry.actor?.type && entry.actor.type !== 'system' ? (
+                    {/* No actor id on a user entry (e.g. a failed sign-in): nobody was authenticated. */}
+                    {!actorId && entry.actor?.type !== 'system' ? (
+                      <div className="cell-primary">
+                        <span className="muted">Not signed in</span>
+                      </div>
+                    ) : (
+                      <div className={actorName || entry.actor?.type === 'system' ? 'cell-primary' : 'cell-primary cell-id'}>
+                        {actorName ?? (entry.actor?.type === 'system' ? 'System' : actorId)}
+                        {actorId && actorId === selfId ? <span className="muted"> (you)</span> : null}
+                      </div>
+                    )}
+                    {actorId && entry.actor?.type && entry.actor.type !== 'system' ? (
                       <div className="cell-secondary">{entry.actor.type.replace('_', ' ')}</div>
                     ) : null}
                   </td>

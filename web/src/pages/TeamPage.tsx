@@ -268,7 +268,10 @@ function MemberRow({
       {hasMessage ? (
         <tr className="row-message">
           <td colSpan={columns} id={messageId}>
-            {row.error ? (
+            {row.error?.code === 'reauthentication_required' ? (
+              // The password dialog was cancelled: the server's detail names an API route.
+              <Alert tone="warning">Nothing was changed: the change needs your password, and it was not confirmed.</Alert>
+            ) : row.error ? (
               <Alert tone="error" title={row.error.code === 'conflict' ? 'Change refused' : undefined}>
                 {row.error.detail}
               </Alert>
