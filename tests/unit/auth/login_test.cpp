@@ -152,7 +152,9 @@ TEST_F(LoginTest, PreviousCookieIsRevokedAtLogin) {
     EXPECT_EQ(Count("SELECT COUNT(*) FROM sessions WHERE revoked_reason = 'replaced_by_login'"), 1);
 }
 
-TEST_F(LoginTest, AccountWithoutOrganizationIsForbidden) {
+// An account that belongs to no organization cannot sign in, and the answer is the same as for a
+// wrong password, so it never confirms that the password was right.
+TEST_F(LoginTest, AccountWithoutOrganizationCannotSignIn) {
     {
         auto tx = db_.Write();
         ASSERT_TRUE(CreateUser(*tx, "loner@example.com", "Loner", *password_hash_, clock_->Now()).ok());
@@ -160,7 +162,10 @@ TEST_F(LoginTest, AccountWithoutOrganizationIsForbidden) {
     }
     auto outcome = Login(db_.db(), sessions_, Input("loner@example.com", kPassword));
     ASSERT_FALSE(outcome.ok());
-    EXPECT_EQ(outcome.error().code, ErrorCode::kForbidden);
+    EXPECT_EQ(outcome.error().code, ErrorCode::kInvalidCredentials);
+    auto wrong = Login(db_.db(), sessions_, Input("loner@example.com", "not the password at all"));
+    ASSERT_FALSE(wrong.ok());
+    EXPECT_EQ(outcome.error().detail, wrong.error().detail);
     EXPECT_EQ(Count("SELECT COUNT(*) FROM sessions"), 0);
 }
 
@@ -193,6 +198,10 @@ TEST_F(LoginTest, ReauthenticateOkAndWrong) {
                             {storage::Text(session.session.id)});
     ASSERT_TRUE(row.ok() && row->has_value());
     EXPECT_EQ((*row)->GetOptInt(0), clock_->Now());
+    entries = AuditOf(org_b_);
+    ASSERT_EQ(entries.size(), 2u);
+    EXPECT_EQ(entries[0].event.action, "auth.reauthenticated");
+    EXPECT_EQ(entries[0].event.actor.id, user_);
 }
 
 }  // namespace

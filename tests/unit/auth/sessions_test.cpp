@@ -317,6 +317,8 @@ TEST_F(SessionsTest, RevokeForUserWithOrganizationFilterAndException) {
 }
 
 TEST_F(SessionsTest, ListActiveNewestFirstWithoutRevokedOrExpired) {
+    SetSettings(org_a_, R"({"session_idle_minutes":720})");
+    SetSettings(org_b_, R"({"session_idle_minutes":720})");
     auto old_one = Create(user_, org_a_, SessionPolicy{30, 1});
     clock_->Advance(kMicrosPerMinute);
     auto revoked = Create(user_, org_a_);
@@ -340,6 +342,19 @@ TEST_F(SessionsTest, ListActiveNewestFirstWithoutRevokedOrExpired) {
     ASSERT_TRUE(active.ok());
     ASSERT_EQ(active->size(), 1u) << "past its absolute expiry";
     EXPECT_EQ((*active)[0].id, newest.record.id);
+}
+
+TEST_F(SessionsTest, ListActiveHidesIdleSessionsLikeResolve) {
+    auto idle = Create(user_, org_a_);  // org A: default idle timeout of 30 minutes
+    clock_->Advance(10 * kMicrosPerMinute);
+    auto fresh = Create(user_, org_a_);
+    clock_->Advance(20 * kMicrosPerMinute);  // idle: 30 min without activity; fresh: 20 min
+    EXPECT_FALSE(Resolves(idle.cookie_value));
+    auto tx = db_.Read();
+    auto active = sessions_.ListActive(*tx, user_);
+    ASSERT_TRUE(active.ok());
+    ASSERT_EQ(active->size(), 1u);
+    EXPECT_EQ((*active)[0].id, fresh.record.id);
 }
 
 TEST_F(SessionsTest, RecentlyAuthenticatedWindowIsFifteenMinutes) {
