@@ -392,6 +392,26 @@ TEST_F(AuditVerifyTest, DetectsADeletedWholeChain) {
     EXPECT_FALSE(AnyProblemMentions(report, org_a_)) << Problems(report);
 }
 
+TEST_F(AuditVerifyTest, DetectsAnEntryAppendedBehindTheHeadsBack) {
+    // A forger with file access appends a well-formed, correctly linked entry but leaves the chain
+    // head alone: the head no longer matches the chain.
+    auto entries = ListAll(org_a_);
+    ASSERT_EQ(entries.size(), 3u);
+    const std::string prev = entries[0].hash;
+    const std::string id = crypto::NewId("aud");
+    boost::json::array fields{org_a_, 4, id, kT0 + 10, "system", nullptr, "forged.entry", nullptr, nullptr, nullptr, "{}"};
+    std::string hash = crypto::HexEncode(crypto::Sha256(prev + "\n" + boost::json::serialize(fields)));
+    db_.ExecNow(
+        "INSERT INTO audit_log (org_id, seq, id, at, actor_type, actor_id, action, target, ip, user_agent, details, "
+        "prev_hash, hash) VALUES ($1, 4, $2, $3, 'system', NULL, 'forged.entry', NULL, NULL, NULL, '{}', $4, $5)",
+        {storage::Text(org_a_), storage::Text(id), storage::Int(kT0 + 10), storage::Text(prev), storage::Text(hash)});
+    auto report = VerifyOk();
+    EXPECT_FALSE(report.ok());
+    EXPECT_FALSE(AnyProblemMentions(report, "was edited")) << "the forged entry itself is well-formed:\n"
+                                                           << Problems(report);
+    EXPECT_TRUE(AnyProblemMentions(report, "chain head says 3 entries but 4 are present")) << Problems(report);
+}
+
 TEST_F(AuditVerifyTest, DetectsAMissingHead) {
     db_.ExecNow("DELETE FROM audit_heads WHERE org_id = $1", {storage::Text(org_a_)});
     auto report = VerifyOk();

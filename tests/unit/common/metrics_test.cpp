@@ -76,6 +76,15 @@ TEST(MetricsTest, HistogramRendering) {
     }
 }
 
+// 0.000249 s is 249 us; 0.000249 * 1e6 is 248.99999999999997 in binary floating point, so the sum
+// must round to the nearest microsecond rather than truncate.
+TEST(MetricsTest, HistogramSumDoesNotLoseAMicrosecondPerObservation) {
+    Metrics metrics;
+    for (int n = 0; n < 10; ++n) metrics.Observe("wt_small_seconds", "Small", {}, 0.000249);
+    std::string text = metrics.Render();
+    EXPECT_TRUE(Contains(text, "wt_small_seconds_sum 0.00249\n")) << text;
+}
+
 TEST(MetricsTest, HistogramWithoutLabels) {
     Metrics metrics;
     metrics.Observe("wt_ping_seconds", "Ping", {}, 0.5);
