@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <mutex>
 
 #include "api/detail/support.hpp"
 
@@ -13,16 +14,19 @@ std::vector<RouteSpec> RegisterRoutes(http::Router& router, ApiContext& ctx) {
     detail::RegisterOrgRoutes(reg);
     // The OpenAPI document describes every route registered here, itself included; it is built
     // once, lazily, after registration completed.
-    auto specs = std::make_shared<std::vector<RouteSpec>>();
-    auto document = std::make_shared<boost::json::object>();
+    struct Lazy {
+        std::vector<RouteSpec> specs;
+        std::once_flag once;
+        boost::json::object document;
+    };
+    auto lazy = std::make_shared<Lazy>();
     std::string version = ctx.options.version;
-    detail::RegisterOpsRoutes(reg, [specs, document, version]() {
-        static std::once_flag once;
-        std::call_once(once, [&] { *document = BuildOpenApi(*specs, version); });
-        return *document;
+    detail::RegisterOpsRoutes(reg, [lazy, version]() {
+        std::call_once(lazy->once, [&] { lazy->document = BuildOpenApi(lazy->specs, version); });
+        return lazy->document;
     });
-    *specs = reg.Take();
-    return *specs;
+    lazy->specs = reg.Take();
+    return lazy->specs;
 }
 
 }  // namespace wt::api
