@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <mutex>
 
 namespace wt {
@@ -15,7 +16,7 @@ void Histogram::Observe(double seconds) {
         }
     }
     count_.fetch_add(1, std::memory_order_relaxed);
-    sum_micros_.fetch_add(static_cast<std::uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+    sum_nanos_.fetch_add(static_cast<std::uint64_t>(std::llround(seconds * 1e9)), std::memory_order_relaxed);
 }
 
 void Histogram::Render(std::string& out, std::string_view name, std::string_view labels) const {
@@ -28,7 +29,7 @@ void Histogram::Render(std::string& out, std::string_view name, std::string_view
     }
     std::uint64_t count = count_.load(std::memory_order_relaxed);
     out += fmt::format("{}_bucket{{{}le=\"+Inf\"}} {}\n", name, inner, count);
-    out += fmt::format("{}_sum{} {}\n", name, labels, static_cast<double>(sum_micros_.load()) / 1e6);
+    out += fmt::format("{}_sum{} {}\n", name, labels, static_cast<double>(sum_nanos_.load()) / 1e9);
     out += fmt::format("{}_count{} {}\n", name, labels, count);
 }
 

@@ -27,7 +27,7 @@ public:
 private:
     std::array<std::atomic<std::uint64_t>, kBucketsSeconds.size()> buckets_{};
     std::atomic<std::uint64_t> count_{0};
-    std::atomic<std::uint64_t> sum_micros_{0};
+    std::atomic<std::uint64_t> sum_nanos_{0};  // rounded per observation
 };
 
 class Metrics {
