@@ -34,7 +34,8 @@ struct LoginOutcome {
 
 /// Verifies the credentials, opens a session in the user's first organization and audits the
 /// attempt (`auth.login.succeeded` / `auth.login.failed` in the user's organizations).
-/// Errors: kInvalidCredentials, kForbidden (account without any organization), storage errors.
+/// Errors: kInvalidCredentials (also for an account without any organization, so that the answer
+/// never confirms a correct password), storage errors.
 Result<LoginOutcome> Login(storage::Database& db, const SessionManager& sessions, const LoginInput& input);
 
 /// Checks the password of the session's user and marks the session recently authenticated.

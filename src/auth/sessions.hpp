@@ -93,7 +93,8 @@ public:
     static Result<std::int64_t> RevokeForUser(storage::Transaction& tx, std::string_view user_id,
                                               std::string_view org_id, std::string_view except_session_id,
                                               std::string_view reason, UnixMicros now);
-    /// The user's sessions that are neither revoked nor past their absolute expiry, newest first.
+    /// The user's live sessions (the lifetime rules of Resolve: not revoked, not expired, not idle),
+    /// newest first, at most 200.
     Result<std::vector<SessionRecord>> ListActive(storage::Transaction& tx, std::string_view user_id) const;
 
     UnixMicros Now() const { return clock_->Now(); }
