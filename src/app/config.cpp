@@ -179,7 +179,9 @@ Result<Config> LoadConfig(const Overrides& overrides) {
         if (const char* env = std::getenv(option.env); env && *env)
             WT_RETURN_IF_ERROR(Set(config, option, env, option.env));
     }
-    for (const auto& [name, value] : overrides) {
+    for (const auto& [override_name, value] : overrides) {
+        // A named copy: clang 14 cannot capture a structured binding in a lambda.
+        const std::string& name = override_name;
         if (name == "config_file") continue;
         auto it = std::find_if(Options().begin(), Options().end(), [&](const Option& o) { return name == o.name; });
         if (it == Options().end()) return Error::Make(ErrorCode::kInternal, "unknown option " + name);
