@@ -17,7 +17,9 @@
 #include <boost/json.hpp>
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -44,27 +46,65 @@ struct ApiOptions {
     bool fault_routes = false;  // tests only: GET /api/v1/_test/fault throws (refused in production)
 };
 
-/// A bounded pool for slow CPU work (bcrypt). Thread-safe.
+/// A bounded pool for slow CPU work (bcrypt). Admission is bounded twice: in total
+/// (`queue_limit`) and per client address (`per_client_limit`), so one address cannot take every
+/// place and lock everyone else out of signing in. Thread-safe.
 class BlockingPool {
 public:
-    BlockingPool(int threads, int queue_limit) : pool_(static_cast<std::size_t>(threads)), queue_limit_(queue_limit) {}
+    BlockingPool(int threads, int queue_limit, int per_client_limit = 4)
+        : pool_(static_cast<std::size_t>(threads)), queue_limit_(queue_limit), per_client_limit_(per_client_limit) {}
     ~BlockingPool() { pool_.join(); }
     boost::asio::thread_pool& pool() { return pool_; }
-    /// Reserves a place; false when the queue is full.
-    bool TryAcquire() {
-        if (pending_.fetch_add(1) >= queue_limit_) {
-            pending_.fetch_sub(1);
-            return false;
-        }
-        return true;
+
+    enum class Admission { kAdmitted, kFull, kClientFull };
+    /// Reserves a place for `client`; every kAdmitted must be matched by one Release(client).
+    Admission TryAcquire(const std::string& client) {
+        std::lock_guard lock(mutex_);
+        if (pending_ >= queue_limit_) return Admission::kFull;
+        int& mine = per_client_[client];
+        if (mine >= per_client_limit_) return Admission::kClientFull;
+        ++mine;
+        ++pending_;
+        return Admission::kAdmitted;
     }
-    void Release() { pending_.fetch_sub(1); }
-    void Stop() { pool_.stop(); }
+    void Release(const std::string& client) {
+        std::lock_guard lock(mutex_);
+        --pending_;
+        if (auto it = per_client_.find(client); it != per_client_.end() && --it->second <= 0) per_client_.erase(it);
+    }
+    /// Drops queued work, waits for running work to finish. Call before closing what the work uses.
+    void StopAndJoin() {
+        pool_.stop();
+        pool_.join();
+    }
 
 private:
     boost::asio::thread_pool pool_;
-    std::atomic<int> pending_{0};
+    std::mutex mutex_;
+    int pending_ = 0;                                   // GUARDED_BY(mutex_)
+    std::unordered_map<std::string, int> per_client_;  // GUARDED_BY(mutex_)
     int queue_limit_;
+    int per_client_limit_;
+};
+
+/// Records a repeated event at most once per interval per key (e.g. a denied request per
+/// session and route), so a client cannot flood the append-only audit log. Thread-safe.
+class RepeatThrottle {
+public:
+    /// True when `key` was not recorded within `interval` of `now` (and marks it recorded).
+    bool ShouldRecord(const std::string& key, UnixMicros now, UnixMicros interval) {
+        std::lock_guard lock(mutex_);
+        if (last_.size() > 100'000) last_.clear();  // bounded memory; worst case one extra entry
+        auto [it, inserted] = last_.try_emplace(key, now);
+        if (inserted) return true;
+        if (now - it->second < interval) return false;
+        it->second = now;
+        return true;
+    }
+
+private:
+    std::mutex mutex_;
+    std::unordered_map<std::string, UnixMicros> last_;  // GUARDED_BY(mutex_)
 };
 
 /// What the handlers need, wired in main.
@@ -76,6 +116,7 @@ struct ApiContext {
     BlockingPool& password_pool;
     std::shared_ptr<spdlog::logger> log;
     ApiOptions options;
+    RepeatThrottle denial_audit_throttle;  // authz.denied: once a minute per session and route
 };
 
 enum class Surface { kPublic, kConsole };

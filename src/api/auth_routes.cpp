@@ -38,9 +38,7 @@ std::int64_t MaxAgeSeconds(const auth::SessionRecord& record) {
     return (record.expires_at - record.created_at) / kMicrosPerSecond;
 }
 
-std::string UserAgent(const Request& request) {
-    return std::string(request.header(http::beast_http::field::user_agent).substr(0, 512));
-}
+std::string UserAgent(const Request& request) { return UserAgentOf(request); }
 
 constexpr const char* kLoginSchema =
     R"({"type":"object","required":["email","password"],"additionalProperties":false,)"
@@ -69,7 +67,7 @@ void RegisterAuthRoutes(Registrar& reg) {
             auth::LoginInput input{*email, *password, request.remote_ip(), UserAgent(request),
                                    SessionCookie(request, ctx.options)};
             auto outcome = co_await OnPasswordPool<auth::LoginOutcome>(
-                ctx.password_pool, [&ctx, &input] { return auth::Login(ctx.db, ctx.sessions, input); });
+                ctx.password_pool, request.remote_ip(), [&ctx, &input] { return auth::Login(ctx.db, ctx.sessions, input); });
             if (!outcome) {
                 if (outcome.error().code == ErrorCode::kInvalidCredentials)
                     ctx.log->info("request {}: failed sign-in from {}", request.request_id(), request.remote_ip());
@@ -188,7 +186,7 @@ void RegisterAuthRoutes(Registrar& reg) {
             in.RejectUnknown();
             if (auto valid = in.Finish(); !valid) co_return ErrorResponse(ctx, request, valid.error());
             std::string ip = request.remote_ip(), user_agent = UserAgent(request);
-            auto done = co_await OnPasswordPool<bool>(ctx.password_pool, [&]() -> Result<bool> {
+            auto done = co_await OnPasswordPool<bool>(ctx.password_pool, request.remote_ip(), [&]() -> Result<bool> {
                 WT_RETURN_IF_ERROR(
                     auth::Reauthenticate(ctx.db, ctx.sessions, principal.session, *password, ip, user_agent));
                 return true;

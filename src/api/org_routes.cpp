@@ -14,8 +14,7 @@ using http::Method;
 using Perm = auth::Permission;
 
 orgs::ActorContext ActorOf(const Request& request, const Principal& principal) {
-    return {principal.actor(), request.remote_ip(),
-            std::string(request.header(http::beast_http::field::user_agent).substr(0, 512))};
+    return {principal.actor(), request.remote_ip(), UserAgentOf(request)};
 }
 
 constexpr const char* kOrgSchema =
@@ -45,8 +44,9 @@ void RegisterOrgRoutes(Registrar& reg) {
                 });
 
     reg.Console(
-        {Method::patch, "/api/v1/orgs/current", Surface::kConsole, Perm::kAdminister, false, "organization",
-         "Rename the organization or change its settings (partial update)",
+        {Method::patch, "/api/v1/orgs/current", Surface::kConsole, Perm::kAdminister, true, "organization",
+         "Rename the organization or change its settings (partial update; session and MFA policy are "
+         "sensitive, so a recent authentication is required)",
          R"({"type":"object","properties":{"name":{"type":"string"},"settings":{"type":"object"}}})", kOrgSchema},
         [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
             auto body = ParseJsonBody(request, ctx.options);

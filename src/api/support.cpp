@@ -39,6 +39,10 @@ std::string ClearCookieHeader(const ApiOptions& options) {
                        options.cookie_secure ? "; Secure" : "");
 }
 
+std::string UserAgentOf(const Request& request) {
+    return SanitizeUtf8(request.header(http::beast_http::field::user_agent), 512);
+}
+
 std::optional<std::string> SessionCookie(const Request& request, const ApiOptions& options) {
     return request.cookie(CookieName(options));
 }
@@ -85,8 +89,12 @@ Result<std::optional<UnixMicros>> ParseTimeParam(const Request& request, std::st
 }
 
 Response ErrorResponse(ApiContext& ctx, const Request& request, const Error& error) {
-    if (error.code == ErrorCode::kInternal || error.code == ErrorCode::kUnavailable) {
+    if (error.code == ErrorCode::kInternal) {
         ctx.log->error("request {} {} failed: {} ({})", request.request_id(), std::string(request.route()),
+                       error.detail, error.internal);
+    } else if (error.code == ErrorCode::kUnavailable) {
+        // Overload answers are expected under attack: debug level, so they cannot flood the log.
+        ctx.log->debug("request {} {} unavailable: {} ({})", request.request_id(), std::string(request.route()),
                        error.detail, error.internal);
     }
     return http::ProblemResponse(error);
@@ -126,6 +134,16 @@ void Registrar::Console(RouteSpec spec, ConsoleHandler handler) {
                 co_return http::ProblemResponse(
                     Error::Make(ErrorCode::kCsrfFailed, "missing or wrong X-CSRF-Token header"));
             if (!auth::RoleAllows(principal.session.role, permission)) {
+                // Recorded once a minute per session and route, so a client cannot flood the
+                // append-only audit log (or the log) with repeated refusals.
+                if (!ctx.denial_audit_throttle.ShouldRecord(
+                        principal.session.session.id + " " +
+                            std::string(http::beast_http::to_string(request.method())) + " " +
+                            std::string(request.route()),
+                        ctx.clock->Now(),
+                        kMicrosPerMinute))
+                    co_return http::ProblemResponse(
+                        Error::Make(ErrorCode::kForbidden, "your role does not allow this action"));
                 ctx.log->warn("request {}: {} denied {} {} (needs {})", request.request_id(), principal.user_id(),
                               std::string(http::beast_http::to_string(request.method())),
                               std::string(request.route()), auth::PermissionName(permission));
@@ -134,7 +152,7 @@ void Registrar::Console(RouteSpec spec, ConsoleHandler handler) {
                     audit::Event{principal.org_id(), principal.actor(), "authz.denied",
                                  std::string(http::beast_http::to_string(request.method())) + " " +
                                      std::string(request.route()),
-                                 request.remote_ip(), std::string(request.header(http::beast_http::field::user_agent)),
+                                 request.remote_ip(), UserAgentOf(request),
                                  {{"permission", auth::PermissionName(permission)},
                                   {"role", auth::RoleName(principal.session.role)}}},
                     ctx.clock->Now());

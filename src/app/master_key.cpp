@@ -39,6 +39,14 @@ Result<MasterKey> LoadMasterKey(const Config& config) {
                            "WATCHTOWER_MASTER_KEY is not set: production mode needs a master key from the environment "
                            "(32 random bytes, base64: openssl rand -base64 32)");
     std::string path = config.data_dir + "/master.key";
+    struct stat key_stat{};
+    if (::lstat(path.c_str(), &key_stat) == 0) {
+        // The key protects every sealed secret: refuse one that others can read or that is a link.
+        if (!S_ISREG(key_stat.st_mode) || (key_stat.st_mode & 077) != 0)
+            return Error::Make(ErrorCode::kValidationFailed,
+                               fmt::format("{} must be a regular file readable by its owner only (chmod 600 {})", path,
+                                           path));
+    }
     std::ifstream in(path);
     if (in) {
         std::stringstream text;
@@ -50,7 +58,8 @@ Result<MasterKey> LoadMasterKey(const Config& config) {
     // another process got there first (then use theirs). Nobody ever reads a half-written key.
     std::string bytes = crypto::RandomBytes(32);
     std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::unlink(tmp.c_str());  // a leftover from a crashed start
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return Error::Make(ErrorCode::kUnavailable, fmt::format("cannot create {}: {}", tmp, std::strerror(errno)));
     std::string text = crypto::Base64Encode(bytes) + "\n";
     bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `watchtower serve`: everything is wired here, explicitly, in dependency order.
 #include <fmt/format.h>
-#include <spdlog/async.h>
-#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -14,7 +12,9 @@
 #include "app/commands.hpp"
 #include "app/instrumented_database.hpp"
 #include "app/master_key.hpp"
+#include "auth/password.hpp"
 #include "auth/sessions.hpp"
+#include "http/access_log.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 
@@ -62,24 +62,17 @@ int RunServe(const Config& config) {
     if (ec) return Fail(Error::Make(ErrorCode::kUnavailable, fmt::format("cannot create {}/logs: {}", config.data_dir, ec.message())));
 
     // Logging: the application log on stderr; the access log asynchronous, off the request path.
-    spdlog::init_thread_pool(16384, 1);
     auto log = std::make_shared<spdlog::logger>("watchtower", std::make_shared<spdlog::sinks::stderr_sink_mt>());
     log->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
     log->set_level(spdlog::level::from_str(config.log_level));
     log->flush_on(spdlog::level::warn);
-    std::shared_ptr<spdlog::logger> access_log;
+    std::unique_ptr<http::AccessLog> access_log;
     if (config.access_log != "off") {
-        spdlog::sink_ptr sink;
-        if (config.access_log == "stdout") {
-            sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
-        } else {
-            sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(config.data_dir + "/logs/access.log");
-        }
-        access_log = std::make_shared<spdlog::async_logger>("access", sink, spdlog::thread_pool(),
-                                                            spdlog::async_overflow_policy::overrun_oldest);
-        access_log->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","access":%v})", spdlog::pattern_time_type::utc);
+        std::string path = config.access_log == "stdout" ? "-" : config.data_dir + "/logs/access.log";
+        access_log = std::make_unique<http::AccessLog>(path);
+        if (!access_log->ok())
+            return Fail(Error::Make(ErrorCode::kUnavailable, fmt::format("cannot open the access log {}", path)));
     }
-    spdlog::flush_every(std::chrono::seconds(1));
 
     auto key = LoadMasterKey(config);
     if (!key) return Fail(key.error());
@@ -104,6 +97,9 @@ int RunServe(const Config& config) {
         log->warn("test clock enabled from {}", config.test_clock_file);
     }
     auth::SessionManager sessions(DeriveKey(*key, "session-signing-v1"), clock);
+    // The dummy hash behind "unknown email" answers is made now, not on the first such login
+    // (which would otherwise take twice as long and tell that the email is unknown).
+    auth::VerifyDummyPassword("warm-up");
     api::BlockingPool password_pool(static_cast<int>(config.password_threads),
                                     static_cast<int>(config.password_queue_limit));
     api::ApiOptions api_options;
@@ -130,7 +126,7 @@ int RunServe(const Config& config) {
     server_options.body_timeout = std::chrono::milliseconds(config.body_timeout_ms);
     server_options.write_timeout = std::chrono::milliseconds(config.write_timeout_ms);
     server_options.shutdown_grace = std::chrono::milliseconds(config.shutdown_grace_ms);
-    http::Server server(server_options, router, metrics, console.loaded() ? &console : nullptr, access_log, log);
+    http::Server server(server_options, router, metrics, console.loaded() ? &console : nullptr, access_log.get(), log);
     if (auto listening = server.Listen(); !listening) return Fail(listening.error());
 
     boost::asio::signal_set signals(server.io_context(), SIGINT, SIGTERM);
@@ -144,7 +140,8 @@ int RunServe(const Config& config) {
               server.port(), config.data_dir, config.DatabaseUrl());
     server.Run();
 
-    password_pool.Stop();
+    // Password checks still running use the database: let them finish before closing it.
+    password_pool.StopAndJoin();
     db->Close();
     log->info("stopped cleanly");
     spdlog::shutdown();

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "common/json.hpp"
 #include "crypto/crypto.hpp"
 
 namespace wt::audit {
@@ -75,7 +76,7 @@ Status Append(storage::Transaction& tx, const Event& event, UnixMicros now) {
     std::string actor_type(ActorTypeName(event.actor.type));
     std::string details = boost::json::serialize(event.details);
     auto actor_id = NonEmpty(event.actor.id), target = NonEmpty(event.target), ip = NonEmpty(event.ip),
-         user_agent = NonEmpty(event.user_agent.substr(0, 512));
+         user_agent = NonEmpty(SanitizeUtf8(event.user_agent, 512));
     std::string hash = ChainHash(prev_hash, Canonical(event.org_id, seq, id, now, actor_type, actor_id, event.action,
                                                       target, ip, user_agent, details));
     WT_RETURN_IF_ERROR(tx.Exec(

@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 
+#include "common/json.hpp"
 #include "crypto/crypto.hpp"
 
 namespace wt::auth {
@@ -64,7 +65,7 @@ Result<SessionManager::Issued> SessionManager::Create(storage::Transaction& tx, 
                                   now + static_cast<UnixMicros>(policy.max_hours) * kMicrosPerHour,
                                   reauthenticated_at,
                                   std::string(ip),
-                                  std::string(user_agent.substr(0, 512))};
+                                  SanitizeUtf8(user_agent, 512)};
     const auto& r = issued.record;
     WT_RETURN_IF_ERROR(tx.Exec(
         "INSERT INTO sessions (id, token_hash, user_id, org_id, created_at, last_seen_at, expires_at, "

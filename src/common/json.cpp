@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace wt {
 
 JsonReader::JsonReader(const boost::json::value& value, std::string prefix) : prefix_(std::move(prefix)) {
@@ -131,5 +133,26 @@ bool IsValidUtf8(std::string_view s) {
     return true;
 }
 
+
+std::string SanitizeUtf8(std::string_view s, std::size_t max_bytes) {
+    std::string out;
+    out.reserve(std::min(s.size(), max_bytes));
+    std::size_t pos = 0;
+    while (pos < s.size()) {
+        // The longest valid sequence starting here (1..4 bytes), if any.
+        std::size_t len = 0;
+        for (std::size_t try_len = 1; try_len <= 4 && pos + try_len <= s.size(); ++try_len) {
+            if (IsValidUtf8(s.substr(pos, try_len))) {
+                len = try_len;
+                break;
+            }
+        }
+        std::string_view piece = len ? s.substr(pos, len) : std::string_view("\xEF\xBF\xBD");
+        if (out.size() + piece.size() > max_bytes) break;
+        out.append(piece);
+        pos += len ? len : 1;
+    }
+    return out;
+}
 
 }  // namespace wt

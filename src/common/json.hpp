@@ -54,6 +54,10 @@ private:
 /// True when `s` is well-formed UTF-8 (no overlongs, surrogates or values above U+10FFFF).
 bool IsValidUtf8(std::string_view s);
 
+/// `s` made valid UTF-8 (each invalid byte becomes U+FFFD) and cut to at most `max_bytes` bytes
+/// on a code-point boundary: for text from the outside (User-Agent) that is stored or echoed.
+std::string SanitizeUtf8(std::string_view s, std::size_t max_bytes);
+
 /// Length in Unicode code points of valid UTF-8 (Boost.JSON has already validated it).
 std::size_t Utf8Length(std::string_view s);
 

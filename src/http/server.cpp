@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "http/server.hpp"
 
+#include "common/clock.hpp"
+#include "common/json.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -45,12 +48,12 @@ void AddSecurityHeaders(Response& res, bool tls) {
 }
 
 Server::Server(ServerOptions options, const Router& router, Metrics& metrics, const StaticFiles* static_files,
-               std::shared_ptr<spdlog::logger> access_log, std::shared_ptr<spdlog::logger> log)
+               AccessLog* access_log, std::shared_ptr<spdlog::logger> log)
     : options_(std::move(options)),
       router_(router),
       metrics_(metrics),
       static_files_(static_files),
-      access_log_(std::move(access_log)),
+      access_log_(access_log),
       log_(std::move(log)),
       io_(options_.threads > 0 ? options_.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))) {
     std::random_device rd;
@@ -174,7 +177,9 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<Connection> conn) {
     std::string remote_ip = ep_ec ? "unknown" : remote.address().to_string();
     if (!ep_ec && remote.address().is_v6() && remote.address().to_v6().is_v4_mapped())
         remote_ip = asio::ip::make_address_v4(asio::ip::v4_mapped, remote.address().to_v6()).to_string();
-    beast::flat_buffer buffer;
+    // Bounded: Beast's header_limit does not count chunk-extension lines or trailers, which would
+    // otherwise buffer without limit until their line ends.
+    beast::flat_buffer buffer(options_.header_limit + 64 * 1024);
     bool first_request = true;
     bool drain_before_close = false;
 
@@ -185,7 +190,15 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<Connection> conn) {
         // only known after routing, so it is checked below and then bounds chunked bodies too.
         parser.body_limit(std::numeric_limits<std::uint64_t>::max());
         conn->busy = false;
-        stream.expires_after(first_request ? options_.header_timeout : options_.idle_timeout);
+        if (!first_request && buffer.size() == 0) {
+            // Keep-alive: the next request may take up to the idle timeout to begin, but once its
+            // first byte arrives the whole header must follow within the header deadline.
+            stream.expires_after(options_.idle_timeout);
+            auto [wait_ec, first_bytes] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
+            if (wait_ec) break;
+            buffer.commit(first_bytes);
+        }
+        stream.expires_after(options_.header_timeout);
         auto [read_ec, header_bytes] = co_await beast_http::async_read_header(stream, buffer, parser, kTuple);
         (void)header_bytes;
         if (read_ec == beast_http::error::end_of_stream || read_ec == asio::error::operation_aborted ||
@@ -209,7 +222,7 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<Connection> conn) {
 
         if (read_ec) {
             // Oversized or unparsable header: answer and close.
-            Error err = read_ec == beast_http::error::header_limit
+            Error err = read_ec == beast_http::error::header_limit || read_ec == beast_http::error::buffer_overflow
                             ? Error::Make(ErrorCode::kHeadersTooLarge, "request headers exceed the size limit")
                             : Error::Make(ErrorCode::kMalformedRequest, "the HTTP request could not be parsed");
             Response res = ProblemResponse(err);
@@ -234,7 +247,7 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<Connection> conn) {
             stream.expires_after(options_.body_timeout);
             auto [body_ec, body_bytes] = co_await beast_http::async_read(stream, buffer, parser, kTuple);
             (void)body_bytes;
-            if (body_ec == beast_http::error::body_limit) {
+            if (body_ec == beast_http::error::body_limit || body_ec == beast_http::error::buffer_overflow) {
                 too_large = true;
             } else if (body_ec) {
                 if (body_ec == beast::error::timeout)
@@ -331,6 +344,10 @@ void Server::Finish(Response& res, const Request& request, bool is_static, std::
                      {{"route", route}}, elapsed);
     if (access_log_) {
         boost::json::object line;
+        line["ts"] = FormatRfc3339(
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count(),
+            true);
         line["request_id"] = request.request_id();
         line["method"] = method;
         line["path"] = std::string(request.path());  // never the query string: it is not logged
@@ -338,9 +355,9 @@ void Server::Finish(Response& res, const Request& request, bool is_static, std::
         line["status"] = status;
         line["duration_ms"] = elapsed * 1000.0;
         line["remote_ip"] = request.remote_ip();
-        line["user_agent"] = std::string(request.header(beast_http::field::user_agent).substr(0, 256));
+        line["user_agent"] = SanitizeUtf8(request.header(beast_http::field::user_agent), 256);
         line["bytes"] = res.body().size();
-        access_log_->info(boost::json::serialize(line));
+        access_log_->Write(boost::json::serialize(line));
     }
 }
 

@@ -27,6 +27,7 @@
 
 #include "common/metrics.hpp"
 #include "common/result.hpp"
+#include "http/access_log.hpp"
 #include "http/router.hpp"
 #include "http/static_files.hpp"
 
@@ -52,8 +53,9 @@ struct ServerOptions {
 
 class Server {
 public:
+    /// `access_log` may be null (no access log); it must outlive the server.
     Server(ServerOptions options, const Router& router, Metrics& metrics, const StaticFiles* static_files,
-           std::shared_ptr<spdlog::logger> access_log, std::shared_ptr<spdlog::logger> log);
+           AccessLog* access_log, std::shared_ptr<spdlog::logger> log);
     ~Server();
 
     /// Binds and listens. kUnavailable with a clear detail when the address is in use.
@@ -82,7 +84,7 @@ private:
     const Router& router_;
     Metrics& metrics_;
     const StaticFiles* static_files_;
-    std::shared_ptr<spdlog::logger> access_log_;
+    AccessLog* access_log_;
     std::shared_ptr<spdlog::logger> log_;
 
     boost::asio::io_context io_;

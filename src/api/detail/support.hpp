@@ -55,6 +55,8 @@ std::string SessionCookieHeader(const ApiOptions& options, const std::string& va
 std::string ClearCookieHeader(const ApiOptions& options);
 /// The session cookie value of a request, if any.
 std::optional<std::string> SessionCookie(const Request& request, const ApiOptions& options);
+/// The request's User-Agent as stored and echoed: valid UTF-8, at most 512 bytes.
+std::string UserAgentOf(const Request& request);
 
 /// The request body as JSON: 415 unless `application/json`, 400 on unparsable JSON, invalid
 /// UTF-8 or nesting deeper than the limit.
@@ -67,15 +69,30 @@ Result<std::optional<UnixMicros>> ParseTimeParam(const Request& request, std::st
 
 Response ErrorResponse(ApiContext& ctx, const Request& request, const Error& error);
 
-/// Runs `fn` on the password pool and resumes on the caller's executor. kUnavailable (503,
-/// Retry-After) when the pool's queue is full.
+/// Runs `fn` on the password pool and resumes on the caller's executor. kRateLimited (429) when
+/// `client` already has its share of the queue, kUnavailable (503) when the queue is full; both
+/// with Retry-After.
 template <typename T>
-asio::awaitable<Result<T>> OnPasswordPool(BlockingPool& pool, std::function<Result<T>()> fn) {
-    if (!pool.TryAcquire()) {
-        Error busy = Error::Make(ErrorCode::kUnavailable, "the server is busy; try again shortly");
-        busy.retry_after_seconds = 1;
-        co_return busy;
+asio::awaitable<Result<T>> OnPasswordPool(BlockingPool& pool, const std::string& client, std::function<Result<T>()> fn) {
+    switch (pool.TryAcquire(client)) {
+        case BlockingPool::Admission::kAdmitted: break;
+        case BlockingPool::Admission::kClientFull: {
+            Error limited = Error::Make(ErrorCode::kRateLimited,
+                                        "too many password checks from your address are in progress; try again shortly");
+            limited.retry_after_seconds = 1;
+            co_return limited;
+        }
+        case BlockingPool::Admission::kFull: {
+            Error busy = Error::Make(ErrorCode::kUnavailable, "the server is busy; try again shortly");
+            busy.retry_after_seconds = 1;
+            co_return busy;
+        }
     }
+    struct Slot {  // gives the place back however this coroutine ends
+        BlockingPool& pool;
+        const std::string& client;
+        ~Slot() { pool.Release(client); }
+    } slot{pool, client};
     // The work runs as a coroutine on the pool; co_spawn resumes this coroutine on its own executor.
     std::optional<Result<T>> result = co_await asio::co_spawn(
         pool.pool().get_executor(),
@@ -87,7 +104,6 @@ asio::awaitable<Result<T>> OnPasswordPool(BlockingPool& pool, std::function<Resu
             }
         },
         asio::use_awaitable);
-    pool.Release();
     co_return std::move(*result);
 }
 
