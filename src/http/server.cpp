@@ -105,7 +105,10 @@ void Server::Stop() {
         }
         for (auto& conn : live) {
             asio::post(conn->stream.get_executor(), [conn] {
-                if (!conn->busy) conn->stream.socket().cancel();
+                // The connection may have closed its socket meanwhile: the error_code overload,
+                // because cancel() on a closed socket throws.
+                boost::system::error_code ignored;
+                if (!conn->busy) conn->stream.socket().cancel(ignored);
             });
         }
         // Wait for the drain, bounded by the grace period, then stop the loop.
