@@ -106,16 +106,11 @@ void RegisterAuthRoutes(Registrar& reg) {
 
     reg.Console({Method::get, "/api/v1/auth/me", Surface::kConsole, auth::Permission::kRead, false, "auth",
                  "The signed-in user, organization, role, CSRF token and memberships", "", kSignedInSchema},
-                [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
-                    auto memberships = [&]() -> Result<std::vector<auth::Membership>> {
-                        WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kRead));
-                        return auth::ListMemberships(*tx, principal.user_id());
-                    }();
-                    if (!memberships) co_return ErrorResponse(ctx, request, memberships.error());
+                [&ctx](Request&, Principal& principal) -> asio::awaitable<Response> {
                     const auto& s = principal.session;
                     co_return http::JsonResponse(
                         HttpStatus::ok, SignedInJson(s.user, s.session.org_id, s.org_name, s.role,
-                                                     ctx.sessions.CsrfToken(principal.cookie), *memberships));
+                                                     ctx.sessions.CsrfToken(principal.cookie), s.memberships));
                 });
 
     reg.Console(

@@ -114,6 +114,8 @@ Result<ResolvedSession> SessionManager::Resolve(storage::Database& db, std::stri
     if (now >= s.expires_at || now >= s.created_at + static_cast<UnixMicros>(policy.max_hours) * kMicrosPerHour ||
         now >= s.last_seen_at + static_cast<UnixMicros>(policy.idle_minutes) * kMicrosPerMinute)
         return unauthenticated;
+    // In the same snapshot: one read transaction per console request, not two.
+    WT_ASSIGN_OR_RETURN(resolved.memberships, ListMemberships(*tx, resolved.user.id));
     return resolved;
 }
 

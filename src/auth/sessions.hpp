@@ -56,6 +56,7 @@ struct ResolvedSession {
     Role role = Role::kViewer;
     std::string org_name;
     std::string org_settings_json;
+    std::vector<Membership> memberships;  // all of the user's, oldest first (same snapshot)
 };
 
 class SessionManager {

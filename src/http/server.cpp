@@ -54,8 +54,11 @@ Server::Server(ServerOptions options, const Router& router, Metrics& metrics, co
       metrics_(metrics),
       static_files_(static_files),
       access_log_(access_log),
-      log_(std::move(log)),
-      io_(options_.threads > 0 ? options_.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))) {
+      log_(std::move(log)) {
+    int threads = options_.threads > 0 ? options_.threads
+                                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    for (int thread_idx = 0; thread_idx < threads; ++thread_idx)
+        io_.push_back(std::make_unique<asio::io_context>(1));
     std::random_device rd;
     request_id_prefix_ = fmt::format("{:08x}", rd());
 }
@@ -67,7 +70,7 @@ Status Server::Listen() {
     auto address = asio::ip::make_address(options_.host, ec);
     if (ec) return Error::Make(ErrorCode::kValidationFailed, fmt::format("invalid listen host '{}'", options_.host));
     tcp::endpoint endpoint(address, options_.port);
-    auto acceptor = std::make_unique<tcp::acceptor>(io_);
+    auto acceptor = std::make_unique<tcp::acceptor>(*io_.front());
     acceptor->open(endpoint.protocol(), ec);
     if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acceptor->bind(endpoint, ec);
@@ -82,18 +85,20 @@ Status Server::Listen() {
 }
 
 void Server::Run() {
-    asio::co_spawn(io_, AcceptLoop(), asio::detached);
-    int threads = options_.threads > 0 ? options_.threads
-                                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    asio::co_spawn(*io_.front(), AcceptLoop(), asio::detached);
+    // Contexts without connections must not return from run() early.
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+    for (auto& io : io_) keep_running.push_back(asio::make_work_guard(*io));
     std::vector<std::thread> workers;
-    for (int thread_idx = 1; thread_idx < threads; ++thread_idx) workers.emplace_back([this] { io_.run(); });
-    io_.run();
+    for (std::size_t io_idx = 1; io_idx < io_.size(); ++io_idx)
+        workers.emplace_back([io = io_[io_idx].get()] { io->run(); });
+    io_.front()->run();
     for (auto& worker : workers) worker.join();
 }
 
 void Server::Stop() {
     if (stopping_.exchange(true)) return;
-    asio::post(io_, [this] {
+    asio::post(*io_.front(), [this] {
         boost::system::error_code ec;
         if (acceptor_) acceptor_->close(ec);
         // Idle connections (waiting for a request) are closed now; busy ones close after answering.
@@ -114,14 +119,14 @@ void Server::Stop() {
         // Wait for the drain, bounded by the grace period, then stop the loop.
         auto deadline = std::chrono::steady_clock::now() + options_.shutdown_grace;
         asio::co_spawn(
-            io_,
+            *io_.front(),
             [this, deadline]() -> asio::awaitable<void> {
                 asio::steady_timer timer(co_await asio::this_coro::executor);
                 while (open_connections_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
                     timer.expires_after(20ms);
                     co_await timer.async_wait(kTuple);
                 }
-                io_.stop();
+                for (auto& io : io_) io->stop();
             },
             asio::detached);
     });
@@ -138,7 +143,8 @@ void Server::Forget(std::uint64_t conn_id) {
 
 asio::awaitable<void> Server::AcceptLoop() {
     while (!stopping_.load()) {
-        auto [ec, socket] = co_await acceptor_->async_accept(asio::make_strand(io_), kTuple);
+        asio::io_context& target = *io_[next_io_++ % io_.size()];
+        auto [ec, socket] = co_await acceptor_->async_accept(target, kTuple);
         if (ec) {
             if (stopping_.load() || ec == asio::error::operation_aborted) break;
             log_->warn("accept failed: {}", ec.message());

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-/// The HTTP/1.1 server: Boost.Beast over Asio with C++20 coroutines, one io_context run by one
-/// thread per core, keep-alive, and the limits that keep a hostile client from hurting others:
+/// The HTTP/1.1 server: Boost.Beast over Asio with C++20 coroutines, one io_context and one thread
+/// per core, keep-alive, and the limits that keep a hostile client from hurting others:
 /// header size (431), body size per route (413), a connection cap, a deadline for the request
 /// headers (slowloris), for the body, for an idle keep-alive connection and for writing.
 ///
@@ -24,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "common/metrics.hpp"
 #include "common/result.hpp"
@@ -66,7 +67,8 @@ public:
     void Run();
     /// Graceful stop; idempotent, thread-safe.
     void Stop();
-    boost::asio::io_context& io_context() { return io_; }
+    /// The first I/O context (the acceptor's): for signal handling and other server-wide work.
+    boost::asio::io_context& io_context() { return *io_.front(); }
 
     /// Connections currently open (for tests and metrics).
     int open_connections() const { return open_connections_.load(); }
@@ -87,7 +89,11 @@ private:
     AccessLog* access_log_;
     std::shared_ptr<spdlog::logger> log_;
 
-    boost::asio::io_context io_;
+    // One io_context per I/O thread, each run by exactly one thread: a connection lives on one
+    // context, so its handlers never cross threads (no strand, no shared scheduler lock, no
+    // cross-thread wake-ups). New connections are dealt out round-robin.
+    std::vector<std::unique_ptr<boost::asio::io_context>> io_;
+    std::size_t next_io_ = 0;  // only touched by the accept loop
     std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
     std::uint16_t bound_port_ = 0;
     std::atomic<bool> stopping_{false};
