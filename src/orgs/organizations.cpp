@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "auth/sessions.hpp"
 #include "common/json.hpp"
@@ -63,8 +64,10 @@ bool IsKnownTimeZone(std::string_view name) {
                   c == '-' || c == '+';
         if (!ok) return false;
     }
-    std::error_code ec;
-    return std::filesystem::is_regular_file(std::filesystem::path("/usr/share/zoneinfo") / std::string(name), ec);
+    // A zone is a compiled TZif file; the directory also holds other files (leapseconds, tzdata.zi).
+    std::ifstream zone(std::filesystem::path("/usr/share/zoneinfo") / std::string(name), std::ios::binary);
+    char magic[4] = {};
+    return zone.read(magic, sizeof magic) && std::string_view(magic, sizeof magic) == "TZif";
 }
 
 Result<Settings> ApplySettingsPatch(Settings current, const boost::json::value& patch) {
