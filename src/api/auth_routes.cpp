@@ -38,8 +38,6 @@ std::int64_t MaxAgeSeconds(const auth::SessionRecord& record) {
     return (record.expires_at - record.created_at) / kMicrosPerSecond;
 }
 
-std::string UserAgent(const Request& request) { return UserAgentOf(request); }
-
 constexpr const char* kLoginSchema =
     R"({"type":"object","required":["email","password"],"additionalProperties":false,)"
     R"("properties":{"email":{"type":"string","format":"email"},"password":{"type":"string"}}})";
@@ -64,7 +62,7 @@ void RegisterAuthRoutes(Registrar& reg) {
             auto password = in.RequiredString("password", 1, 1024);
             in.RejectUnknown();
             if (auto valid = in.Finish(); !valid) co_return ErrorResponse(ctx, request, valid.error());
-            auth::LoginInput input{*email, *password, request.remote_ip(), UserAgent(request),
+            auth::LoginInput input{*email, *password, request.remote_ip(), UserAgentOf(request),
                                    SessionCookie(request, ctx.options)};
             auto outcome = co_await OnPasswordPool<auth::LoginOutcome>(
                 ctx.password_pool, request.remote_ip(), [&ctx, &input] { return auth::Login(ctx.db, ctx.sessions, input); });
@@ -94,7 +92,7 @@ void RegisterAuthRoutes(Registrar& reg) {
                             *tx,
                             audit::Event{principal.org_id(), principal.actor(), "auth.logout",
                                          "session:" + principal.session.session.id, request.remote_ip(),
-                                         UserAgent(request), {}},
+                                         UserAgentOf(request), {}},
                             now));
                         return tx->Commit();
                     }();
@@ -137,21 +135,19 @@ void RegisterAuthRoutes(Registrar& reg) {
                 auto it = std::find_if(memberships.begin(), memberships.end(),
                                        [&](const auth::Membership& m) { return m.org_id == *org_id; });
                 if (it == memberships.end()) return Error::NotFound("no such organization");
-                WT_ASSIGN_OR_RETURN(auto settings, tx->QueryOne("SELECT settings FROM organizations WHERE id = $1",
-                                                                {storage::Text(it->org_id)}));
+                WT_ASSIGN_OR_RETURN(auth::SessionPolicy policy, auth::LoadSessionPolicy(*tx, it->org_id));
                 WT_ASSIGN_OR_RETURN(
                     auto issued,
                     // The new session is not "recently authenticated": sensitive changes in the other
                     // organization ask for the password again.
-                    ctx.sessions.Create(*tx, principal.user_id(), it->org_id, request.remote_ip(), UserAgent(request),
-                                        std::nullopt,
-                                        auth::SessionPolicyFromSettings(settings ? settings->GetText(0) : "{}")));
+                    ctx.sessions.Create(*tx, principal.user_id(), it->org_id, request.remote_ip(), UserAgentOf(request),
+                                        std::nullopt, policy));
                 WT_RETURN_IF_ERROR(
                     auth::SessionManager::Revoke(*tx, principal.session.session.id, "switched_organization", now));
                 WT_RETURN_IF_ERROR(audit::Append(*tx,
                                                  audit::Event{it->org_id, principal.actor(), "auth.organization_switched",
                                                               "session:" + issued.record.id, request.remote_ip(),
-                                                              UserAgent(request), {}},
+                                                              UserAgentOf(request), {}},
                                                  now));
                 WT_RETURN_IF_ERROR(tx->Commit());
                 return Switched{std::move(issued), memberships, *it};
@@ -180,7 +176,7 @@ void RegisterAuthRoutes(Registrar& reg) {
             in.OptionalString("code", 0, 32);  // the TOTP code, checked once MFA exists
             in.RejectUnknown();
             if (auto valid = in.Finish(); !valid) co_return ErrorResponse(ctx, request, valid.error());
-            std::string ip = request.remote_ip(), user_agent = UserAgent(request);
+            std::string ip = request.remote_ip(), user_agent = UserAgentOf(request);
             auto done = co_await OnPasswordPool<bool>(ctx.password_pool, request.remote_ip(), [&]() -> Result<bool> {
                 WT_RETURN_IF_ERROR(
                     auth::Reauthenticate(ctx.db, ctx.sessions, principal.session, *password, ip, user_agent));
@@ -226,7 +222,7 @@ void RegisterAuthRoutes(Registrar& reg) {
                         WT_RETURN_IF_ERROR(audit::Append(*tx,
                                                          audit::Event{principal.org_id(), principal.actor(),
                                                                       "auth.session.ended", "session:" + session_id,
-                                                                      request.remote_ip(), UserAgent(request), {}},
+                                                                      request.remote_ip(), UserAgentOf(request), {}},
                                                          now));
                         return tx->Commit();
                     }();

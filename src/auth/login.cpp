@@ -51,9 +51,7 @@ Result<LoginOutcome> Login(storage::Database& db, const SessionManager& sessions
             WT_RETURN_IF_ERROR(SessionManager::Revoke(*tx, previous->session.id, "replaced_by_login", now));
     }
     const Membership& membership = memberships.front();
-    WT_ASSIGN_OR_RETURN(auto org_row, tx->QueryOne("SELECT settings FROM organizations WHERE id = $1",
-                                                   {storage::Text(membership.org_id)}));
-    SessionPolicy policy = SessionPolicyFromSettings(org_row ? org_row->GetText(0) : "{}");
+    WT_ASSIGN_OR_RETURN(SessionPolicy policy, LoadSessionPolicy(*tx, membership.org_id));
     WT_ASSIGN_OR_RETURN(auto issued, sessions.Create(*tx, user->id, membership.org_id, input.ip, input.user_agent,
                                                      now, policy));
     WT_RETURN_IF_ERROR(RecordLogin(*tx, user->id, now));

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "auth/detail/common_passwords.hpp"
+#include "common/json.hpp"
 #include "crypto/crypto.hpp"
 
 namespace wt::auth {
@@ -51,49 +52,6 @@ std::optional<std::string> Crypt(const std::string& phrase, const std::string& s
     const char* out = crypt_r(phrase.c_str(), setting.c_str(), data.get());
     if (out == nullptr || out[0] == '*' || out[0] == '\0') return std::nullopt;
     return std::string(out);
-}
-
-// Decodes UTF-8 strictly (no overlong forms, no surrogates, nothing above U+10FFFF) and returns
-// the number of code points, or nullopt for invalid input.
-std::optional<std::size_t> CountUtf8CodePoints(std::string_view text) {
-    std::size_t count = 0;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        const auto lead = static_cast<unsigned char>(text[pos]);
-        std::size_t length = 0;
-        char32_t code_point = 0;
-        char32_t minimum = 0;
-        if (lead < 0x80) {
-            length = 1;
-            code_point = lead;
-        } else if ((lead & 0xE0) == 0xC0) {
-            length = 2;
-            code_point = lead & 0x1F;
-            minimum = 0x80;
-        } else if ((lead & 0xF0) == 0xE0) {
-            length = 3;
-            code_point = lead & 0x0F;
-            minimum = 0x800;
-        } else if ((lead & 0xF8) == 0xF0) {
-            length = 4;
-            code_point = lead & 0x07;
-            minimum = 0x10000;
-        } else {
-            return std::nullopt;
-        }
-        if (text.size() - pos < length) return std::nullopt;
-        for (std::size_t idx = 1; idx < length; ++idx) {
-            const auto continuation = static_cast<unsigned char>(text[pos + idx]);
-            if ((continuation & 0xC0) != 0x80) return std::nullopt;
-            code_point = (code_point << 6) | (continuation & 0x3F);
-        }
-        if (code_point < minimum || code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-            return std::nullopt;
-        }
-        pos += length;
-        ++count;
-    }
-    return count;
 }
 
 // ASCII-only case folding, the same as the build step applies to the list. Full Unicode folding
@@ -187,12 +145,12 @@ void VerifyDummyPassword(std::string_view password) {
 Status CheckPasswordPolicy(std::string_view password, const PasswordContext& context, std::string_view field_name) {
     const auto refuse = [&](std::string message) { return Error::Validation(std::string(field_name), message); };
 
-    const auto length = CountUtf8CodePoints(password);
-    if (!length) return refuse("must be valid UTF-8 text");
-    if (*length < kMinPasswordLength) {
+    if (!IsValidUtf8(password)) return refuse("must be valid UTF-8 text");
+    const std::size_t length = Utf8Length(password);
+    if (length < kMinPasswordLength) {
         return refuse("must be at least " + std::to_string(kMinPasswordLength) + " characters");
     }
-    if (*length > kMaxPasswordLength) {
+    if (length > kMaxPasswordLength) {
         return refuse("must be at most " + std::to_string(kMaxPasswordLength) + " characters");
     }
 

@@ -24,7 +24,19 @@ constexpr const char* kSessionColumns =
     "s.id, s.user_id, s.org_id, s.created_at, s.last_seen_at, s.expires_at, s.reauthenticated_at, s.ip, "
     "s.user_agent";
 
+// The lifetime rules: absolute expiry, the organization's (possibly lowered) maximum age, idleness.
+bool IsLive(const SessionRecord& s, const SessionPolicy& policy, UnixMicros now) {
+    return now < s.expires_at && now < s.created_at + static_cast<UnixMicros>(policy.max_hours) * kMicrosPerHour &&
+           now < s.last_seen_at + static_cast<UnixMicros>(policy.idle_minutes) * kMicrosPerMinute;
+}
+
 }  // namespace
+
+Result<SessionPolicy> LoadSessionPolicy(storage::Transaction& tx, std::string_view org_id) {
+    WT_ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT settings FROM organizations WHERE id = $1",
+                                              {storage::Text(std::string(org_id))}));
+    return SessionPolicyFromSettings(row ? row->GetText(0) : "{}");
+}
 
 SessionPolicy SessionPolicyFromSettings(std::string_view settings_json) {
     SessionPolicy policy;
@@ -108,11 +120,7 @@ Result<ResolvedSession> SessionManager::Resolve(storage::Database& db, std::stri
     resolved.org_name = row->GetText(16);
     resolved.org_settings_json = row->GetText(17);
 
-    SessionPolicy policy = SessionPolicyFromSettings(resolved.org_settings_json);
-    UnixMicros now = clock_->Now();
-    const auto& s = resolved.session;
-    if (now >= s.expires_at || now >= s.created_at + static_cast<UnixMicros>(policy.max_hours) * kMicrosPerHour ||
-        now >= s.last_seen_at + static_cast<UnixMicros>(policy.idle_minutes) * kMicrosPerMinute)
+    if (!IsLive(resolved.session, SessionPolicyFromSettings(resolved.org_settings_json), clock_->Now()))
         return unauthenticated;
     // In the same snapshot: one read transaction per console request, not two.
     WT_ASSIGN_OR_RETURN(resolved.memberships, ListMemberships(*tx, resolved.user.id));
@@ -181,11 +189,7 @@ Result<std::vector<SessionRecord>> SessionManager::ListActive(storage::Transacti
     for (const auto& row : rows) {
         // The same lifetime rules as Resolve: idle and organization-shortened sessions are over.
         SessionRecord record = RecordFromRow(row, 0);
-        SessionPolicy policy = SessionPolicyFromSettings(row.GetText(9));
-        if (now >= record.created_at + static_cast<UnixMicros>(policy.max_hours) * kMicrosPerHour ||
-            now >= record.last_seen_at + static_cast<UnixMicros>(policy.idle_minutes) * kMicrosPerMinute)
-            continue;
-        out.push_back(std::move(record));
+        if (IsLive(record, SessionPolicyFromSettings(row.GetText(9)), now)) out.push_back(std::move(record));
     }
     return out;
 }

@@ -36,6 +36,8 @@ struct SessionPolicy {
 };
 /// Reads the policy from an organization's settings JSON (missing or odd values: defaults).
 SessionPolicy SessionPolicyFromSettings(std::string_view settings_json);
+/// The policy of organization `org_id` (defaults when it has none).
+Result<SessionPolicy> LoadSessionPolicy(storage::Transaction& tx, std::string_view org_id);
 
 struct SessionRecord {
     std::string id;

@@ -31,10 +31,14 @@ constexpr const char* kMemberSelect =
     "SELECT u.id, u.email, u.name, m.role, u.mfa_enabled, u.last_login_at, m.created_at FROM memberships m "
     "JOIN users u ON u.id = m.user_id WHERE m.org_id = $1";
 
-Result<std::int64_t> CountAdmins(storage::Transaction& tx, std::string_view org_id) {
+// kConflict when `member` is the organization's only ADMIN (`verb`: "demoted", "removed").
+Status EnsureNotLastAdmin(storage::Transaction& tx, std::string_view org_id, const Member& member,
+                          std::string_view verb) {
+    if (member.role != auth::Role::kAdmin) return Ok();
     WT_ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'ADMIN'",
                                               {Text(std::string(org_id))}));
-    return row ? row->GetInt(0) : 0;
+    if (row && row->GetInt(0) > 1) return Ok();
+    return Error::Make(ErrorCode::kConflict, fmt::format("the last ADMIN of an organization cannot be {}", verb));
 }
 
 }  // namespace
@@ -192,11 +196,7 @@ Result<Member> ChangeRole(storage::Transaction& tx, std::string_view org_id, std
     WT_ASSIGN_OR_RETURN(auto member, FindMember(tx, org_id, user_id));
     if (!member) return Error::NotFound("no such member");
     if (member->role == role) return *member;
-    if (member->role == auth::Role::kAdmin) {
-        WT_ASSIGN_OR_RETURN(auto admins, CountAdmins(tx, org_id));
-        if (admins <= 1)
-            return Error::Make(ErrorCode::kConflict, "the last ADMIN of an organization cannot be demoted");
-    }
+    WT_RETURN_IF_ERROR(EnsureNotLastAdmin(tx, org_id, *member, "demoted"));
     WT_RETURN_IF_ERROR(tx.Exec("UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2",
                                {Text(std::string(org_id)), Text(std::string(user_id)),
                                 Text(std::string(auth::RoleName(role)))}));
@@ -214,11 +214,7 @@ Status RemoveMember(storage::Transaction& tx, std::string_view org_id, std::stri
                     const ActorContext& actor, UnixMicros now) {
     WT_ASSIGN_OR_RETURN(auto member, FindMember(tx, org_id, user_id));
     if (!member) return Error::NotFound("no such member");
-    if (member->role == auth::Role::kAdmin) {
-        WT_ASSIGN_OR_RETURN(auto admins, CountAdmins(tx, org_id));
-        if (admins <= 1)
-            return Error::Make(ErrorCode::kConflict, "the last ADMIN of an organization cannot be removed");
-    }
+    WT_RETURN_IF_ERROR(EnsureNotLastAdmin(tx, org_id, *member, "removed"));
     WT_RETURN_IF_ERROR(tx.Exec("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2",
                                {Text(std::string(org_id)), Text(std::string(user_id))}));
     WT_ASSIGN_OR_RETURN(auto ended, auth::SessionManager::RevokeForUser(tx, user_id, org_id, "", "member_removed", now));
@@ -246,23 +242,11 @@ Result<Bootstrap> CreateOrganizationWithAdmin(storage::Transaction& tx, std::str
                                               const std::string& password_hash, UnixMicros now) {
     WT_RETURN_IF_ERROR(auth::ValidateEmail(email));
     WT_ASSIGN_OR_RETURN(auto org, CreateOrganization(tx, org_name, now));
-    Bootstrap out{org, {}, false};
-    WT_ASSIGN_OR_RETURN(auto existing, auth::FindUserByEmail(tx, email));
-    if (existing) {
-        out.admin = *existing;
-    } else {
-        WT_ASSIGN_OR_RETURN(out.admin, auth::CreateUser(tx, email, name, password_hash, now));
-        out.created_user = true;
-    }
-    WT_RETURN_IF_ERROR(auth::AddMembership(tx, org.id, out.admin.id, auth::Role::kAdmin, now));
     ActorContext system{{audit::ActorType::kSystem, ""}, "", "watchtower-cli"};
     WT_RETURN_IF_ERROR(audit::Append(tx, MakeEvent(org.id, system, "org.created", "org:" + org.id, {{"name", org.name}}),
                                      now));
-    WT_RETURN_IF_ERROR(audit::Append(tx,
-                                     MakeEvent(org.id, system, "member.added", "user:" + out.admin.id,
-                                               {{"email", out.admin.email}, {"role", "ADMIN"}}),
-                                     now));
-    return out;
+    WT_ASSIGN_OR_RETURN(auto added, AddUser(tx, org.id, email, name, auth::Role::kAdmin, password_hash, system, now));
+    return Bootstrap{std::move(org), std::move(added.user), added.created_user};
 }
 
 Result<AddedUser> AddUser(storage::Transaction& tx, std::string_view org_id, std::string_view email,
