@@ -75,8 +75,72 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
 )SQL";
 
+// Ingestion. `transactions` is keyed by a time-ordered id, so inserts append; the lookups by
+// caller-chosen keys (idempotency key, external id, account, customer) are the random-key indexes.
+// Every row carries org_id and environment: sandbox and production data never mix.
+constexpr const char* kV2Ingestion = R"SQL(
+CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES organizations(id),
+    name TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    key_hash TEXT NOT NULL UNIQUE,
+    allowed_ips TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    created_by TEXT,
+    expires_at BIGINT,
+    revoked_at BIGINT,
+    replaced_by TEXT,
+    last_used_at BIGINT,
+    last_used_ip TEXT
+);
+CREATE INDEX api_keys_by_org ON api_keys(org_id, created_at);
+CREATE TABLE allowed_ips (
+    org_id TEXT NOT NULL REFERENCES organizations(id),
+    surface TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    cidr TEXT NOT NULL,
+    label TEXT NOT NULL,
+    PRIMARY KEY (org_id, surface, position)
+);
+CREATE TABLE transactions (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES organizations(id),
+    environment TEXT NOT NULL,
+    external_id TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    occurred_at BIGINT NOT NULL,
+    received_at BIGINT NOT NULL,
+    amount_minor BIGINT NOT NULL,
+    currency TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    type TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    customer_id TEXT,
+    counterparty_name TEXT,
+    counterparty_account TEXT,
+    counterparty_country TEXT,
+    channel TEXT,
+    country TEXT,
+    ip TEXT,
+    device_id TEXT,
+    metadata TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    score INTEGER NOT NULL,
+    api_key_id TEXT NOT NULL
+);
+CREATE UNIQUE INDEX transactions_by_idempotency_key ON transactions(org_id, environment, idempotency_key);
+CREATE UNIQUE INDEX transactions_by_external_id ON transactions(org_id, environment, external_id);
+CREATE INDEX transactions_by_account ON transactions(org_id, environment, account_id, id);
+CREATE INDEX transactions_by_customer ON transactions(org_id, environment, customer_id, id);
+CREATE INDEX transactions_by_org ON transactions(org_id, environment, id)
+)SQL";
+
 constexpr Migration kMigrations[] = {
     {1, "foundation: organizations, users, memberships, sessions, audit log", kV1Foundation, nullptr},
+    {2, "ingestion: api keys, allowed ips, transactions", kV2Ingestion, nullptr},
 };
 
 }  // namespace
