@@ -6,10 +6,30 @@
 /// converted from its text, never through a double, so `1250.10` is 125010 minor units of USD.
 /// Money is held as integer minor units with the currency's ISO 4217 exponent.
 ///
-/// Failure: unparsable text (not JSON, invalid UTF-8, too deep, not an object) is
-/// kMalformedRequest (400). A parsed body with problems is kValidationFailed (422) whose `fields`
-/// list every bad field (dotted paths such as `counterparty.country`, `metadata`), each with a
-/// message a developer integrating against the API understands. Never throws on any input.
+/// Failure: unparsable text (empty, invalid UTF-8, not JSON, nested deeper than
+/// `Limits::json_max_depth`, text after the value, not an object) is kMalformedRequest (400). A
+/// parsed body with problems is kValidationFailed (422) whose `fields` list every bad field (dotted
+/// paths such as `counterparty.country`, `metadata`), each with a message a developer integrating
+/// against the API understands. Never throws on any input (only std::bad_alloc can escape).
+///
+/// Rules beyond API.md, decided here:
+/// - A key that appears more than once in an object (RFC 8259 leaves the meaning open) is a 422 on
+///   that field, "appears more than once" (`amount`, `counterparty.name`, `metadata.a.b`); the
+///   field is not otherwise checked, since which value was meant is unknown.
+/// - `null` for an optional field means absent; for a required one it is "is required". An empty
+///   id, text or enum string is "must not be empty" (an empty amount or code gets that field's
+///   format message). Unknown members are refused, at the top level ("put custom data in
+///   metadata") and in `counterparty`; `metadata` is free-form.
+/// - Lengths: ids (`external_id`, `account_id`, `customer_id`, `device_id`,
+///   `counterparty.account`) are counted in bytes; human text (`counterparty.name`, `channel`,
+///   metadata keys) in Unicode code points. Ids and text refuse control characters (C0, DEL, C1).
+/// - Amounts: see ParseAmount. With a missing or unknown currency the amount's syntax and sign
+///   are still checked (and both fields reported), its decimals cannot be.
+/// - `ip`: IPv4 dotted quad (no leading zeros) or IPv6 text; no zone id (`%eth0`).
+/// - `metadata`: an object; at most `metadata_max_keys` members at its top, depth at most
+///   `metadata_max_depth` (arrays count as a level), keys at most `metadata_key_max` code points
+///   at any depth, compact serialization at most `metadata_max_bytes`. Stored compactly in
+///   document order with numbers exactly as written (`1.50` stays `1.50`).
 ///
 /// Threading: pure functions, thread-safe.
 #pragma once
@@ -35,16 +55,16 @@ std::optional<TransactionType> ParseTransactionType(std::string_view text);
 
 /// Limits on a transaction body. Defaults are the documented ones (docs/ingestion.md).
 struct Limits {
-    std::size_t id_max = 128;                 // external_id, account_id, customer_id, device_id
-    std::size_t name_max = 200;               // counterparty.name
-    std::size_t account_max = 64;             // counterparty.account (IBAN and friends)
-    std::size_t channel_max = 32;             // channel
-    std::size_t metadata_max_bytes = 8192;    // serialized size of `metadata`
-    int metadata_max_depth = 3;               // `{"a": {"b": {"c": 1}}}` is depth 3
-    std::size_t metadata_max_keys = 64;       // members of `metadata` itself
-    std::size_t metadata_key_max = 64;        // length of any key inside `metadata`
+    std::size_t id_max = 128;                       // external_id, account_id, customer_id, device_id
+    std::size_t name_max = 200;                     // counterparty.name
+    std::size_t account_max = 64;                   // counterparty.account (IBAN and friends)
+    std::size_t channel_max = 32;                   // channel
+    std::size_t metadata_max_bytes = 8192;          // serialized size of `metadata`
+    int metadata_max_depth = 3;                     // `{"a": {"b": {"c": 1}}}` is depth 3
+    std::size_t metadata_max_keys = 64;             // members of `metadata` itself
+    std::size_t metadata_key_max = 64;              // length of any key inside `metadata`
     UnixMicros future_skew = 5 * kMicrosPerMinute;  // occurred_at may be at most this far ahead
-    int json_max_depth = 32;                  // the whole body (metadata's own limit is tighter)
+    int json_max_depth = 32;                        // the whole body (metadata's own limit is tighter)
     std::size_t batch_max_items = 1000;
 };
 
@@ -66,10 +86,14 @@ struct Transaction {
     std::optional<std::string> country;  // ISO 3166-1 alpha-2, upper case
     std::optional<std::string> ip;       // a valid IPv4 or IPv6 address, as given
     std::optional<std::string> device_id;
-    std::string metadata_json = "{}";    // `metadata` serialized compactly ("{}" when absent)
+    std::string metadata_json = "{}";  // `metadata` serialized compactly ("{}" when absent)
 
-    /// A hex SHA-256 over a canonical serialization of every field above (occurred_at as given,
-    /// absent stays absent; amount as minor units, so "1250.00" and 1250 are the same body).
+    /// A hex SHA-256 over a canonical serialization of every field above: length-prefixed fields in
+    /// a fixed order, absent distinct from every value. Normalised values are hashed, so bodies
+    /// that mean the same transaction have the same fingerprint: the amount as minor units
+    /// ("1250.00", "1250", 1250 and 1.25e3 in USD), occurred_at as an instant (`10:00:00Z` =
+    /// `11:00:00+01:00`), `type` absent = "other", metadata with its keys sorted. Anything else
+    /// that differs (an id, the ip's text, a metadata number written `1.0` vs `1`) differs.
     /// Two requests are "the same body" for idempotency when their fingerprints are equal.
     std::string Fingerprint() const;
 };
@@ -94,13 +118,18 @@ std::optional<int> CurrencyExponent(std::string_view code);
 bool IsCountryCode(std::string_view code);
 
 /// Formats minor units as the API's decimal string: (125010, 2) -> "1250.10", (5, 0) -> "5",
-/// (1, 3) -> "0.001".
+/// (1, 3) -> "0.001". Negative values get a leading "-"; `exponent` is clamped to 0..30.
 std::string FormatAmount(std::int64_t minor, int exponent);
 
-/// Parses a decimal amount text (`"1250.10"`, or a JSON number's text such as `1250.1` or
-/// `1.2501e3`) into minor units of a currency with `exponent` digits. Errors are messages for
-/// field `amount` ("must be a positive decimal string such as \"1250.00\"", "USD allows at most 2
-/// decimal places", "is too large").
+/// Parses a decimal amount text into minor units of a currency with `exponent` digits, exactly
+/// (no floating point). `from_json_number` false: the text of a JSON string, a plain decimal
+/// `^[0-9]+(\.[0-9]+)?$` (no sign, exponent, spaces, separators or bare leading/trailing dot;
+/// leading zeros are fine). True: a JSON number's text (`1250.1`, `1.2501e3`, RFC 8259 grammar).
+/// The value must be > 0. Digits beyond the currency's exponent are accepted only when they are
+/// zeros (`"10.500"` USD = 1050); others are "USD allows at most 2 decimal places" ("JPY allows no
+/// decimal places"). The result must have at most 18 digits (< 10^18 minor units; "is too large").
+/// Errors are kValidationFailed for field `amount` ("must be a positive decimal string such as
+/// \"1250.00\"", "must be greater than 0", ...); kInternal if `exponent` is outside 0..18.
 Result<std::int64_t> ParseAmount(std::string_view text, bool from_json_number, int exponent, std::string_view currency);
 
 }  // namespace wt::ingest
