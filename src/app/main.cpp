@@ -6,6 +6,7 @@
 
 #include "app/commands.hpp"
 #include "app/config.hpp"
+#include "simulate/simulate.hpp"
 
 int main(int argc, char** argv) {
     using namespace wt::app;
@@ -62,6 +63,28 @@ int main(int argc, char** argv) {
     auto* audit_verify = audit->add_subcommand("verify", "Check every organization's hash chain");
     auto* config_cmd = cli.add_subcommand("config", "Print the effective configuration and every option");
 
+    // Values are taken as text and validated by wt_simulate, which words every error (docs/simulator.md).
+    wt::simulate::SimulateArgs sim;
+    auto* simulate =
+        cli.add_subcommand("simulate", "Send synthetic transactions (with labelled suspicious patterns) to a server");
+    simulate->add_option("--url", sim.url, "server base URL, http only (default http://127.0.0.1:8080)");
+    simulate->add_option("--api-key", sim.api_key, "ingestion API key (wt_live_... or wt_test_...)")
+        ->envname("WATCHTOWER_API_KEY");
+    simulate->add_option("--rate", sim.rate, "transactions per second; 0 or max: as fast as possible (default 100)");
+    simulate->add_option("--duration", sim.duration, "run time, e.g. 20s, 2m, 1h30m (default 30s unless --count)");
+    simulate->add_option("--count", sim.count, "number of transactions to send");
+    simulate->add_option("--concurrency", sim.concurrency, "keep-alive connections (default 8)");
+    simulate->add_option("--batch", sim.batch, "N > 1: POST /transactions/batch with N items per request (default 1)");
+    simulate->add_option("--seed", sim.seed, "seed of the traffic (default: random, printed in the summary)");
+    simulate->add_option("--patterns", sim.patterns, "suspicious patterns: all, none, or a comma list (default all)");
+    simulate->add_option("--pattern-rate", sim.pattern_rate, "fraction of transactions in patterns (default 0.02)");
+    simulate->add_option("--start", sim.start, "RFC 3339 upper bound of occurred_at (default now); replays need it");
+    simulate->add_option("--timeout", sim.timeout, "per-request timeout (default 10s)");
+    simulate->add_option("--truth", sim.truth_file, "write the ground truth (JSON lines) to FILE");
+    simulate->add_option("--results", sim.results_file, "write one JSON line per transaction sent to FILE");
+    simulate->add_flag("--quiet", sim.quiet, "no progress lines on stderr");
+    simulate->add_flag("--json", sim.json, "print the summary as JSON");
+
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -69,6 +92,9 @@ int main(int argc, char** argv) {
         std::cerr << "watchtower: error: " << e.what() << " (see watchtower --help)\n";
         return 2;
     }
+
+    // The simulator is an HTTP client: it needs no configuration, data directory or database.
+    if (*simulate) return wt::simulate::RunSimulateCommand(sim);
 
     if (!config_file.empty()) overrides["config_file"] = config_file;
     if (!data_dir.empty()) overrides["data_dir"] = data_dir;
