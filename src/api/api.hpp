@@ -117,6 +117,9 @@ struct ApiContext {
     std::shared_ptr<spdlog::logger> log;
     ApiOptions options;
     RepeatThrottle denial_audit_throttle;  // authz.denied: once a minute per session and route
+    /// Resolved sessions in memory; invalidated after every state-changing console or public
+    /// request (see auth::SessionCache).
+    auth::SessionCache session_cache{sessions};
 };
 
 enum class Surface { kPublic, kConsole };

@@ -102,9 +102,13 @@ Response ErrorResponse(ApiContext& ctx, const Request& request, const Error& err
 
 void Registrar::Public(RouteSpec spec, PublicHandler handler, std::size_t body_limit) {
     spec.surface = Surface::kPublic;
+    ApiContext& ctx = ctx_;
     router_.Add(spec.method, spec.path,
-                [handler = std::move(handler)](Request& request) -> asio::awaitable<Response> {
-                    co_return co_await handler(request);
+                [&ctx, handler = std::move(handler)](Request& request) -> asio::awaitable<Response> {
+                    Response response = co_await handler(request);
+                    // A sign-in may end the session it replaces: cached sessions go, before the answer.
+                    if (IsStateChanging(request.method())) ctx.session_cache.Invalidate();
+                    co_return response;
                 },
                 http::RouteOptions{body_limit});
     specs_.push_back(std::move(spec));
@@ -126,7 +130,7 @@ void Registrar::Console(RouteSpec spec, ConsoleHandler handler) {
             auto cookie = SessionCookie(request, ctx.options);
             if (!cookie)
                 co_return http::ProblemResponse(Error::Make(ErrorCode::kUnauthenticated, "sign in to continue"));
-            auto resolved = ctx.sessions.Resolve(ctx.db, *cookie);
+            auto resolved = ctx.session_cache.Resolve(ctx.db, *cookie);
             if (!resolved) co_return ErrorResponse(ctx, request, resolved.error());
             Principal principal{std::move(*resolved), std::move(*cookie)};
             if (IsStateChanging(request.method()) &&
@@ -163,9 +167,14 @@ void Registrar::Console(RouteSpec spec, ConsoleHandler handler) {
             if (recent_auth && !ctx.sessions.RecentlyAuthenticated(principal.session.session))
                 co_return http::ProblemResponse(Error::Make(
                     ErrorCode::kReauthenticationRequired, "confirm your password to continue (POST /api/v1/auth/reauthenticate)"));
-            if (auto touched = ctx.sessions.Touch(ctx.db, principal.session); !touched)
+            if (auto touched = ctx.session_cache.Touch(ctx.db, principal.cookie, principal.session); !touched)
                 ctx.log->warn("session touch failed: {}", touched.error().internal);
-            co_return co_await handler(request, principal);
+            Response response = co_await handler(request, principal);
+            // Whatever this request changed (a logout, a revocation, a role, a re-authentication,
+            // the session policy) is seen by the very next request: cached sessions go before the
+            // answer leaves.
+            if (IsStateChanging(request.method())) ctx.session_cache.Invalidate();
+            co_return response;
         },
         http::RouteOptions{ctx.options.console_body_limit});
     specs_.push_back(std::move(spec));

@@ -25,7 +25,7 @@ constexpr const char* kSessionColumns =
     "s.user_agent";
 
 // The lifetime rules: absolute expiry, the organization's (possibly lowered) maximum age, idleness.
-bool IsLive(const SessionRecord& s, const SessionPolicy& policy, UnixMicros now) {
+bool IsLiveRecord(const SessionRecord& s, const SessionPolicy& policy, UnixMicros now) {
     return now < s.expires_at && now < s.created_at + static_cast<UnixMicros>(policy.max_hours) * kMicrosPerHour &&
            now < s.last_seen_at + static_cast<UnixMicros>(policy.idle_minutes) * kMicrosPerMinute;
 }
@@ -88,16 +88,31 @@ Result<SessionManager::Issued> SessionManager::Create(storage::Transaction& tx, 
     return issued;
 }
 
-Result<ResolvedSession> SessionManager::Resolve(storage::Database& db, std::string_view cookie_value) const {
-    const Error unauthenticated = Error::Make(ErrorCode::kUnauthenticated, "sign in to continue");
+std::optional<std::string> SessionManager::VerifiedTokenHash(std::string_view cookie_value) const {
     auto dot = cookie_value.find('.');
-    if (dot == std::string_view::npos || cookie_value.size() > 200) return unauthenticated;
+    if (dot == std::string_view::npos || cookie_value.size() > 200) return std::nullopt;
     auto raw = crypto::Base64UrlDecode(cookie_value.substr(0, dot));
     auto mac = crypto::Base64UrlDecode(cookie_value.substr(dot + 1));
     if (!raw || !mac || raw->size() != kTokenBytes ||
         !crypto::ConstantTimeEquals(*mac, crypto::HmacSha256(signing_key_, *raw)))
-        return unauthenticated;
+        return std::nullopt;
+    return TokenHash(*raw);
+}
 
+bool SessionManager::IsLive(const ResolvedSession& session, UnixMicros now) {
+    return IsLiveRecord(session.session, session.policy, now);
+}
+
+Result<ResolvedSession> SessionManager::Resolve(storage::Database& db, std::string_view cookie_value) const {
+    auto token_hash = VerifiedTokenHash(cookie_value);
+    if (!token_hash) return Error::Make(ErrorCode::kUnauthenticated, "sign in to continue");
+    WT_ASSIGN_OR_RETURN(auto resolved, Load(db, *token_hash));
+    if (!IsLive(resolved, clock_->Now())) return Error::Make(ErrorCode::kUnauthenticated, "sign in to continue");
+    return resolved;
+}
+
+Result<ResolvedSession> SessionManager::Load(storage::Database& db, const std::string& token_hash) const {
+    const Error unauthenticated = Error::Make(ErrorCode::kUnauthenticated, "sign in to continue");
     WT_ASSIGN_OR_RETURN(auto tx, db.Begin(storage::TxMode::kRead));
     WT_ASSIGN_OR_RETURN(
         auto row,
@@ -108,7 +123,7 @@ Result<ResolvedSession> SessionManager::Resolve(storage::Database& db, std::stri
                          "JOIN organizations o ON o.id = s.org_id "
                          "LEFT JOIN memberships m ON m.org_id = s.org_id AND m.user_id = s.user_id "
                          "WHERE s.token_hash = $1",
-                         {storage::Text(TokenHash(*raw))}));
+                         {storage::Text(token_hash)}));
     if (!row || !row->IsNull(9) || row->IsNull(15)) return unauthenticated;
     ResolvedSession resolved;
     resolved.session = RecordFromRow(*row, 0);
@@ -119,9 +134,7 @@ Result<ResolvedSession> SessionManager::Resolve(storage::Database& db, std::stri
     resolved.role = *role;
     resolved.org_name = row->GetText(16);
     resolved.org_settings_json = row->GetText(17);
-
-    if (!IsLive(resolved.session, SessionPolicyFromSettings(resolved.org_settings_json), clock_->Now()))
-        return unauthenticated;
+    resolved.policy = SessionPolicyFromSettings(resolved.org_settings_json);
     // In the same snapshot: one read transaction per console request, not two.
     WT_ASSIGN_OR_RETURN(resolved.memberships, ListMemberships(*tx, resolved.user.id));
     return resolved;
@@ -189,9 +202,59 @@ Result<std::vector<SessionRecord>> SessionManager::ListActive(storage::Transacti
     for (const auto& row : rows) {
         // The same lifetime rules as Resolve: idle and organization-shortened sessions are over.
         SessionRecord record = RecordFromRow(row, 0);
-        if (IsLive(record, SessionPolicyFromSettings(row.GetText(9)), now)) out.push_back(std::move(record));
+        if (IsLiveRecord(record, SessionPolicyFromSettings(row.GetText(9)), now)) out.push_back(std::move(record));
     }
     return out;
+}
+
+}  // namespace wt::auth
+
+namespace wt::auth {
+
+SessionCache::SessionCache(const SessionManager& sessions, UnixMicros ttl) : sessions_(sessions), ttl_(ttl) {}
+
+Result<ResolvedSession> SessionCache::Resolve(storage::Database& db, std::string_view cookie_value) {
+    const Error unauthenticated = Error::Make(ErrorCode::kUnauthenticated, "sign in to continue");
+    auto token_hash = sessions_.VerifiedTokenHash(cookie_value);
+    if (!token_hash) return unauthenticated;
+    UnixMicros now = sessions_.Now();
+    {
+        std::lock_guard lock(mutex_);
+        if (auto it = entries_.find(*token_hash); it != entries_.end()) {
+            if (it->second.epoch == epoch_.load() && now - it->second.loaded_at < ttl_ && now >= it->second.loaded_at) {
+                if (!SessionManager::IsLive(it->second.session, now)) return unauthenticated;
+                return it->second.session;
+            }
+            entries_.erase(it);
+        }
+    }
+    // The epoch is read before the storage read: a change committed during the read bumps it,
+    // so what this read saw is never used after that change.
+    std::uint64_t epoch = epoch_.load();
+    WT_ASSIGN_OR_RETURN(auto resolved, sessions_.Load(db, *token_hash));
+    if (!SessionManager::IsLive(resolved, now)) return unauthenticated;
+    std::lock_guard lock(mutex_);
+    if (entries_.size() >= 100'000) entries_.clear();  // bounded memory: a full cache starts over
+    entries_.insert_or_assign(*token_hash, Entry{resolved, now, epoch});
+    return resolved;
+}
+
+Status SessionCache::Touch(storage::Database& db, std::string_view cookie_value, const ResolvedSession& session) {
+    UnixMicros now = sessions_.Now();
+    if (now - session.session.last_seen_at < kTouchInterval) return Ok();
+    WT_RETURN_IF_ERROR(sessions_.Touch(db, session));
+    auto token_hash = sessions_.VerifiedTokenHash(cookie_value);
+    if (!token_hash) return Ok();
+    std::lock_guard lock(mutex_);
+    if (auto it = entries_.find(*token_hash); it != entries_.end() && it->second.session.session.last_seen_at < now)
+        it->second.session.session.last_seen_at = now;
+    return Ok();
+}
+
+void SessionCache::Invalidate() {
+    epoch_.fetch_add(1);
+    std::lock_guard lock(mutex_);
+    entries_.clear();
 }
 
 }  // namespace wt::auth

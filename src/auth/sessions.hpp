@@ -14,8 +14,11 @@
 /// Threading: SessionManager is immutable after construction and thread-safe.
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -58,6 +61,7 @@ struct ResolvedSession {
     Role role = Role::kViewer;
     std::string org_name;
     std::string org_settings_json;
+    SessionPolicy policy;                 // parsed from org_settings_json
     std::vector<Membership> memberships;  // all of the user's, oldest first (same snapshot)
 };
 
@@ -102,9 +106,55 @@ public:
 
     UnixMicros Now() const { return clock_->Now(); }
 
+    /// The lifetime rules (absolute expiry, the organization's maximum age, idleness) at `now`.
+    static bool IsLive(const ResolvedSession& session, UnixMicros now);
+
 private:
+    friend class SessionCache;
+    /// The hash stored for a cookie's token, or nullopt when the cookie is malformed or its
+    /// signature is wrong.
+    std::optional<std::string> VerifiedTokenHash(std::string_view cookie_value) const;
+    Result<ResolvedSession> Load(storage::Database& db, const std::string& token_hash) const;
+
     std::string signing_key_;
     std::shared_ptr<Clock> clock_;
+};
+
+/// Resolved sessions kept in memory, so most console requests need no storage read.
+///
+/// Correctness rests on one rule: every change that can end or alter a session (logout,
+/// revocation, role change, removal, re-authentication, settings) is made by a state-changing
+/// request, and the API layer calls `Invalidate()` after every such request, before answering it.
+/// An entry is used only while the epoch it was loaded under is current, so a revocation made
+/// through this process takes effect on the very next request. Entries also expire after `ttl`,
+/// which bounds how long a change made by another process (another node, a CLI command) can go
+/// unseen; immediate revocation across nodes needs the fan-out planned with PostgreSQL/Redis.
+/// The lifetime rules (expiry, idleness) are checked against the clock on every request.
+///
+/// Threading: thread-safe.
+class SessionCache {
+public:
+    SessionCache(const SessionManager& sessions, UnixMicros ttl = 2 * kMicrosPerSecond);
+
+    /// As SessionManager::Resolve, served from memory when a current entry exists.
+    Result<ResolvedSession> Resolve(storage::Database& db, std::string_view cookie_value);
+    /// As SessionManager::Touch, and keeps the cached activity time in step.
+    Status Touch(storage::Database& db, std::string_view cookie_value, const ResolvedSession& session);
+    /// Forgets every entry (see the class comment). Cheap.
+    void Invalidate();
+
+private:
+    struct Entry {
+        ResolvedSession session;
+        UnixMicros loaded_at = 0;
+        std::uint64_t epoch = 0;
+    };
+
+    const SessionManager& sessions_;
+    UnixMicros ttl_;
+    std::atomic<std::uint64_t> epoch_{1};
+    std::mutex mutex_;
+    std::unordered_map<std::string, Entry> entries_;  // GUARDED_BY(mutex_), by token hash
 };
 
 }  // namespace wt::auth

@@ -403,5 +403,88 @@ TEST(SessionPolicyTest, BoundsAreInclusive) {
     EXPECT_EQ(mixed.max_hours, 24);
 }
 
+
+// --- SessionCache: served from memory, but never past a revocation made through this process ---
+
+TEST_F(SessionsTest, CacheServesARepeatedResolveWithoutStorage) {
+    SessionCache cache(sessions_);
+    auto issued = Create(user_, org_a_);
+    ASSERT_TRUE(cache.Resolve(db_.db(), issued.cookie_value).ok());
+    // Proof that the second answer comes from memory: the row is gone, the cache still answers
+    // (within its TTL and epoch; this is exactly what Invalidate() exists for).
+    db_.ExecNow("UPDATE sessions SET revoked_at = 1 WHERE id = $1", {storage::Text(issued.record.id)});
+    auto cached = cache.Resolve(db_.db(), issued.cookie_value);
+    ASSERT_TRUE(cached.ok());
+    EXPECT_EQ(cached->session.id, issued.record.id);
+    EXPECT_EQ(cached->role, Role::kAnalyst);
+    EXPECT_EQ(cached->memberships.size(), 2u);
+}
+
+TEST_F(SessionsTest, CacheInvalidateMakesARevocationImmediate) {
+    SessionCache cache(sessions_);
+    auto issued = Create(user_, org_a_);
+    ASSERT_TRUE(cache.Resolve(db_.db(), issued.cookie_value).ok());
+    {
+        auto tx = db_.Write();
+        ASSERT_TRUE(SessionManager::Revoke(*tx, issued.record.id, "logout", clock_->Now()).ok());
+        ASSERT_TRUE(tx->Commit().ok());
+    }
+    cache.Invalidate();
+    auto after = cache.Resolve(db_.db(), issued.cookie_value);
+    ASSERT_FALSE(after.ok());
+    EXPECT_EQ(after.error().code, ErrorCode::kUnauthenticated);
+}
+
+TEST_F(SessionsTest, CacheEntriesExpireAfterTheirTtl) {
+    SessionCache cache(sessions_, 2 * kMicrosPerSecond);
+    auto issued = Create(user_, org_a_);
+    ASSERT_TRUE(cache.Resolve(db_.db(), issued.cookie_value).ok());
+    // A change made by another process (no Invalidate here) is seen once the entry is 2 s old.
+    db_.ExecNow("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2",
+                {storage::Text(org_a_), storage::Text(user_)});
+    clock_->Advance(2 * kMicrosPerSecond - 1);
+    EXPECT_TRUE(cache.Resolve(db_.db(), issued.cookie_value).ok());
+    clock_->Advance(1);
+    EXPECT_FALSE(cache.Resolve(db_.db(), issued.cookie_value).ok());
+}
+
+TEST_F(SessionsTest, CacheChecksIdleAndAbsoluteLifetimeOnEveryRequest) {
+    SessionCache cache(sessions_, kMicrosPerHour);  // a TTL longer than the idle timeout
+    auto issued = Create(user_, org_a_);
+    ASSERT_TRUE(cache.Resolve(db_.db(), issued.cookie_value).ok());
+    clock_->Advance(30 * kMicrosPerMinute - 1);
+    EXPECT_TRUE(cache.Resolve(db_.db(), issued.cookie_value).ok());
+    clock_->Advance(1);
+    auto idle = cache.Resolve(db_.db(), issued.cookie_value);
+    ASSERT_FALSE(idle.ok()) << "an idle session ends even when its entry is cached";
+    EXPECT_EQ(idle.error().code, ErrorCode::kUnauthenticated);
+}
+
+TEST_F(SessionsTest, CacheTouchKeepsACachedSessionAlive) {
+    SessionCache cache(sessions_, kMicrosPerHour);
+    auto issued = Create(user_, org_a_);
+    clock_->Advance(20 * kMicrosPerMinute);
+    auto resolved = cache.Resolve(db_.db(), issued.cookie_value);
+    ASSERT_TRUE(resolved.ok());
+    ASSERT_TRUE(cache.Touch(db_.db(), issued.cookie_value, *resolved).ok());
+    // 49:59 after creation and 29:59 after the touch: alive, served from the updated entry.
+    clock_->Advance(30 * kMicrosPerMinute - 1);
+    auto later = cache.Resolve(db_.db(), issued.cookie_value);
+    ASSERT_TRUE(later.ok());
+    EXPECT_EQ(later->session.last_seen_at, issued.record.created_at + 20 * kMicrosPerMinute);
+    // ... and the touch reached storage, so the uncached path agrees.
+    EXPECT_TRUE(Resolves(issued.cookie_value));
+}
+
+TEST_F(SessionsTest, CacheRefusesForgedCookiesBeforeAnyLookup) {
+    SessionCache cache(sessions_);
+    auto issued = Create(user_, org_a_);
+    ASSERT_TRUE(cache.Resolve(db_.db(), issued.cookie_value).ok());
+    std::string forged = issued.cookie_value;
+    forged.back() = forged.back() == 'A' ? 'B' : 'A';
+    EXPECT_FALSE(cache.Resolve(db_.db(), forged).ok());
+    EXPECT_FALSE(cache.Resolve(db_.db(), SignedCookie(std::string(32, 'x'), std::string(32, 'z'))).ok());
+}
+
 }  // namespace
 }  // namespace wt::auth
