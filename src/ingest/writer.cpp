@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "ingest/writer.hpp"
+
+#include "crypto/crypto.hpp"
+
+namespace wt::ingest {
+namespace {
+
+using storage::Int;
+using storage::OptText;
+using storage::Text;
+
+// What applying one item can end in: a stored answer, an answer for the caller (a 409), or a
+// storage failure that dooms the whole group.
+struct Applied {
+    Result<Written> answer;
+    bool storage_failed = false;
+};
+
+Applied StorageFailure(const Error& error) { return Applied{error, true}; }
+
+Written FromRow(const storage::Row& row, bool replayed) {
+    return Written{row.GetText(0),  row.GetText(1),
+                   row.GetText(2),  row.GetText(3),
+                   static_cast<int>(row.GetInt(4)), row.GetInt(5), replayed};
+}
+
+Applied Apply(storage::Transaction& tx, const PendingWrite& item) {
+    auto same_key = tx.QueryOne(
+        "SELECT id, external_id, environment, decision, score, received_at, fingerprint FROM transactions "
+        "WHERE org_id = $1 AND environment = $2 AND idempotency_key = $3",
+        {Text(item.org_id), Text(item.environment), Text(item.idempotency_key)});
+    if (!same_key) return StorageFailure(same_key.error());
+    if (*same_key) {
+        if ((*same_key)->GetText(6) == item.fingerprint) return Applied{FromRow(**same_key, true)};
+        return Applied{Error::Make(ErrorCode::kIdempotencyConflict,
+                                   "this idempotency key was used with a different body; send the original body, "
+                                   "or a new key for a new transaction")};
+    }
+    auto same_external_id = tx.QueryOne(
+        "SELECT id FROM transactions WHERE org_id = $1 AND environment = $2 AND external_id = $3",
+        {Text(item.org_id), Text(item.environment), Text(item.transaction.external_id)});
+    if (!same_external_id) return StorageFailure(same_external_id.error());
+    if (*same_external_id)
+        return Applied{Error::Make(ErrorCode::kConflict, "a transaction with this external_id is already stored "
+                                                         "(under another idempotency key)")};
+
+    const Transaction& t = item.transaction;
+    Written written{crypto::NewId("txn"), t.external_id, item.environment, item.decision, item.score,
+                    item.received_at, false};
+    std::vector<storage::Value> params{
+        Text(written.id),
+        Text(item.org_id),
+        Text(item.environment),
+        Text(t.external_id),
+        Text(item.idempotency_key),
+        Text(item.fingerprint),
+        Int(t.occurred_at.value_or(item.received_at)),
+        Int(item.received_at),
+        Int(t.amount_minor),
+        Text(t.currency),
+        Text(std::string(DirectionName(t.direction))),
+        Text(std::string(TransactionTypeName(t.type))),
+        Text(t.account_id),
+        OptText(t.customer_id),
+        OptText(t.counterparty_name),
+        OptText(t.counterparty_account),
+        OptText(t.counterparty_country),
+        OptText(t.channel),
+        OptText(t.country),
+        OptText(t.ip),
+        OptText(t.device_id),
+        Text(t.metadata_json),
+        Text(item.decision),
+        Int(item.score),
+        Text(item.api_key_id),
+    };
+    auto inserted = tx.Exec(
+        "INSERT INTO transactions (id, org_id, environment, external_id, idempotency_key, fingerprint, occurred_at, "
+        "received_at, amount_minor, currency, direction, type, account_id, customer_id, counterparty_name, "
+        "counterparty_account, counterparty_country, channel, country, ip, device_id, metadata, decision, score, "
+        "api_key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
+        "$20, $21, $22, $23, $24, $25)",
+        params);
+    if (!inserted) return StorageFailure(inserted.error());
+    return Applied{std::move(written)};
+}
+
+Error Unavailable(std::string internal) {
+    Error error = Error::Make(ErrorCode::kUnavailable, "the transaction could not be stored; retry with the same "
+                                                       "idempotency key");
+    error.internal = std::move(internal);
+    error.retry_after_seconds = 1;
+    return error;
+}
+
+}  // namespace
+
+Writer::Writer(storage::Database& db, Options options) : db_(db), options_(options), thread_([this] { Run(); }) {}
+
+Writer::~Writer() { Stop(); }
+
+void Writer::Submit(std::vector<PendingWrite> items, Completion done) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!stopping_) {
+            queue_.push_back(Request{std::move(items), std::move(done)});
+            wake_.notify_one();
+            return;
+        }
+    }
+    std::vector<Result<Written>> refused(items.size(), Result<Written>(Unavailable("writer stopped")));
+    done(std::move(refused));
+}
+
+void Writer::Stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+}
+
+std::uint64_t Writer::groups_committed() const {
+    std::lock_guard lock(mutex_);
+    return groups_;
+}
+
+std::uint64_t Writer::items_committed() const {
+    std::lock_guard lock(mutex_);
+    return items_;
+}
+
+void Writer::Run() {
+    std::vector<Request> group;
+    while (true) {
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping, and everything queued is done
+            // Everything queued now, whole requests, up to the group limit (at least one request).
+            std::size_t items = 0;
+            while (!queue_.empty() && (group.empty() || items + queue_.front().items.size() <= options_.max_group_items)) {
+                items += queue_.front().items.size();
+                group.push_back(std::move(queue_.front()));
+                queue_.pop_front();
+            }
+        }
+        ApplyGroup(group);
+        group.clear();
+    }
+}
+
+void Writer::ApplyGroup(std::vector<Request>& group) {
+    std::vector<std::vector<Result<Written>>> answers;
+    answers.reserve(group.size());
+    std::optional<Error> failed;
+    std::size_t written = 0;
+    auto tx = db_.Begin(storage::TxMode::kWrite);
+    if (!tx) failed = tx.error();
+    for (auto& request : group) {
+        std::vector<Result<Written>> results;
+        results.reserve(request.items.size());
+        for (const auto& item : request.items) {
+            if (failed) break;
+            Applied applied = Apply(**tx, item);
+            if (applied.storage_failed) {
+                failed = applied.answer.error();
+                break;
+            }
+            if (applied.answer && !applied.answer->replayed) ++written;
+            results.push_back(std::move(applied.answer));
+        }
+        answers.push_back(std::move(results));
+    }
+    if (!failed) {
+        if (auto committed = (*tx)->Commit(); !committed) failed = committed.error();
+    }
+    if (failed) {
+        // Nothing of this group is acknowledged: every item, stored or refused, answers 503 and
+        // the caller retries with the same idempotency key.
+        Error unavailable = Unavailable(failed->internal.empty() ? failed->detail : failed->internal);
+        for (std::size_t request_idx = 0; request_idx < group.size(); ++request_idx)
+            answers[request_idx].assign(group[request_idx].items.size(), Result<Written>(unavailable));
+    } else {
+        std::lock_guard lock(mutex_);
+        ++groups_;
+        items_ += written;
+    }
+    for (std::size_t request_idx = 0; request_idx < group.size(); ++request_idx)
+        group[request_idx].done(std::move(answers[request_idx]));
+}
+
+}  // namespace wt::ingest

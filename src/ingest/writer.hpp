@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+/// The group-commit writer of ingestion (ARCHITECTURE.md "Request paths", step 5).
+///
+/// One thread owns every transaction insert. Requests queue their items; whenever the thread is
+/// free it takes everything queued (up to `max_group_items`), applies it in ONE storage write
+/// transaction — one fsync for many requests — and only after the commit completes each
+/// request. There is no fixed commit window: under light load a group is one request, under heavy
+/// load groups grow by themselves.
+///
+/// Idempotency is decided here, inside the write transaction, so it is exact: per organization and
+/// environment, an item whose idempotency key is stored with the same fingerprint is a replay (the
+/// stored answer, `replayed`), with another fingerprint `kIdempotencyConflict`; a new key whose
+/// external_id is stored is `kConflict`. Two duplicates in one group see each other (the second
+/// reads the first's uncommitted row), and duplicates in later groups read committed rows, so a
+/// transaction is never stored twice, whatever the number of connections sending it.
+///
+/// Failure: a storage error fails the whole group with kUnavailable (503) and nothing of it is
+/// acknowledged; a request's items are answered only after the transaction holding them committed.
+///
+/// Threading: `Submit` is thread-safe; completions run on the writer thread (callers post them to
+/// their own executor). `Stop` drains what is queued, then joins.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/result.hpp"
+#include "ingest/transaction.hpp"
+#include "storage/database.hpp"
+
+namespace wt::ingest {
+
+/// One transaction to store, with what the ingestion request decided about it.
+struct PendingWrite {
+    std::string org_id;
+    std::string environment;  // "sandbox" | "production" (from the API key)
+    std::string api_key_id;
+    std::string idempotency_key;  // the Idempotency-Key header, or the external_id
+    Transaction transaction;
+    std::string fingerprint;  // transaction.Fingerprint()
+    UnixMicros received_at = 0;
+    std::string decision = "allow";
+    int score = 0;
+};
+
+/// The stored answer of one transaction (API.md "Answer 201").
+struct Written {
+    std::string id;
+    std::string external_id;
+    std::string environment;
+    std::string decision;
+    int score = 0;
+    UnixMicros received_at = 0;
+    bool replayed = false;  // an earlier request stored it: answer 200 with Idempotent-Replayed
+};
+
+class Writer {
+public:
+    struct Options {
+        std::size_t max_group_items = 2000;
+    };
+    /// Called once per Submit, on the writer thread, with one result per item in order.
+    using Completion = std::function<void(std::vector<Result<Written>>)>;
+
+    /// Starts the writer thread. `db` must outlive the writer.
+    Writer(storage::Database& db, Options options);
+    Writer(storage::Database& db) : Writer(db, Options{}) {}
+    ~Writer();  // Stop()
+    Writer(const Writer&) = delete;
+    Writer& operator=(const Writer&) = delete;
+
+    /// Queues `items` (all of one request). After Stop, completes at once with kUnavailable.
+    void Submit(std::vector<PendingWrite> items, Completion done);
+
+    /// Finishes everything queued, then stops the thread. Idempotent.
+    void Stop();
+
+    /// Groups committed and items written so far (for metrics and tests).
+    std::uint64_t groups_committed() const;
+    std::uint64_t items_committed() const;
+
+private:
+    struct Request {
+        std::vector<PendingWrite> items;
+        Completion done;
+    };
+    void Run();
+    void ApplyGroup(std::vector<Request>& group);
+
+    storage::Database& db_;
+    Options options_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<Request> queue_;       // GUARDED_BY(mutex_)
+    bool stopping_ = false;           // GUARDED_BY(mutex_)
+    std::uint64_t groups_ = 0;        // GUARDED_BY(mutex_)
+    std::uint64_t items_ = 0;         // GUARDED_BY(mutex_)
+    std::thread thread_;
+};
+
+}  // namespace wt::ingest

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "ingest/writer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <set>
+#include <thread>
+
+#include "../common/test_support.hpp"
+#include "crypto/crypto.hpp"
+
+namespace wt::ingest {
+namespace {
+
+constexpr UnixMicros kNow = 1'795'000'000'000'000;  // 2026-11-18
+
+class WriterTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        org_ = crypto::NewId("org");
+        db_.ExecNow("INSERT INTO organizations (id, name, settings, created_at) VALUES ($1, 'Acme', '{}', 0)",
+                    {storage::Text(org_)});
+    }
+
+    PendingWrite Item(const std::string& external_id, const std::string& amount = "10.00",
+                      const std::string& environment = "production", std::string idempotency_key = "") {
+        auto parsed = ParseTransaction(R"({"external_id":")" + external_id + R"(","amount":")" + amount +
+                                           R"(","currency":"USD","direction":"outbound","account_id":"acc-1"})",
+                                       kNow);
+        EXPECT_TRUE(parsed.ok());
+        PendingWrite item;
+        item.org_id = org_;
+        item.environment = environment;
+        item.api_key_id = "key_test";
+        item.idempotency_key = idempotency_key.empty() ? external_id : idempotency_key;
+        item.transaction = *parsed;
+        item.fingerprint = parsed->Fingerprint();
+        item.received_at = kNow;
+        return item;
+    }
+
+    // Submits and waits (bounded) for the answers.
+    std::vector<Result<Written>> Write(std::vector<PendingWrite> items) {
+        std::promise<std::vector<Result<Written>>> promise;
+        auto future = promise.get_future();
+        writer_.Submit(std::move(items), [&promise](std::vector<Result<Written>> results) {
+            promise.set_value(std::move(results));
+        });
+        EXPECT_EQ(future.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+        return future.get();
+    }
+    Result<Written> WriteOne(PendingWrite item) {
+        std::vector<PendingWrite> items;
+        items.push_back(std::move(item));
+        return std::move(Write(std::move(items)).at(0));
+    }
+
+    std::int64_t Count(const std::string& where = "1 = 1") {
+        auto tx = db_.Read();
+        auto row = tx->QueryOne("SELECT COUNT(*) FROM transactions WHERE " + where);
+        return row.ok() && row->has_value() ? (*row)->GetInt(0) : -1;
+    }
+
+    testing::TestDb db_;
+    Writer writer_{db_.db()};
+    std::string org_;
+};
+
+TEST_F(WriterTest, StoresATransactionAndAnswersOnlyAfterCommit) {
+    auto written = WriteOne(Item("txn-1", "1250.10"));
+    ASSERT_TRUE(written.ok()) << written.error().detail;
+    EXPECT_FALSE(written->replayed);
+    EXPECT_EQ(written->id.rfind("txn_", 0), 0u);
+    EXPECT_EQ(written->external_id, "txn-1");
+    EXPECT_EQ(written->decision, "allow");
+    EXPECT_EQ(written->received_at, kNow);
+    // The answer arrived, so a fresh read transaction sees the committed row, exactly.
+    auto tx = db_.Read();
+    auto row = tx->QueryOne("SELECT amount_minor, currency, direction, type, account_id, occurred_at, metadata "
+                            "FROM transactions WHERE id = $1",
+                            {storage::Text(written->id)});
+    ASSERT_TRUE(row.ok() && row->has_value());
+    EXPECT_EQ((*row)->GetInt(0), 125010);
+    EXPECT_EQ((*row)->GetText(1), "USD");
+    EXPECT_EQ((*row)->GetText(2), "outbound");
+    EXPECT_EQ((*row)->GetText(3), "other");
+    EXPECT_EQ((*row)->GetText(4), "acc-1");
+    EXPECT_EQ((*row)->GetInt(5), kNow) << "occurred_at defaults to the time received";
+    EXPECT_EQ((*row)->GetText(6), "{}");
+}
+
+TEST_F(WriterTest, SameKeySameBodyIsAReplayOfTheFirstAnswer) {
+    auto first = WriteOne(Item("txn-1"));
+    ASSERT_TRUE(first.ok());
+    auto again = WriteOne(Item("txn-1"));
+    ASSERT_TRUE(again.ok());
+    EXPECT_TRUE(again->replayed);
+    EXPECT_EQ(again->id, first->id);
+    EXPECT_EQ(again->received_at, first->received_at);
+    EXPECT_EQ(Count(), 1);
+}
+
+TEST_F(WriterTest, SameKeyDifferentBodyIsAnIdempotencyConflict) {
+    ASSERT_TRUE(WriteOne(Item("txn-1", "10.00")).ok());
+    auto changed = WriteOne(Item("txn-1", "10.01"));
+    ASSERT_FALSE(changed.ok());
+    EXPECT_EQ(changed.error().code, ErrorCode::kIdempotencyConflict);
+    EXPECT_EQ(Count(), 1);
+}
+
+TEST_F(WriterTest, NewKeyWithAStoredExternalIdIsAConflict) {
+    ASSERT_TRUE(WriteOne(Item("txn-1", "10.00", "production", "key-a")).ok());
+    auto other_key = WriteOne(Item("txn-1", "10.00", "production", "key-b"));
+    ASSERT_FALSE(other_key.ok());
+    EXPECT_EQ(other_key.error().code, ErrorCode::kConflict);
+    EXPECT_EQ(Count(), 1);
+}
+
+TEST_F(WriterTest, EnvironmentsNeverMix) {
+    auto production = WriteOne(Item("txn-1", "10.00", "production"));
+    auto sandbox = WriteOne(Item("txn-1", "99.00", "sandbox"));
+    ASSERT_TRUE(production.ok());
+    ASSERT_TRUE(sandbox.ok()) << "the same key in the other environment is another transaction";
+    EXPECT_FALSE(sandbox->replayed);
+    EXPECT_NE(production->id, sandbox->id);
+    EXPECT_EQ(Count("environment = 'sandbox'"), 1);
+    EXPECT_EQ(Count("environment = 'production'"), 1);
+}
+
+TEST_F(WriterTest, DuplicatesInsideOneRequestSeeEachOther) {
+    std::vector<PendingWrite> items;
+    items.push_back(Item("txn-1", "10.00"));
+    items.push_back(Item("txn-1", "10.00"));
+    items.push_back(Item("txn-1", "20.00"));
+    items.push_back(Item("txn-2", "20.00"));
+    auto results = Write(std::move(items));
+    ASSERT_EQ(results.size(), 4u);
+    ASSERT_TRUE(results[0].ok());
+    ASSERT_TRUE(results[1].ok());
+    EXPECT_TRUE(results[1]->replayed);
+    EXPECT_EQ(results[1]->id, results[0]->id);
+    ASSERT_FALSE(results[2].ok());
+    EXPECT_EQ(results[2].error().code, ErrorCode::kIdempotencyConflict);
+    ASSERT_TRUE(results[3].ok());
+    EXPECT_EQ(Count(), 2);
+}
+
+TEST_F(WriterTest, FiftyConcurrentIdenticalRequestsStoreOneRow) {
+    constexpr int kRequests = 50;
+    std::vector<std::future<Result<Written>>> answers;
+    for (int request_idx = 0; request_idx < kRequests; ++request_idx)
+        answers.push_back(std::async(std::launch::async, [this] { return WriteOne(Item("txn-dup")); }));
+    int created = 0, replayed = 0;
+    std::set<std::string> ids;
+    for (auto& answer : answers) {
+        auto written = answer.get();
+        ASSERT_TRUE(written.ok()) << written.error().detail;
+        (written->replayed ? replayed : created)++;
+        ids.insert(written->id);
+    }
+    EXPECT_EQ(created, 1);
+    EXPECT_EQ(replayed, kRequests - 1);
+    EXPECT_EQ(ids.size(), 1u) << "every answer names the one stored transaction";
+    EXPECT_EQ(Count(), 1);
+}
+
+TEST_F(WriterTest, ConcurrentRequestsAreGroupCommitted) {
+    constexpr int kThreads = 8, kPerThread = 100;
+    std::vector<std::thread> threads;
+    for (int thread_idx = 0; thread_idx < kThreads; ++thread_idx) {
+        threads.emplace_back([this, thread_idx] {
+            for (int item_idx = 0; item_idx < kPerThread; ++item_idx) {
+                auto written = WriteOne(Item("t" + std::to_string(thread_idx) + "-" + std::to_string(item_idx)));
+                EXPECT_TRUE(written.ok());
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(Count(), kThreads * kPerThread);
+    EXPECT_EQ(writer_.items_committed(), static_cast<std::uint64_t>(kThreads * kPerThread));
+    // 800 requests from 8 concurrent senders need far fewer than 800 commits.
+    EXPECT_LT(writer_.groups_committed(), static_cast<std::uint64_t>(kThreads * kPerThread));
+}
+
+TEST_F(WriterTest, AfterStopSubmissionsAreRefusedNotLost) {
+    ASSERT_TRUE(WriteOne(Item("txn-1")).ok());
+    writer_.Stop();
+    auto refused = WriteOne(Item("txn-2"));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+    EXPECT_EQ(Count(), 1);
+}
+
+TEST_F(WriterTest, AStorageFailureFailsTheWholeGroupAndStoresNothing) {
+    // Another writer holds the write lock past the busy timeout: the group cannot begin.
+    auto opened = storage::Open(db_.dir() + "/watchtower.db", storage::OpenOptions{50, 2, false});
+    ASSERT_TRUE(opened.ok());
+    Writer impatient(**opened);
+    auto blocker = db_.Write();
+    std::vector<PendingWrite> items;
+    items.push_back(Item("txn-1"));
+    items.push_back(Item("txn-2"));
+    std::promise<std::vector<Result<Written>>> promise;
+    auto future = promise.get_future();
+    impatient.Submit(std::move(items), [&promise](auto results) { promise.set_value(std::move(results)); });
+    ASSERT_EQ(future.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+    auto results = future.get();
+    blocker.reset();
+    ASSERT_EQ(results.size(), 2u);
+    for (const auto& result : results) {
+        ASSERT_FALSE(result.ok());
+        EXPECT_EQ(result.error().code, ErrorCode::kUnavailable);
+    }
+    EXPECT_EQ(Count(), 0);
+}
+
+}  // namespace
+}  // namespace wt::ingest
