@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/api_keys.hpp"
 #include "auth/roles.hpp"
 #include "auth/sessions.hpp"
 #include "common/clock.hpp"
@@ -120,6 +121,8 @@ struct ApiContext {
     /// Resolved sessions in memory; invalidated after every state-changing console or public
     /// request (see auth::SessionCache).
     auth::SessionCache session_cache{sessions};
+    /// API keys (ingestion authentication); wired in main. REQUIRES: set before routes serve.
+    auth::ApiKeyAuthenticator* api_keys = nullptr;
 };
 
 enum class Surface { kPublic, kConsole };

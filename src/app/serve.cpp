@@ -12,6 +12,7 @@
 #include "app/commands.hpp"
 #include "app/instrumented_database.hpp"
 #include "app/master_key.hpp"
+#include "auth/api_keys.hpp"
 #include "auth/password.hpp"
 #include "auth/sessions.hpp"
 #include "http/access_log.hpp"
@@ -108,6 +109,8 @@ int RunServe(const Config& config) {
     api_options.console_body_limit = static_cast<std::size_t>(config.console_body_limit_bytes);
     api_options.fault_routes = config.test_fault_routes;
     api::ApiContext ctx{*db, sessions, clock, metrics, password_pool, log, api_options};
+    auth::ApiKeyAuthenticator api_keys(*db, clock);
+    ctx.api_keys = &api_keys;
 
     http::Router router;
     auto specs = api::RegisterRoutes(router, ctx);

@@ -36,6 +36,12 @@ const std::map<std::string, Access>& ExpectedAccess() {
         {"DELETE /api/v1/orgs/members/{user_id}", Access::kAdminOnly},
         {"POST /api/v1/orgs/members/{user_id}/sessions/revoke", Access::kAdminOnly},
         {"GET /api/v1/orgs/audit-logs", Access::kRiskLeadOrAdmin},
+        {"GET /api/v1/orgs/api-keys", Access::kAdminOnly},
+        {"POST /api/v1/orgs/api-keys", Access::kAdminOnly},
+        {"POST /api/v1/orgs/api-keys/{id}/rotate", Access::kAdminOnly},
+        {"DELETE /api/v1/orgs/api-keys/{id}", Access::kAdminOnly},
+        {"GET /api/v1/orgs/allowed-ips", Access::kAdminOnly},
+        {"PUT /api/v1/orgs/allowed-ips", Access::kAdminOnly},
     };
     return kTable;
 }
@@ -148,6 +154,17 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
 
     std::map<std::string, Session> main_sessions;
     for (const auto& role : roles) main_sessions[role] = server_->MustLogin(server_->role_email.at(role));
+    // API keys of Acme to rotate and to revoke (separate ones: the order of the routes is not fixed).
+    auto new_key = [&](const std::string& name) {
+        auto res = server_->As(main_sessions["ADMIN"], "POST", "/api/v1/orgs/api-keys",
+                               json::serialize(json::object{{"name", name}, {"environment", "sandbox"}}));
+        EXPECT_EQ(res.status, 201) << res.body;
+        if (res.status != 201) return std::string();
+        server_->RememberSecret(std::string(res.Json().at("key").as_string()));
+        return std::string(res.Json().at("id").as_string());
+    };
+    const std::map<std::string, std::string> key_ids = {{"POST /api/v1/orgs/api-keys/{id}/rotate", new_key("rotate-me")},
+                                                        {"DELETE /api/v1/orgs/api-keys/{id}", new_key("revoke-me")}};
 
     // Valid bodies for the routes that take one.
     const std::map<std::string, std::string> bodies = {
@@ -156,6 +173,9 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
         {"POST /api/v1/auth/reauthenticate", json::serialize(json::object{{"password", kPassword}})},
         {"PATCH /api/v1/orgs/current", json::serialize(json::object{{"name", "Acme Bank"}})},
         {"PATCH /api/v1/orgs/members/{user_id}", json::serialize(json::object{{"role", "ANALYST"}})},
+        {"POST /api/v1/orgs/api-keys", json::serialize(json::object{{"name", "matrix"}, {"environment", "sandbox"}})},
+        {"POST /api/v1/orgs/api-keys/{id}/rotate", json::serialize(json::object{{"grace_seconds", 60}})},
+        {"PUT /api/v1/orgs/allowed-ips", R"({"console": [], "ingestion": []})"},
         {"POST /api/v1/auth/login",
          json::serialize(json::object{{"email", server_->admin_email}, {"password", kPassword}})},
     };
@@ -200,7 +220,7 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
             bool allowed = RoleHas(expected->second, role);
             Session session = main_sessions[role];
             if (allowed && destroys_session.count(op.Key())) session = server_->MustLogin(server_->role_email.at(role));
-            params["id"] = CurrentSessionId(session);
+            params["id"] = key_ids.count(op.Key()) ? key_ids.at(op.Key()) : CurrentSessionId(session);
             auto res = server_->As(session, op.method, Substitute(op.path, params), body);
             if (!allowed) {
                 EXPECT_EQ(res.status, 403) << res.body;
@@ -248,8 +268,13 @@ TEST_F(CrossTenantTest, AnotherOrganizationsIdsAreNotFoundOnEveryRoute) {
     std::string foreign_session_id = CurrentSessionId(foreign);
     const std::map<std::string, std::string> foreign_ids = {{"user_id", server_->other_admin_id},
                                                             {"id", foreign_session_id}};
+    auto foreign_key = server_->As(foreign, "POST", "/api/v1/orgs/api-keys",
+                                   json::serialize(json::object{{"name", "theirs"}, {"environment", "production"}}));
+    ASSERT_EQ(foreign_key.status, 201) << foreign_key.body;
+    const std::string foreign_key_id(foreign_key.Json().at("id").as_string());
     const std::map<std::string, std::string> bodies = {
         {"PATCH /api/v1/orgs/members/{user_id}", json::serialize(json::object{{"role", "VIEWER"}})},
+        {"POST /api/v1/orgs/api-keys/{id}/rotate", json::serialize(json::object{{"grace_seconds", 0}})},
     };
     int checked = 0;
     for (const auto& op : operations) {
@@ -261,7 +286,8 @@ TEST_F(CrossTenantTest, AnotherOrganizationsIdsAreNotFoundOnEveryRoute) {
             std::string name = target.substr(open + 1, close - open - 1);
             auto it = foreign_ids.find(name);
             ASSERT_NE(it, foreign_ids.end()) << "no foreign id for path parameter {" << name << "}: add one";
-            target.replace(open, close - open + 1, it->second);
+            bool api_key_route = op.path.rfind("/api/v1/orgs/api-keys/", 0) == 0;
+            target.replace(open, close - open + 1, api_key_route ? foreign_key_id : it->second);
         }
         auto body_it = bodies.find(op.Key());
         auto res = server_->As(admin, op.method, target, body_it == bodies.end() ? "" : body_it->second);

@@ -109,6 +109,7 @@ asio::awaitable<Result<T>> OnPasswordPool(BlockingPool& pool, const std::string&
 
 void RegisterAuthRoutes(Registrar& reg);
 void RegisterOrgRoutes(Registrar& reg);
+void RegisterApiKeyRoutes(Registrar& reg);
 void RegisterOpsRoutes(Registrar& reg, std::function<boost::json::object()> openapi);
 
 }  // namespace wt::api::detail
