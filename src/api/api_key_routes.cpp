@@ -61,36 +61,50 @@ audit::Event KeyEvent(const Request& request, const Principal& principal, std::s
     details["name"] = key.name;
     details["prefix"] = key.prefix;
     details["environment"] = auth::EnvironmentName(key.environment);
-    return audit::Event{principal.org_id(), principal.actor(), std::move(action), "api_key:" + key.id,
+    return audit::Event{principal.org_id(),  principal.actor(),    std::move(action), "api_key:" + key.id,
                         request.remote_ip(), UserAgentOf(request), std::move(details)};
+}
+
+// Parses `text` as a CIDR range for field `path`; on failure records the problem in `in`.
+std::optional<auth::Cidr> ReadCidr(JsonReader& in, std::string_view text, const std::string& path) {
+    auto cidr = auth::ParseCidr(text, path);
+    if (cidr) return *cidr;
+    for (const auto& problem : cidr.error().fields) in.AddError(problem.field, problem.message);
+    return std::nullopt;
+}
+
+// The array member `field`, or nullptr (with the problem recorded) when it is not an array of at
+// most kMaxAllowedRanges items. When not `required`, absent or null is an empty list.
+const boost::json::array* ReadRangeArray(JsonReader& in, std::string_view field, std::string_view what, bool required) {
+    static const boost::json::array kEmpty;
+    const auto* raw = in.Raw(field);
+    if (!raw || (!required && raw->is_null())) {
+        if (required) in.AddError(field, "is required (an empty list allows every address)");
+        return required ? nullptr : &kEmpty;
+    }
+    if (!raw->is_array()) {
+        in.AddError(field, fmt::format("must be an array of {}", what));
+        return nullptr;
+    }
+    if (raw->as_array().size() > kMaxAllowedRanges) {
+        in.AddError(field, fmt::format("has more than {} ranges", kMaxAllowedRanges));
+        return nullptr;
+    }
+    return &raw->as_array();
 }
 
 // `allowed_ips: ["10.0.0.0/8", ...]` (optional; absent or empty: any address).
 std::vector<auth::Cidr> ReadRanges(JsonReader& in, std::string_view field) {
     std::vector<auth::Cidr> ranges;
-    const auto* raw = in.Raw(field);
-    if (!raw || raw->is_null()) return ranges;
-    if (!raw->is_array()) {
-        in.AddError(field, "must be an array of CIDR ranges such as \"203.0.113.0/24\"");
-        return ranges;
-    }
-    const auto& items = raw->as_array();
-    if (items.size() > kMaxAllowedRanges) {
-        in.AddError(field, fmt::format("has more than {} ranges", kMaxAllowedRanges));
-        return ranges;
-    }
-    for (std::size_t item_idx = 0; item_idx < items.size(); ++item_idx) {
+    const auto* items = ReadRangeArray(in, field, "CIDR ranges such as \"203.0.113.0/24\"", false);
+    if (!items) return ranges;
+    for (std::size_t item_idx = 0; item_idx < items->size(); ++item_idx) {
         std::string path = fmt::format("{}[{}]", field, item_idx);
-        if (!items[item_idx].is_string()) {
+        if (!(*items)[item_idx].is_string()) {
             in.AddError(path, "must be a CIDR range string");
             continue;
         }
-        auto cidr = auth::ParseCidr(std::string_view(items[item_idx].as_string()), path);
-        if (!cidr) {
-            for (const auto& problem : cidr.error().fields) in.AddError(problem.field, problem.message);
-            continue;
-        }
-        ranges.push_back(*cidr);
+        if (auto cidr = ReadCidr(in, std::string_view((*items)[item_idx].as_string()), path)) ranges.push_back(*cidr);
     }
     return ranges;
 }
@@ -98,23 +112,11 @@ std::vector<auth::Cidr> ReadRanges(JsonReader& in, std::string_view field) {
 // `[{cidr, label}]` for one surface of PUT /orgs/allowed-ips.
 std::vector<auth::AllowedIpEntry> ReadEntries(JsonReader& in, std::string_view field) {
     std::vector<auth::AllowedIpEntry> entries;
-    const auto* raw = in.Raw(field);
-    if (!raw) {
-        in.AddError(field, "is required (an empty list allows every address)");
-        return entries;
-    }
-    if (!raw->is_array()) {
-        in.AddError(field, "must be an array of {\"cidr\", \"label\"} objects");
-        return entries;
-    }
-    const auto& items = raw->as_array();
-    if (items.size() > kMaxAllowedRanges) {
-        in.AddError(field, fmt::format("has more than {} ranges", kMaxAllowedRanges));
-        return entries;
-    }
-    for (std::size_t item_idx = 0; item_idx < items.size(); ++item_idx) {
+    const auto* items = ReadRangeArray(in, field, "{\"cidr\", \"label\"} objects", true);
+    if (!items) return entries;
+    for (std::size_t item_idx = 0; item_idx < items->size(); ++item_idx) {
         std::string path = fmt::format("{}[{}]", field, item_idx);
-        JsonReader item(items[item_idx], path);
+        JsonReader item((*items)[item_idx], path);
         auto cidr_text = item.RequiredString("cidr", 1, 64);
         auto label = item.OptionalString("label", 0, 100);
         item.RejectUnknown();
@@ -122,19 +124,16 @@ std::vector<auth::AllowedIpEntry> ReadEntries(JsonReader& in, std::string_view f
             for (const auto& problem : ok.error().fields) in.AddError(problem.field, problem.message);
             continue;
         }
-        auto cidr = auth::ParseCidr(*cidr_text, path + ".cidr");
-        if (!cidr) {
-            for (const auto& problem : cidr.error().fields) in.AddError(problem.field, problem.message);
-            continue;
-        }
-        entries.push_back(auth::AllowedIpEntry{*cidr, label.value_or("")});
+        if (auto cidr = ReadCidr(in, *cidr_text, path + ".cidr"))
+            entries.push_back(auth::AllowedIpEntry{*cidr, label.value_or("")});
     }
     return entries;
 }
 
 boost::json::array EntriesJson(const std::vector<auth::AllowedIpEntry>& entries) {
     boost::json::array out;
-    for (const auto& entry : entries) out.push_back(boost::json::object{{"cidr", entry.cidr.ToString()}, {"label", entry.label}});
+    for (const auto& entry : entries)
+        out.push_back(boost::json::object{{"cidr", entry.cidr.ToString()}, {"label", entry.label}});
     return out;
 }
 
@@ -148,8 +147,7 @@ void RegisterApiKeyRoutes(Registrar& reg) {
     ApiContext& ctx = reg.ctx();
 
     reg.Console({Method::get, "/api/v1/orgs/api-keys", Surface::kConsole, Perm::kAdminister, false, "api-keys",
-                 "The organization's API keys, newest first (the key itself is never shown again)", "",
-                 kApiKeySchema},
+                 "The organization's API keys, newest first (the key itself is never shown again)", "", kApiKeySchema},
                 [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
                     auto keys = [&]() -> Result<std::vector<auth::ApiKeyRecord>> {
                         WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kRead));
@@ -191,7 +189,8 @@ void RegisterApiKeyRoutes(Registrar& reg) {
                 boost::json::array audited_ranges;
                 for (const auto& range : issued.record.allowed_ips) audited_ranges.push_back(boost::json::value(range));
                 WT_RETURN_IF_ERROR(audit::Append(
-                    *tx, KeyEvent(request, principal, "api_key.created", issued.record, {{"allowed_ips", audited_ranges}}),
+                    *tx,
+                    KeyEvent(request, principal, "api_key.created", issued.record, {{"allowed_ips", audited_ranges}}),
                     now));
                 WT_RETURN_IF_ERROR(tx->Commit());
                 return issued;
@@ -217,13 +216,13 @@ void RegisterApiKeyRoutes(Registrar& reg) {
                 WT_RETURN_IF_ERROR(in.Finish());
                 WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
                 WT_ASSIGN_OR_RETURN(auto old_key, auth::GetApiKey(*tx, principal.org_id(), request.param("id")));
-                WT_ASSIGN_OR_RETURN(auto issued, auth::RotateApiKey(*tx, principal.org_id(), old_key.id, grace.value_or(0),
-                                                                    principal.user_id(), now));
-                WT_RETURN_IF_ERROR(audit::Append(
-                    *tx,
-                    KeyEvent(request, principal, "api_key.rotated", old_key,
-                             {{"successor_id", issued.record.id}, {"grace_seconds", grace.value_or(0)}}),
-                    now));
+                WT_ASSIGN_OR_RETURN(auto issued, auth::RotateApiKey(*tx, principal.org_id(), old_key.id,
+                                                                    grace.value_or(0), principal.user_id(), now));
+                WT_RETURN_IF_ERROR(
+                    audit::Append(*tx,
+                                  KeyEvent(request, principal, "api_key.rotated", old_key,
+                                           {{"successor_id", issued.record.id}, {"grace_seconds", grace.value_or(0)}}),
+                                  now));
                 WT_RETURN_IF_ERROR(tx->Commit());
                 return issued;
             }();
@@ -232,22 +231,23 @@ void RegisterApiKeyRoutes(Registrar& reg) {
             co_return http::JsonResponse(HttpStatus::created, IssuedJson(*rotated, now));
         });
 
-    reg.Console({Method::delete_, "/api/v1/orgs/api-keys/{id}", Surface::kConsole, Perm::kAdminister, true,
-                 "api-keys", "Revoke an API key at once", "", "", 204},
-                [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
-                    UnixMicros now = ctx.clock->Now();
-                    auto revoked = [&]() -> Status {
-                        WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
-                        WT_ASSIGN_OR_RETURN(auto key, auth::GetApiKey(*tx, principal.org_id(), request.param("id")));
-                        WT_RETURN_IF_ERROR(auth::RevokeApiKey(*tx, principal.org_id(), key.id, now));
-                        WT_RETURN_IF_ERROR(audit::Append(*tx, KeyEvent(request, principal, "api_key.revoked", key), now));
-                        return tx->Commit();
-                    }();
-                    if (!revoked) co_return ErrorResponse(ctx, request, revoked.error());
-                    // Before the answer: the next request with this key is refused.
-                    ctx.api_keys->Invalidate();
-                    co_return http::EmptyResponse(HttpStatus::no_content);
-                });
+    reg.Console(
+        {Method::delete_, "/api/v1/orgs/api-keys/{id}", Surface::kConsole, Perm::kAdminister, true, "api-keys",
+         "Revoke an API key at once", "", "", 204},
+        [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
+            UnixMicros now = ctx.clock->Now();
+            auto revoked = [&]() -> Status {
+                WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
+                WT_ASSIGN_OR_RETURN(auto key, auth::GetApiKey(*tx, principal.org_id(), request.param("id")));
+                WT_RETURN_IF_ERROR(auth::RevokeApiKey(*tx, principal.org_id(), key.id, now));
+                WT_RETURN_IF_ERROR(audit::Append(*tx, KeyEvent(request, principal, "api_key.revoked", key), now));
+                return tx->Commit();
+            }();
+            if (!revoked) co_return ErrorResponse(ctx, request, revoked.error());
+            // Before the answer: the next request with this key is refused.
+            ctx.api_keys->Invalidate();
+            co_return http::EmptyResponse(HttpStatus::no_content);
+        });
 
     reg.Console({Method::get, "/api/v1/orgs/allowed-ips", Surface::kConsole, Perm::kAdminister, false, "organization",
                  "The organization's allowed address ranges for the console and for ingestion (empty: any)", "",
@@ -286,12 +286,16 @@ void RegisterApiKeyRoutes(Registrar& reg) {
                 WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
                 WT_ASSIGN_OR_RETURN(auto before, auth::LoadAllowedIps(*tx, principal.org_id()));
                 WT_RETURN_IF_ERROR(auth::SaveAllowedIps(*tx, principal.org_id(), lists));
-                WT_RETURN_IF_ERROR(audit::Append(
-                    *tx,
-                    audit::Event{principal.org_id(), principal.actor(), "allowed_ips.changed",
-                                 "org:" + principal.org_id(), request.remote_ip(), UserAgentOf(request),
-                                 {{"before", AllowedIpsJson(before)}, {"after", AllowedIpsJson(lists)}}},
-                    now));
+                WT_RETURN_IF_ERROR(
+                    audit::Append(*tx,
+                                  audit::Event{principal.org_id(),
+                                               principal.actor(),
+                                               "allowed_ips.changed",
+                                               "org:" + principal.org_id(),
+                                               request.remote_ip(),
+                                               UserAgentOf(request),
+                                               {{"before", AllowedIpsJson(before)}, {"after", AllowedIpsJson(lists)}}},
+                                  now));
                 WT_RETURN_IF_ERROR(tx->Commit());
                 return lists;
             }();

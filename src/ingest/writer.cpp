@@ -20,9 +20,8 @@ struct Applied {
 Applied StorageFailure(const Error& error) { return Applied{error, true}; }
 
 Written FromRow(const storage::Row& row, bool replayed) {
-    return Written{row.GetText(0),  row.GetText(1),
-                   row.GetText(2),  row.GetText(3),
-                   static_cast<int>(row.GetInt(4)), row.GetInt(5), replayed};
+    return Written{row.GetText(0), row.GetText(1), row.GetText(2), row.GetText(3), static_cast<int>(row.GetInt(4)),
+                   row.GetInt(5),  replayed};
 }
 
 Applied Apply(storage::Transaction& tx, const PendingWrite& item) {
@@ -37,17 +36,18 @@ Applied Apply(storage::Transaction& tx, const PendingWrite& item) {
                                    "this idempotency key was used with a different body; send the original body, "
                                    "or a new key for a new transaction")};
     }
-    auto same_external_id = tx.QueryOne(
-        "SELECT id FROM transactions WHERE org_id = $1 AND environment = $2 AND external_id = $3",
-        {Text(item.org_id), Text(item.environment), Text(item.transaction.external_id)});
+    auto same_external_id =
+        tx.QueryOne("SELECT id FROM transactions WHERE org_id = $1 AND environment = $2 AND external_id = $3",
+                    {Text(item.org_id), Text(item.environment), Text(item.transaction.external_id)});
     if (!same_external_id) return StorageFailure(same_external_id.error());
     if (*same_external_id)
-        return Applied{Error::Make(ErrorCode::kConflict, "a transaction with this external_id is already stored "
-                                                         "(under another idempotency key)")};
+        return Applied{Error::Make(ErrorCode::kConflict,
+                                   "a transaction with this external_id is already stored "
+                                   "(under another idempotency key)")};
 
     const Transaction& t = item.transaction;
     Written written{crypto::NewId("txn"), t.external_id, item.environment, item.decision, item.score,
-                    item.received_at, false};
+                    item.received_at,     false};
     std::vector<storage::Value> params{
         Text(written.id),
         Text(item.org_id),
@@ -87,8 +87,9 @@ Applied Apply(storage::Transaction& tx, const PendingWrite& item) {
 }
 
 Error Unavailable(std::string internal) {
-    Error error = Error::Make(ErrorCode::kUnavailable, "the transaction could not be stored; retry with the same "
-                                                       "idempotency key");
+    Error error = Error::Make(ErrorCode::kUnavailable,
+                              "the transaction could not be stored; retry with the same "
+                              "idempotency key");
     error.internal = std::move(internal);
     error.retry_after_seconds = 1;
     return error;
@@ -141,7 +142,8 @@ void Writer::Run() {
             if (queue_.empty()) return;  // stopping, and everything queued is done
             // Everything queued now, whole requests, up to the group limit (at least one request).
             std::size_t items = 0;
-            while (!queue_.empty() && (group.empty() || items + queue_.front().items.size() <= options_.max_group_items)) {
+            while (!queue_.empty() &&
+                   (group.empty() || items + queue_.front().items.size() <= options_.max_group_items)) {
                 items += queue_.front().items.size();
                 group.push_back(std::move(queue_.front()));
                 queue_.pop_front();
