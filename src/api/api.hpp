@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 /// The HTTP API of WatchTower: every route, its declared access rule, and its thin handler.
 ///
-/// A route is registered with one `Access`: public (health, login) or console with a Permission.
-/// There is no default: a console route without a permission does not compile. The console guard
+/// A route is registered on one surface: public (health, login), console with a Permission, or
+/// ingestion (API key). There is no default: a console route without a permission is refused at
+/// registration. The ingestion guard accepts only `Authorization: Bearer <key>` (a session
+/// cookie alone is 401), checks the key's and the organization's ingestion IP lists against the
+/// client address (403 ip_not_allowed) and records the key's use. The console guard
 /// runs before every console handler: refuse API keys (401), resolve the session cookie (401),
-/// check `X-CSRF-Token` on state-changing methods (403 csrf_failed), check the role's permission
-/// (403 forbidden, audited as `authz.denied`), check recent authentication where the route asks for
-/// it (403 reauthentication_required).
+/// check the organization's console IP list (403 ip_not_allowed), check `X-CSRF-Token` on
+/// state-changing methods (403 csrf_failed), check the role's permission (403 forbidden, audited
+/// as `authz.denied`), check recent authentication where the route asks for it
+/// (403 reauthentication_required).
 ///
 /// Handlers parse, call a plain function of the domain, and format. Password hashing runs on the
 /// bounded password pool, never on an I/O thread.
@@ -34,6 +38,9 @@
 namespace spdlog {
 class logger;
 }
+namespace wt::ingest {
+class Writer;
+}
 
 namespace wt::api {
 
@@ -41,6 +48,11 @@ struct ApiOptions {
     bool cookie_secure = false;  // `__Host-wt_session` + Secure (TLS or cookie_secure=true)
     int json_max_depth = 32;
     std::size_t console_body_limit = 64 * 1024;
+    std::size_t ingest_body_limit = 256 * 1024;      // POST /transactions
+    std::size_t batch_body_limit = 8 * 1024 * 1024;  // POST /transactions/batch
+    /// Peers whose X-Forwarded-For is believed (auth::ClientAddress); empty: the socket peer is
+    /// the client.
+    std::vector<auth::Cidr> trusted_proxies;
     int password_pool_threads = 2;
     int password_queue_limit = 64;  // hashes waiting beyond this are answered 503 at once
     std::string version = "0.1.0";
@@ -123,9 +135,12 @@ struct ApiContext {
     auth::SessionCache session_cache{sessions};
     /// API keys (ingestion authentication); wired in main. REQUIRES: set before routes serve.
     auth::ApiKeyAuthenticator* api_keys = nullptr;
+    /// The group-commit writer of ingestion; wired in main. REQUIRES: set before routes serve.
+    ingest::Writer* writer = nullptr;
 };
 
-enum class Surface { kPublic, kConsole };
+/// Who may call a route: anyone, a console session (cookie), or an API key (Bearer).
+enum class Surface { kPublic, kConsole, kIngestion };
 
 /// One route as documented in OpenAPI.
 struct RouteSpec {
@@ -139,6 +154,7 @@ struct RouteSpec {
     std::string request_schema;   // JSON Schema text of the body, or empty
     std::string response_schema;  // JSON Schema text of the success body, or empty
     int success_status = 200;
+    std::vector<std::string> query_parameters;  // documented `?name=` parameters
 };
 
 /// Registers every API route on `router` and returns their specs (for OpenAPI and tests).

@@ -56,13 +56,13 @@ boost::json::object IssuedJson(const auth::IssuedApiKey& issued, UnixMicros now)
     return json;
 }
 
-audit::Event KeyEvent(const Request& request, const Principal& principal, std::string action,
+audit::Event KeyEvent(const ApiContext& ctx, const Request& request, const Principal& principal, std::string action,
                       const auth::ApiKeyRecord& key, boost::json::object details = {}) {
     details["name"] = key.name;
     details["prefix"] = key.prefix;
     details["environment"] = auth::EnvironmentName(key.environment);
     return audit::Event{principal.org_id(),  principal.actor(),    std::move(action), "api_key:" + key.id,
-                        request.remote_ip(), UserAgentOf(request), std::move(details)};
+                        ClientIpOf(ctx, request), UserAgentOf(request), std::move(details)};
 }
 
 // Parses `text` as a CIDR range for field `path`; on failure records the problem in `in`.
@@ -190,7 +190,7 @@ void RegisterApiKeyRoutes(Registrar& reg) {
                 for (const auto& range : issued.record.allowed_ips) audited_ranges.push_back(boost::json::value(range));
                 WT_RETURN_IF_ERROR(audit::Append(
                     *tx,
-                    KeyEvent(request, principal, "api_key.created", issued.record, {{"allowed_ips", audited_ranges}}),
+                    KeyEvent(ctx, request, principal, "api_key.created", issued.record, {{"allowed_ips", audited_ranges}}),
                     now));
                 WT_RETURN_IF_ERROR(tx->Commit());
                 return issued;
@@ -220,7 +220,7 @@ void RegisterApiKeyRoutes(Registrar& reg) {
                                                                     grace.value_or(0), principal.user_id(), now));
                 WT_RETURN_IF_ERROR(
                     audit::Append(*tx,
-                                  KeyEvent(request, principal, "api_key.rotated", old_key,
+                                  KeyEvent(ctx, request, principal, "api_key.rotated", old_key,
                                            {{"successor_id", issued.record.id}, {"grace_seconds", grace.value_or(0)}}),
                                   now));
                 WT_RETURN_IF_ERROR(tx->Commit());
@@ -240,7 +240,7 @@ void RegisterApiKeyRoutes(Registrar& reg) {
                 WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
                 WT_ASSIGN_OR_RETURN(auto key, auth::GetApiKey(*tx, principal.org_id(), request.param("id")));
                 WT_RETURN_IF_ERROR(auth::RevokeApiKey(*tx, principal.org_id(), key.id, now));
-                WT_RETURN_IF_ERROR(audit::Append(*tx, KeyEvent(request, principal, "api_key.revoked", key), now));
+                WT_RETURN_IF_ERROR(audit::Append(*tx, KeyEvent(ctx, request, principal, "api_key.revoked", key), now));
                 return tx->Commit();
             }();
             if (!revoked) co_return ErrorResponse(ctx, request, revoked.error());
@@ -277,11 +277,11 @@ void RegisterApiKeyRoutes(Registrar& reg) {
                 WT_RETURN_IF_ERROR(in.Finish());
                 std::vector<auth::Cidr> console_ranges;
                 for (const auto& entry : lists.console) console_ranges.push_back(entry.cidr);
-                auto own = auth::ParseIp(request.remote_ip());
+                auto own = ClientAddressOf(ctx, request);
                 if (!console_ranges.empty() && (!own || !auth::Allowed(console_ranges, *own)))
                     return Error::Validation("console", fmt::format("does not include your own address ({}); saving "
                                                                     "it would lock you out of the console",
-                                                                    request.remote_ip()));
+                                                                    ClientIpOf(ctx, request)));
                 UnixMicros now = ctx.clock->Now();
                 WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
                 WT_ASSIGN_OR_RETURN(auto before, auth::LoadAllowedIps(*tx, principal.org_id()));
@@ -292,7 +292,7 @@ void RegisterApiKeyRoutes(Registrar& reg) {
                                                principal.actor(),
                                                "allowed_ips.changed",
                                                "org:" + principal.org_id(),
-                                               request.remote_ip(),
+                                               ClientIpOf(ctx, request),
                                                UserAgentOf(request),
                                                {{"before", AllowedIpsJson(before)}, {"after", AllowedIpsJson(lists)}}},
                                   now));

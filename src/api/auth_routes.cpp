@@ -62,13 +62,13 @@ void RegisterAuthRoutes(Registrar& reg) {
             auto password = in.RequiredString("password", 1, 1024);
             in.RejectUnknown();
             if (auto valid = in.Finish(); !valid) co_return ErrorResponse(ctx, request, valid.error());
-            auth::LoginInput input{*email, *password, request.remote_ip(), UserAgentOf(request),
+            auth::LoginInput input{*email, *password, ClientIpOf(ctx, request), UserAgentOf(request),
                                    SessionCookie(request, ctx.options)};
             auto outcome = co_await OnPasswordPool<auth::LoginOutcome>(
-                ctx.password_pool, request.remote_ip(), [&ctx, &input] { return auth::Login(ctx.db, ctx.sessions, input); });
+                ctx.password_pool, ClientIpOf(ctx, request), [&ctx, &input] { return auth::Login(ctx.db, ctx.sessions, input); });
             if (!outcome) {
                 if (outcome.error().code == ErrorCode::kInvalidCredentials)
-                    ctx.log->info("request {}: failed sign-in from {}", request.request_id(), request.remote_ip());
+                    ctx.log->info("request {}: failed sign-in from {}", request.request_id(), ClientIpOf(ctx, request));
                 co_return ErrorResponse(ctx, request, outcome.error());
             }
             auto res = http::JsonResponse(
@@ -91,7 +91,7 @@ void RegisterAuthRoutes(Registrar& reg) {
                         WT_RETURN_IF_ERROR(audit::Append(
                             *tx,
                             audit::Event{principal.org_id(), principal.actor(), "auth.logout",
-                                         "session:" + principal.session.session.id, request.remote_ip(),
+                                         "session:" + principal.session.session.id, ClientIpOf(ctx, request),
                                          UserAgentOf(request), {}},
                             now));
                         return tx->Commit();
@@ -140,13 +140,13 @@ void RegisterAuthRoutes(Registrar& reg) {
                     auto issued,
                     // The new session is not "recently authenticated": sensitive changes in the other
                     // organization ask for the password again.
-                    ctx.sessions.Create(*tx, principal.user_id(), it->org_id, request.remote_ip(), UserAgentOf(request),
+                    ctx.sessions.Create(*tx, principal.user_id(), it->org_id, ClientIpOf(ctx, request), UserAgentOf(request),
                                         std::nullopt, policy));
                 WT_RETURN_IF_ERROR(
                     auth::SessionManager::Revoke(*tx, principal.session.session.id, "switched_organization", now));
                 WT_RETURN_IF_ERROR(audit::Append(*tx,
                                                  audit::Event{it->org_id, principal.actor(), "auth.organization_switched",
-                                                              "session:" + issued.record.id, request.remote_ip(),
+                                                              "session:" + issued.record.id, ClientIpOf(ctx, request),
                                                               UserAgentOf(request), {}},
                                                  now));
                 WT_RETURN_IF_ERROR(tx->Commit());
@@ -176,8 +176,8 @@ void RegisterAuthRoutes(Registrar& reg) {
             in.OptionalString("code", 0, 32);  // the TOTP code, checked once MFA exists
             in.RejectUnknown();
             if (auto valid = in.Finish(); !valid) co_return ErrorResponse(ctx, request, valid.error());
-            std::string ip = request.remote_ip(), user_agent = UserAgentOf(request);
-            auto done = co_await OnPasswordPool<bool>(ctx.password_pool, request.remote_ip(), [&]() -> Result<bool> {
+            std::string ip = ClientIpOf(ctx, request), user_agent = UserAgentOf(request);
+            auto done = co_await OnPasswordPool<bool>(ctx.password_pool, ClientIpOf(ctx, request), [&]() -> Result<bool> {
                 WT_RETURN_IF_ERROR(
                     auth::Reauthenticate(ctx.db, ctx.sessions, principal.session, *password, ip, user_agent));
                 return true;
@@ -222,7 +222,7 @@ void RegisterAuthRoutes(Registrar& reg) {
                         WT_RETURN_IF_ERROR(audit::Append(*tx,
                                                          audit::Event{principal.org_id(), principal.actor(),
                                                                       "auth.session.ended", "session:" + session_id,
-                                                                      request.remote_ip(), UserAgentOf(request), {}},
+                                                                      ClientIpOf(ctx, request), UserAgentOf(request), {}},
                                                          now));
                         return tx->Commit();
                     }();

@@ -44,9 +44,19 @@ boost::json::object BuildOpenApi(const std::vector<RouteSpec>& specs, const std:
                                       {"in", "header"},
                                       {"required", true},
                                       {"schema", {{"type", "string"}}}});
+        } else if (spec.surface == Surface::kIngestion) {
+            op["security"] = boost::json::array{boost::json::object{{"apiKey", boost::json::array{}}}};
+            if (spec.method == http::Method::post)
+                parameters.push_back({{"name", "Idempotency-Key"},
+                                      {"in", "header"},
+                                      {"required", false},
+                                      {"description", "1..255 printable ASCII characters; default: the external_id"},
+                                      {"schema", {{"type", "string"}}}});
         } else {
             op["security"] = boost::json::array{};
         }
+        for (const auto& query : spec.query_parameters)
+            parameters.push_back({{"name", query}, {"in", "query"}, {"required", false}, {"schema", {{"type", "string"}}}});
         if (!parameters.empty()) op["parameters"] = std::move(parameters);
         if (!spec.request_schema.empty())
             op["requestBody"] = {{"required", true},
@@ -68,6 +78,13 @@ boost::json::object BuildOpenApi(const std::vector<RouteSpec>& specs, const std:
             responses["401"] = ProblemRef("unauthenticated");
             responses["403"] = ProblemRef("forbidden, csrf_failed or reauthentication_required");
             responses["404"] = ProblemRef("not_found");
+        }
+        if (spec.surface == Surface::kIngestion) {
+            responses["401"] = ProblemRef("unauthenticated");
+            responses["403"] = ProblemRef("ip_not_allowed");
+            responses["409"] = ProblemRef("conflict or idempotency_conflict");
+            responses["413"] = ProblemRef("payload_too_large");
+            responses["503"] = ProblemRef("unavailable (retry with the same idempotency key)");
         }
         op["responses"] = std::move(responses);
         auto& path_item = paths[spec.path];

@@ -13,8 +13,8 @@ using http::HttpStatus;
 using http::Method;
 using Perm = auth::Permission;
 
-orgs::ActorContext ActorOf(const Request& request, const Principal& principal) {
-    return {principal.actor(), request.remote_ip(), UserAgentOf(request)};
+orgs::ActorContext ActorOf(const ApiContext& ctx, const Request& request, const Principal& principal) {
+    return {principal.actor(), ClientIpOf(ctx, request), UserAgentOf(request)};
 }
 
 constexpr const char* kOrgSchema =
@@ -67,7 +67,7 @@ void RegisterOrgRoutes(Registrar& reg) {
                     WT_ASSIGN_OR_RETURN(org->settings, orgs::ApplySettingsPatch(org->settings, *settings_patch));
                 }
                 WT_RETURN_IF_ERROR(orgs::SaveOrganization(*tx, *org));
-                auto actor = ActorOf(request, principal);
+                auto actor = ActorOf(ctx, request, principal);
                 WT_RETURN_IF_ERROR(audit::Append(
                     *tx,
                     audit::Event{org->id, actor.actor, "org.settings_changed", "org:" + org->id, actor.ip,
@@ -114,7 +114,7 @@ void RegisterOrgRoutes(Registrar& reg) {
                 if (!role) return Error::Validation("role", "must be one of ADMIN, RISK_LEAD, ANALYST, VIEWER");
                 WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
                 WT_ASSIGN_OR_RETURN(auto member, orgs::ChangeRole(*tx, principal.org_id(), request.param("user_id"),
-                                                                  *role, ActorOf(request, principal), ctx.clock->Now()));
+                                                                  *role, ActorOf(ctx, request, principal), ctx.clock->Now()));
                 WT_RETURN_IF_ERROR(tx->Commit());
                 return member;
             }();
@@ -128,7 +128,7 @@ void RegisterOrgRoutes(Registrar& reg) {
                     auto removed = [&]() -> Status {
                         WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
                         WT_RETURN_IF_ERROR(orgs::RemoveMember(*tx, principal.org_id(), request.param("user_id"),
-                                                              ActorOf(request, principal), ctx.clock->Now()));
+                                                              ActorOf(ctx, request, principal), ctx.clock->Now()));
                         return tx->Commit();
                     }();
                     if (!removed) co_return ErrorResponse(ctx, request, removed.error());
@@ -141,7 +141,7 @@ void RegisterOrgRoutes(Registrar& reg) {
                     auto revoked = [&]() -> Status {
                         WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
                         WT_RETURN_IF_ERROR(orgs::RevokeMemberSessions(*tx, principal.org_id(), request.param("user_id"),
-                                                                      ActorOf(request, principal), ctx.clock->Now()));
+                                                                      ActorOf(ctx, request, principal), ctx.clock->Now()));
                         return tx->Commit();
                     }();
                     if (!revoked) co_return ErrorResponse(ctx, request, revoked.error());

@@ -13,6 +13,7 @@ std::vector<RouteSpec> RegisterRoutes(http::Router& router, ApiContext& ctx) {
     detail::RegisterAuthRoutes(reg);
     detail::RegisterOrgRoutes(reg);
     detail::RegisterApiKeyRoutes(reg);
+    detail::RegisterIngestRoutes(reg);
     // The OpenAPI document describes every route registered here, itself included; it is built
     // once, lazily, after registration completed.
     struct Lazy {

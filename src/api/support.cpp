@@ -39,6 +39,17 @@ std::string ClearCookieHeader(const ApiOptions& options) {
                        options.cookie_secure ? "; Secure" : "");
 }
 
+std::optional<auth::IpAddress> ClientAddressOf(const ApiContext& ctx, const Request& request) {
+    auto peer = auth::ParseIp(request.remote_ip());
+    if (!peer) return std::nullopt;
+    return auth::ClientAddress(*peer, request.header("X-Forwarded-For"), ctx.options.trusted_proxies);
+}
+
+std::string ClientIpOf(const ApiContext& ctx, const Request& request) {
+    auto client = ClientAddressOf(ctx, request);
+    return client ? client->ToString() : request.remote_ip();
+}
+
 std::string UserAgentOf(const Request& request) {
     return SanitizeUtf8(request.header(http::beast_http::field::user_agent), 512);
 }
@@ -47,10 +58,15 @@ std::optional<std::string> SessionCookie(const Request& request, const ApiOption
     return request.cookie(CookieName(options));
 }
 
-Result<boost::json::value> ParseJsonBody(const Request& request, const ApiOptions& options) {
+Status RequireJsonContentType(const Request& request) {
     std::string_view content_type = request.header(http::beast_http::field::content_type);
     if (!StartsWithNoCase(content_type, "application/json"))
         return Error::Make(ErrorCode::kUnsupportedMediaType, "the request body must be application/json");
+    return Ok();
+}
+
+Result<boost::json::value> ParseJsonBody(const Request& request, const ApiOptions& options) {
+    WT_RETURN_IF_ERROR(RequireJsonContentType(request));
     if (request.body().empty()) return Error::Make(ErrorCode::kMalformedRequest, "the request body is empty");
     if (!IsValidUtf8(request.body()))
         return Error::Make(ErrorCode::kMalformedRequest, "the request body is not valid UTF-8");
@@ -133,6 +149,14 @@ void Registrar::Console(RouteSpec spec, ConsoleHandler handler) {
             auto resolved = ctx.session_cache.Resolve(ctx.db, *cookie);
             if (!resolved) co_return ErrorResponse(ctx, request, resolved.error());
             Principal principal{std::move(*resolved), std::move(*cookie)};
+            if (ctx.api_keys != nullptr) {
+                auto client = ClientAddressOf(ctx, request);
+                if (!client)
+                    co_return http::ProblemResponse(
+                        Error::Make(ErrorCode::kIpNotAllowed, "your address could not be determined"));
+                if (auto allowed = ctx.api_keys->CheckConsoleAddress(principal.org_id(), *client); !allowed)
+                    co_return ErrorResponse(ctx, request, allowed.error());
+            }
             if (IsStateChanging(request.method()) &&
                 !ctx.sessions.CheckCsrf(principal.cookie, request.header("X-CSRF-Token")))
                 co_return http::ProblemResponse(
@@ -156,7 +180,7 @@ void Registrar::Console(RouteSpec spec, ConsoleHandler handler) {
                     audit::Event{principal.org_id(), principal.actor(), "authz.denied",
                                  std::string(http::beast_http::to_string(request.method())) + " " +
                                      std::string(request.route()),
-                                 request.remote_ip(), UserAgentOf(request),
+                                 ClientIpOf(ctx, request), UserAgentOf(request),
                                  {{"permission", auth::PermissionName(permission)},
                                   {"role", auth::RoleName(principal.session.role)}}},
                     ctx.clock->Now());
@@ -177,6 +201,43 @@ void Registrar::Console(RouteSpec spec, ConsoleHandler handler) {
             co_return response;
         },
         http::RouteOptions{ctx.options.console_body_limit});
+    specs_.push_back(std::move(spec));
+}
+
+void Registrar::Ingestion(RouteSpec spec, IngestionHandler handler, std::size_t body_limit) {
+    spec.surface = Surface::kIngestion;
+    ApiContext& ctx = ctx_;
+    router_.Add(
+        spec.method, spec.path,
+        [&ctx, handler = std::move(handler)](Request& request) -> asio::awaitable<Response> {
+            std::string_view authorization = request.header(http::beast_http::field::authorization);
+            if (authorization.empty()) {
+                // A session cookie never works here, whatever else the request carries.
+                co_return http::ProblemResponse(Error::Make(
+                    ErrorCode::kUnauthenticated,
+                    SessionCookie(request, ctx.options)
+                        ? "session cookies are not accepted on ingestion routes; send Authorization: Bearer <API key>"
+                        : "send Authorization: Bearer <API key>"));
+            }
+            if (!StartsWithNoCase(authorization, "bearer "))
+                co_return http::ProblemResponse(
+                    Error::Make(ErrorCode::kUnauthenticated, "the Authorization header must be Bearer <API key>"));
+            std::string_view presented = authorization.substr(7);
+            while (!presented.empty() && presented.front() == ' ') presented.remove_prefix(1);
+            while (!presented.empty() && presented.back() == ' ') presented.remove_suffix(1);
+            auto scope = ctx.api_keys->Authenticate(presented);
+            if (!scope) co_return ErrorResponse(ctx, request, scope.error());
+            auto client = ClientAddressOf(ctx, request);
+            if (!client)
+                co_return http::ProblemResponse(
+                    Error::Make(ErrorCode::kIpNotAllowed, "your address could not be determined"));
+            if (auto allowed = auth::ApiKeyAuthenticator::CheckAddress(*scope, *client); !allowed)
+                co_return ErrorResponse(ctx, request, allowed.error());
+            KeyPrincipal principal{std::move(*scope), client->ToString()};
+            ctx.api_keys->RecordUse(principal.scope.key_id, principal.client_ip, ctx.clock->Now());
+            co_return co_await handler(request, principal);
+        },
+        http::RouteOptions{body_limit});
     specs_.push_back(std::move(spec));
 }
 

@@ -28,6 +28,9 @@ struct Config {
     std::int64_t max_connections = 4096;
     std::int64_t header_limit_bytes = 16 * 1024;
     std::int64_t console_body_limit_bytes = 64 * 1024;
+    std::int64_t ingest_body_limit_bytes = 256 * 1024;      // POST /transactions
+    std::int64_t batch_body_limit_bytes = 8 * 1024 * 1024;  // POST /transactions/batch
+    std::string trusted_proxies;  // comma-separated CIDR ranges whose X-Forwarded-For is believed
     std::int64_t json_max_depth = 32;
     std::int64_t header_timeout_ms = 10'000;
     std::int64_t idle_timeout_ms = 60'000;

@@ -62,6 +62,10 @@ public:
     Result<int> Migrate() override { return inner_->Migrate(); }
     Result<int> SchemaVersion() override { return inner_->SchemaVersion(); }
     Status Ping() override { return inner_->Ping(); }
+    Result<storage::CheckpointResult> Checkpoint() override {
+        Timer timer(metrics_, "checkpoint");
+        return inner_->Checkpoint();
+    }
     void Close() override { inner_->Close(); }
     storage::Dialect dialect() const override { return inner_->dialect(); }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /// A storage::Database decorator that records statement and commit timings into Metrics
-/// (`wt_storage_seconds{op="begin_read|begin_write|query|exec|commit"}`). Thread-safety: as the wrapped database.
+/// (`wt_storage_seconds{op="begin_read|begin_write|query|exec|commit|checkpoint"}`). Thread-safety: as the
+/// wrapped database.
 #pragma once
 
 #include <memory>

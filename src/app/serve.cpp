@@ -5,8 +5,11 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/signal_set.hpp>
+#include <condition_variable>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 #include "api/api.hpp"
 #include "app/commands.hpp"
@@ -18,6 +21,7 @@
 #include "http/access_log.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
+#include "ingest/writer.hpp"
 
 namespace wt::app {
 namespace {
@@ -49,11 +53,80 @@ Result<ListenAddress> ParseListen(const std::string& text) {
     return ListenAddress{host, static_cast<std::uint16_t>(number)};
 }
 
+// `trusted_proxies = "10.0.0.0/8, ::1/128"`: comma- or space-separated CIDR ranges.
+Result<std::vector<auth::Cidr>> ParseTrustedProxies(const std::string& text) {
+    std::vector<auth::Cidr> ranges;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        std::size_t end = text.find_first_of(", ", pos);
+        if (end == std::string::npos) end = text.size();
+        if (end > pos) {
+            auto cidr = auth::ParseCidr(std::string_view(text).substr(pos, end - pos), "trusted_proxies");
+            if (!cidr) {
+                const auto& fields = cidr.error().fields;
+                return Error::Validation("trusted_proxies",
+                                         "trusted_proxies: " + (fields.empty() ? cidr.error().detail : fields[0].message) +
+                                             " ('" + text.substr(pos, end - pos) + "')");
+            }
+            ranges.push_back(*cidr);
+        }
+        pos = end + 1;
+    }
+    return ranges;
+}
+
+/// Background upkeep off the I/O threads, once a second: API-key usage flushes (one write per
+/// second at most, never one per request) and the WAL checkpoint (the database is opened with
+/// `background_checkpoint`, so no request's commit ever pays for one). Stops (with a last flush)
+/// when destroyed.
+class Upkeep {
+public:
+    Upkeep(storage::Database& db, auth::ApiKeyAuthenticator& api_keys, std::shared_ptr<spdlog::logger> log)
+        : db_(db), api_keys_(api_keys), log_(std::move(log)), thread_([this] { Run(); }) {}
+    ~Upkeep() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        wake_.notify_all();
+        thread_.join();
+        RunOnce();
+    }
+
+private:
+    void Run() {
+        std::unique_lock lock(mutex_);
+        while (!stopping_) {
+            wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+            if (stopping_) break;
+            lock.unlock();
+            RunOnce();
+            lock.lock();
+        }
+    }
+    void RunOnce() {
+        if (auto flushed = api_keys_.FlushUsage(); !flushed)
+            log_->warn("recording API-key usage failed (kept for the next attempt): {}", flushed.error().internal);
+        if (auto checkpoint = db_.Checkpoint(); !checkpoint)
+            log_->warn("WAL checkpoint failed (retried in a second): {}", checkpoint.error().internal);
+    }
+
+    storage::Database& db_;
+    auth::ApiKeyAuthenticator& api_keys_;
+    std::shared_ptr<spdlog::logger> log_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;  // GUARDED_BY(mutex_)
+    std::thread thread_;
+};
+
 }  // namespace
 
 int RunServe(const Config& config) {
     auto listen = ParseListen(config.listen);
     if (!listen) return Fail(listen.error());
+    auto trusted_proxies = ParseTrustedProxies(config.trusted_proxies);
+    if (!trusted_proxies) return Fail(trusted_proxies.error());
     if (config.production() && !config.cookie_secure)
         return Fail(Error::Make(ErrorCode::kValidationFailed,
                                 "production mode needs secure cookies: set cookie_secure=true (WATCHTOWER_COOKIE_SECURE) "
@@ -84,6 +157,7 @@ int RunServe(const Config& config) {
 
     Metrics metrics;
     storage::OpenOptions open_options;
+    open_options.background_checkpoint = true;  // Upkeep checkpoints every second
     auto opened = storage::Open(config.DatabaseUrl(), open_options);
     if (!opened) {
         Error error = std::move(opened).error();
@@ -108,9 +182,16 @@ int RunServe(const Config& config) {
     api_options.json_max_depth = static_cast<int>(config.json_max_depth);
     api_options.console_body_limit = static_cast<std::size_t>(config.console_body_limit_bytes);
     api_options.fault_routes = config.test_fault_routes;
+    api_options.ingest_body_limit = static_cast<std::size_t>(config.ingest_body_limit_bytes);
+    api_options.batch_body_limit = static_cast<std::size_t>(config.batch_body_limit_bytes);
+    api_options.trusted_proxies = *trusted_proxies;
     api::ApiContext ctx{*db, sessions, clock, metrics, password_pool, log, api_options};
     auth::ApiKeyAuthenticator api_keys(*db, clock);
     ctx.api_keys = &api_keys;
+    // Declared before the server: destroyed (stopped, drained) after it.
+    ingest::Writer writer(*db);
+    ctx.writer = &writer;
+    auto upkeep = std::make_unique<Upkeep>(*db, api_keys, log);
 
     http::Router router;
     auto specs = api::RegisterRoutes(router, ctx);
@@ -143,8 +224,12 @@ int RunServe(const Config& config) {
               server.port(), config.data_dir, config.DatabaseUrl());
     server.Run();
 
-    // Password checks still running use the database: let them finish before closing it.
+    // Password checks still running use the database: let them finish before closing it. Queued
+    // transactions are committed (their requests are gone, but what a client may retry is
+    // stored), then the last key uses are written.
     password_pool.StopAndJoin();
+    writer.Stop();
+    upkeep.reset();
     db->Close();
     log->info("stopped cleanly");
     spdlog::shutdown();

@@ -325,10 +325,42 @@ Status ApiKeyAuthenticator::CheckAddress(const ApiKeyScope& scope, const IpAddre
                        "your address (" + client.ToString() + ") is not allowed to use this API key");
 }
 
+Status ApiKeyAuthenticator::CheckConsoleAddress(const std::string& org_id, const IpAddress& client) {
+    const UnixMicros now = clock_->Now();
+    std::vector<Cidr> ranges;
+    bool cached = false;
+    {
+        std::lock_guard lock(cache_mutex_);
+        if (auto it = console_cache_.find(org_id); it != console_cache_.end()) {
+            const ConsoleEntry& entry = it->second;
+            if (entry.epoch == epoch_.load() && now >= entry.loaded_at && now - entry.loaded_at < cache_ttl_) {
+                if (Allowed(entry.ranges, client)) return Ok();
+                cached = true;
+                ranges = entry.ranges;
+            } else {
+                console_cache_.erase(it);
+            }
+        }
+    }
+    if (!cached) {
+        const std::uint64_t epoch = epoch_.load();  // before the read, as in Authenticate
+        WT_ASSIGN_OR_RETURN(auto tx, db_.Begin(storage::TxMode::kRead));
+        WT_ASSIGN_OR_RETURN(auto lists, LoadAllowedIps(*tx, org_id));
+        for (const auto& entry : lists.console) ranges.push_back(entry.cidr);
+        std::lock_guard lock(cache_mutex_);
+        if (console_cache_.size() > 10'000) console_cache_.clear();  // bounded memory
+        console_cache_[org_id] = ConsoleEntry{ranges, now, epoch};
+    }
+    if (Allowed(ranges, client)) return Ok();
+    return Error::Make(ErrorCode::kIpNotAllowed,
+                       "your address (" + client.ToString() + ") is not allowed to use this organization's console");
+}
+
 void ApiKeyAuthenticator::Invalidate() {
     epoch_.fetch_add(1);
     std::lock_guard lock(cache_mutex_);
     cache_.clear();
+    console_cache_.clear();
 }
 
 void ApiKeyAuthenticator::RecordUse(const std::string& key_id, const std::string& ip, UnixMicros at) {

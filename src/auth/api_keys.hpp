@@ -12,7 +12,7 @@
 /// key's scope, so the hot path does no storage read. Every change made through this process
 /// (create, rotate, revoke, allowed-IP change) calls `Invalidate()`, which takes effect before
 /// the change is answered; the end of a rotation grace is checked against the clock on every
-/// request. Entries also expire after `cache_ttl`, bounding how long a change made by another
+/// request. The same cache holds each organization's console allowed-IP list. Entries also expire after `cache_ttl`, bounding how long a change made by another
 /// process can go unseen.
 ///
 /// `last_used_at` / `last_used_ip` are recorded in memory and written in one storage transaction
@@ -121,6 +121,10 @@ public:
     /// kIpNotAllowed unless `client` is allowed by both the key's and the organization's list.
     static Status CheckAddress(const ApiKeyScope& scope, const IpAddress& client);
 
+    /// kIpNotAllowed unless the organization's console list allows `client` (an empty list
+    /// allows every address). Served from the same epoch-invalidated cache as the keys.
+    Status CheckConsoleAddress(const std::string& org_id, const IpAddress& client);
+
     /// Forgets every cached entry; call after any change to keys or allowed IPs has committed.
     void Invalidate();
 
@@ -141,6 +145,11 @@ private:
         UnixMicros at = 0;
         std::string ip;
     };
+    struct ConsoleEntry {
+        std::vector<Cidr> ranges;
+        UnixMicros loaded_at = 0;
+        std::uint64_t epoch = 0;
+    };
     Result<ApiKeyScope> Load(const std::string& key_hash);
 
     storage::Database& db_;
@@ -149,6 +158,7 @@ private:
     std::atomic<std::uint64_t> epoch_{1};
     std::mutex cache_mutex_;
     std::unordered_map<std::string, Entry> cache_;  // GUARDED_BY(cache_mutex_), by key hash
+    std::unordered_map<std::string, ConsoleEntry> console_cache_;  // GUARDED_BY(cache_mutex_), by org id
     std::mutex usage_mutex_;
     std::unordered_map<std::string, Use> usage_;  // GUARDED_BY(usage_mutex_), by key id
 };

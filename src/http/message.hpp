@@ -72,6 +72,8 @@ Response EmptyResponse(HttpStatus status);
 /// RFC 9457 problem details (`application/problem+json`) from an Error, via the one ErrorCode
 /// table in problem.cpp. Adds `Retry-After` for rate limits / unavailability.
 Response ProblemResponse(const Error& error);
+/// The problem-details object of ProblemResponse, for embedding (batch results).
+boost::json::object ProblemJson(const Error& error);
 /// The HTTP status an error code maps to.
 HttpStatus StatusFor(ErrorCode code);
 

@@ -44,7 +44,7 @@ ProblemKind KindOf(ErrorCode code) {
 
 HttpStatus StatusFor(ErrorCode code) { return KindOf(code).status; }
 
-Response ProblemResponse(const Error& error) {
+boost::json::object ProblemJson(const Error& error) {
     ProblemKind kind = KindOf(error.code);
     std::string_view name = ErrorCodeName(error.code);
     boost::json::object body;
@@ -59,13 +59,17 @@ Response ProblemResponse(const Error& error) {
         for (const auto& field : error.fields) fields.push_back({{"field", field.field}, {"message", field.message}});
         body["errors"] = std::move(fields);
     }
-    Response res{kind.status, 11};
+    return body;
+}
+
+Response ProblemResponse(const Error& error) {
+    Response res{StatusFor(error.code), 11};
     res.set(beast_http::field::content_type, "application/problem+json");
     if ((error.code == ErrorCode::kRateLimited || error.code == ErrorCode::kUnavailable) &&
         error.retry_after_seconds > 0) {
         res.set(beast_http::field::retry_after, std::to_string(error.retry_after_seconds));
     }
-    res.body() = boost::json::serialize(body);
+    res.body() = boost::json::serialize(ProblemJson(error));
     res.prepare_payload();
     return res;
 }

@@ -88,6 +88,12 @@ struct Dialect {
     Kind kind;
 };
 
+/// What a WAL checkpoint did, in the figures `sqlite3_wal_checkpoint_v2` reports.
+struct CheckpointResult {
+    std::int64_t wal_frames = 0;           // frames in the write-ahead log; -1 when unknown
+    std::int64_t checkpointed_frames = 0;  // of those, frames copied back into the database; -1 when unknown
+};
+
 class Database {
 public:
     virtual ~Database() = default;
@@ -99,6 +105,16 @@ public:
     virtual Result<int> SchemaVersion() = 0;
     /// Storage reachable and schema current (used by /readyz).
     virtual Status Ping() = 0;
+    /// Copies what the write-ahead log holds back into the database without waiting for, or
+    /// blocking, readers or writers (SQLite: a PASSIVE checkpoint on a pooled connection, never the
+    /// writer lock). Frames that a reader's snapshot still needs stay in the log, so
+    /// `checkpointed_frames < wal_frames` is a normal, successful outcome; so is a checkpoint that
+    /// could not start because another one was running (figures -1). Meant for a background
+    /// timer when `OpenOptions::background_checkpoint` is set; harmless otherwise. Backends
+    /// without a log of their own to manage return {-1, -1}.
+    /// Fails with kUnavailable after `Close` or when no connection frees up within the busy
+    /// timeout; kUnavailable / kInternal for backend errors, as for every other call.
+    virtual Result<CheckpointResult> Checkpoint() = 0;
     /// Flushes and closes; further calls fail with kUnavailable.
     virtual void Close() = 0;
     virtual Dialect dialect() const = 0;
@@ -108,6 +124,12 @@ struct OpenOptions {
     int busy_timeout_ms = 5000;
     int pool_size = 8;  // connections kept open for readers
     bool migrate = true;  // apply pending migrations at open
+    /// When true, no commit ever runs a WAL checkpoint (SQLite: every connection runs
+    /// `PRAGMA wal_autocheckpoint = 0`), so the writer never pays for one; the log then grows
+    /// until someone checkpoints it. REQUIRES then: the owner calls `Database::Checkpoint()`
+    /// periodically (the server does, on a timer). When false, SQLite checkpoints inside the commit
+    /// that takes the log past 1000 pages (its default).
+    bool background_checkpoint = false;
 };
 
 /// Opens `url`: `sqlite:///absolute/path.db`, `sqlite://relative/path.db` or a bare file path.

@@ -11,7 +11,8 @@ namespace {
 
 namespace json = boost::json;
 
-enum class Access { kPublic, kMember, kRiskLeadOrAdmin, kAdminOnly };
+// kApiKey: the ingestion surface, an organization API key only (a session cookie is 401).
+enum class Access { kPublic, kMember, kRiskLeadOrAdmin, kAdminOnly, kApiKey };
 
 // The expected access of every served route, written from API.md ("Roles" and the route tables).
 // A route the server starts serving must be added here, or the matrix test fails.
@@ -42,6 +43,10 @@ const std::map<std::string, Access>& ExpectedAccess() {
         {"DELETE /api/v1/orgs/api-keys/{id}", Access::kAdminOnly},
         {"GET /api/v1/orgs/allowed-ips", Access::kAdminOnly},
         {"PUT /api/v1/orgs/allowed-ips", Access::kAdminOnly},
+        {"POST /api/v1/transactions", Access::kApiKey},
+        {"POST /api/v1/transactions/batch", Access::kApiKey},
+        {"GET /api/v1/transactions", Access::kMember},
+        {"GET /api/v1/transactions/{id}", Access::kMember},
     };
     return kTable;
 }
@@ -52,6 +57,7 @@ bool RoleHas(Access access, const std::string& role) {
         case Access::kMember: return true;
         case Access::kRiskLeadOrAdmin: return role == "RISK_LEAD" || role == "ADMIN";
         case Access::kAdminOnly: return role == "ADMIN";
+        case Access::kApiKey: return false;
     }
     return false;
 }
@@ -61,7 +67,8 @@ struct Operation {
     std::string path;
     bool recent_auth = false;
     bool has_body = false;
-    bool console = false;
+    bool console = false;  // a security requirement of any kind
+    bool api_key = false;  // ... and it is the API key (ingestion)
     std::string Key() const { return method + " " + path; }
 };
 
@@ -78,6 +85,8 @@ std::vector<Operation> OperationsOf(const json::value& doc) {
             operation.has_body = op.contains("requestBody");
             const auto* security = op.if_contains("security");
             operation.console = security && security->is_array() && !security->as_array().empty();
+            operation.api_key = operation.console && security->as_array()[0].is_object() &&
+                                security->as_array()[0].as_object().contains("apiKey");
             out.push_back(operation);
         }
     }
@@ -138,6 +147,7 @@ TEST_F(AuthzTest, TheAccessTableAndTheOpenApiDocumentListTheSameRoutes) {
             << op.Key() << " is served but has no expected access in authz_test.cpp: add it from API.md";
         if (it != ExpectedAccess().end()) {
             EXPECT_EQ(it->second == Access::kPublic, !op.console) << op.Key() << ": public vs console disagree";
+            EXPECT_EQ(it->second == Access::kApiKey, op.api_key) << op.Key() << ": API key vs session disagree";
         }
     }
     for (const auto& [key, access] : ExpectedAccess())
@@ -154,7 +164,6 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
 
     std::map<std::string, Session> main_sessions;
     for (const auto& role : roles) main_sessions[role] = server_->MustLogin(server_->role_email.at(role));
-    // API keys of Acme to rotate and to revoke (separate ones: the order of the routes is not fixed).
     auto new_key = [&](const std::string& name) {
         auto res = server_->As(main_sessions["ADMIN"], "POST", "/api/v1/orgs/api-keys",
                                json::serialize(json::object{{"name", name}, {"environment", "sandbox"}}));
@@ -163,11 +172,30 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
         server_->RememberSecret(std::string(res.Json().at("key").as_string()));
         return std::string(res.Json().at("id").as_string());
     };
-    const std::map<std::string, std::string> key_ids = {{"POST /api/v1/orgs/api-keys/{id}/rotate", new_key("rotate-me")},
-                                                        {"DELETE /api/v1/orgs/api-keys/{id}", new_key("revoke-me")}};
+    // A production key of Acme for the ingestion routes.
+    auto ingest_key = server_->As(main_sessions["ADMIN"], "POST", "/api/v1/orgs/api-keys",
+                                  json::serialize(json::object{{"name", "matrix-ingest"}, {"environment", "production"}}));
+    ASSERT_EQ(ingest_key.status, 201) << ingest_key.body;
+    const std::string bearer = "Bearer " + std::string(ingest_key.Json().at("key").as_string());
+    server_->RememberSecret(bearer.substr(7));
+
+    auto stored = server_->Call("POST", "/api/v1/transactions",
+                                R"({"external_id": "matrix-0", "amount": "1", "currency": "USD", "direction": "inbound", "account_id": "acc-0"})",
+                                {{"Authorization", bearer}});
+    ASSERT_EQ(stored.status, 201) << stored.body;
+    // Path ids by route: keys to rotate and to revoke (separate ones: the order of the routes is
+    // not fixed) and a stored transaction.
+    const std::map<std::string, std::string> key_ids = {
+        {"POST /api/v1/orgs/api-keys/{id}/rotate", new_key("rotate-me")},
+        {"DELETE /api/v1/orgs/api-keys/{id}", new_key("revoke-me")},
+        {"GET /api/v1/transactions/{id}", std::string(stored.Json().at("id").as_string())}};
 
     // Valid bodies for the routes that take one.
     const std::map<std::string, std::string> bodies = {
+        {"POST /api/v1/transactions",
+         R"({"external_id": "matrix-1", "amount": "10.00", "currency": "EUR", "direction": "inbound", "account_id": "acc-1"})"},
+        {"POST /api/v1/transactions/batch",
+         R"({"transactions": [{"external_id": "matrix-2", "amount": 3, "currency": "JPY", "direction": "outbound", "account_id": "acc-2"}]})"},
         {"POST /api/v1/auth/switch-organization",
          json::serialize(json::object{{"organization_id", server_->acme_org_id}})},
         {"POST /api/v1/auth/reauthenticate", json::serialize(json::object{{"password", kPassword}})},
@@ -197,6 +225,20 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
         std::map<std::string, std::string> params = {
             {"user_id", op.method == "DELETE" ? removable_id : target_id}};
 
+        if (op.api_key) {
+            // No credentials, then every role's session cookie: 401; the key: accepted.
+            auto anonymous = server_->Call(op.method, op.path, body);
+            EXPECT_EQ(anonymous.status, 401) << anonymous.body;
+            EXPECT_EQ(anonymous.Code(), "unauthenticated");
+            for (const auto& role : roles) {
+                auto res = server_->As(main_sessions[role], op.method, op.path, body);
+                EXPECT_EQ(res.status, 401) << role << " session on an ingestion route: " << res.body;
+                EXPECT_EQ(res.Code(), "unauthenticated") << role;
+            }
+            auto res = server_->Call(op.method, op.path, body, {{"Authorization", bearer}});
+            EXPECT_TRUE(res.status == 200 || res.status == 201) << res.status << " " << res.body;
+            continue;
+        }
         if (!op.console) {
             auto res = server_->Call(op.method, op.path, body);
             EXPECT_EQ(res.status, 200) << "public route: " << res.body.substr(0, 200);
@@ -272,6 +314,18 @@ TEST_F(CrossTenantTest, AnotherOrganizationsIdsAreNotFoundOnEveryRoute) {
                                    json::serialize(json::object{{"name", "theirs"}, {"environment", "production"}}));
     ASSERT_EQ(foreign_key.status, 201) << foreign_key.body;
     const std::string foreign_key_id(foreign_key.Json().at("id").as_string());
+    const std::string foreign_bearer = "Bearer " + std::string(foreign_key.Json().at("key").as_string());
+    server_->RememberSecret(foreign_bearer.substr(7));
+    auto foreign_txn = server_->Call(
+        "POST", "/api/v1/transactions",
+        R"({"external_id": "theirs-1", "amount": "5", "currency": "USD", "direction": "inbound", "account_id": "acc-9"})",
+        {{"Authorization", foreign_bearer}});
+    ASSERT_EQ(foreign_txn.status, 201) << foreign_txn.body;
+    const std::string foreign_txn_id(foreign_txn.Json().at("id").as_string());
+    // Acme's own production transactions never include it either.
+    auto acme_list = server_->As(admin, "GET", "/api/v1/transactions?limit=500");
+    ASSERT_EQ(acme_list.status, 200) << acme_list.body;
+    EXPECT_EQ(acme_list.body.find(foreign_txn_id), std::string::npos);
     const std::map<std::string, std::string> bodies = {
         {"PATCH /api/v1/orgs/members/{user_id}", json::serialize(json::object{{"role", "VIEWER"}})},
         {"POST /api/v1/orgs/api-keys/{id}/rotate", json::serialize(json::object{{"grace_seconds", 0}})},
@@ -286,8 +340,10 @@ TEST_F(CrossTenantTest, AnotherOrganizationsIdsAreNotFoundOnEveryRoute) {
             std::string name = target.substr(open + 1, close - open - 1);
             auto it = foreign_ids.find(name);
             ASSERT_NE(it, foreign_ids.end()) << "no foreign id for path parameter {" << name << "}: add one";
-            bool api_key_route = op.path.rfind("/api/v1/orgs/api-keys/", 0) == 0;
-            target.replace(open, close - open + 1, api_key_route ? foreign_key_id : it->second);
+            std::string id = it->second;
+            if (op.path.rfind("/api/v1/orgs/api-keys/", 0) == 0) id = foreign_key_id;
+            if (op.path.rfind("/api/v1/transactions/", 0) == 0) id = foreign_txn_id;
+            target.replace(open, close - open + 1, id);
         }
         auto body_it = bodies.find(op.Key());
         auto res = server_->As(admin, op.method, target, body_it == bodies.end() ? "" : body_it->second);
@@ -295,7 +351,7 @@ TEST_F(CrossTenantTest, AnotherOrganizationsIdsAreNotFoundOnEveryRoute) {
         EXPECT_EQ(res.Code(), "not_found") << res.body;
         ++checked;
     }
-    EXPECT_GE(checked, 4);
+    EXPECT_GE(checked, 5);
     // Nothing happened to the other organization: its admin is still signed in and still ADMIN.
     auto me = server_->As(foreign, "GET", "/api/v1/auth/me");
     ASSERT_EQ(me.status, 200) << "the other organization's session was ended from Acme";

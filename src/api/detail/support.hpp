@@ -30,7 +30,15 @@ struct Principal {
     audit::Actor actor() const { return {audit::ActorType::kUser, session.user.id}; }
 };
 
+/// An ingestion request that passed the API-key guard.
+struct KeyPrincipal {
+    auth::ApiKeyScope scope;
+    std::string client_ip;  // the client address (X-Forwarded-For from a trusted proxy, else the peer)
+    std::string_view environment() const { return auth::EnvironmentName(scope.environment); }
+};
+
 using ConsoleHandler = std::function<asio::awaitable<Response>(Request&, Principal&)>;
+using IngestionHandler = std::function<asio::awaitable<Response>(Request&, KeyPrincipal&)>;
 using PublicHandler = std::function<asio::awaitable<Response>(Request&)>;
 
 /// Collects specs while registering.
@@ -40,6 +48,8 @@ public:
     void Public(RouteSpec spec, PublicHandler handler, std::size_t body_limit = 64 * 1024);
     /// REQUIRES: spec.permission is set.
     void Console(RouteSpec spec, ConsoleHandler handler);
+    /// An API-key route (`Authorization: Bearer <key>`); never invalidates the session cache.
+    void Ingestion(RouteSpec spec, IngestionHandler handler, std::size_t body_limit);
     std::vector<RouteSpec> Take() { return std::move(specs_); }
     ApiContext& ctx() { return ctx_; }
 
@@ -55,9 +65,18 @@ std::string SessionCookieHeader(const ApiOptions& options, const std::string& va
 std::string ClearCookieHeader(const ApiOptions& options);
 /// The session cookie value of a request, if any.
 std::optional<std::string> SessionCookie(const Request& request, const ApiOptions& options);
+/// The client's address: the right-most untrusted X-Forwarded-For entry when the peer is a
+/// trusted proxy (ApiOptions::trusted_proxies), else the socket peer. nullopt only when the
+/// peer's own address is unparsable (never for a TCP peer).
+std::optional<auth::IpAddress> ClientAddressOf(const ApiContext& ctx, const Request& request);
+/// ClientAddressOf as text (the peer's text when unparsable): what audit entries, sessions and
+/// per-address limits record.
+std::string ClientIpOf(const ApiContext& ctx, const Request& request);
 /// The request's User-Agent as stored and echoed: valid UTF-8, at most 512 bytes.
 std::string UserAgentOf(const Request& request);
 
+/// 415 unsupported_media_type unless the Content-Type is `application/json` (parameters allowed).
+Status RequireJsonContentType(const Request& request);
 /// The request body as JSON: 415 unless `application/json`, 400 on unparsable JSON, invalid
 /// UTF-8 or nesting deeper than the limit.
 Result<boost::json::value> ParseJsonBody(const Request& request, const ApiOptions& options);
@@ -110,6 +129,7 @@ asio::awaitable<Result<T>> OnPasswordPool(BlockingPool& pool, const std::string&
 void RegisterAuthRoutes(Registrar& reg);
 void RegisterOrgRoutes(Registrar& reg);
 void RegisterApiKeyRoutes(Registrar& reg);
+void RegisterIngestRoutes(Registrar& reg);
 void RegisterOpsRoutes(Registrar& reg, std::function<boost::json::object()> openapi);
 
 }  // namespace wt::api::detail

@@ -205,6 +205,11 @@ class Connection {
         }
         WT_RETURN_IF_ERROR(ExecRaw(handle, "PRAGMA synchronous = FULL", "set synchronous"));
         WT_RETURN_IF_ERROR(ExecRaw(handle, "PRAGMA foreign_keys = ON", "set foreign_keys"));
+        if (options.background_checkpoint) {
+            // Per connection: the commit that crosses the threshold checkpoints on its own
+            // connection, so one connection left at the default would bring the stall back.
+            WT_RETURN_IF_ERROR(ExecRaw(handle, "PRAGMA wal_autocheckpoint = 0", "set wal_autocheckpoint"));
+        }
         return connection;
     }
 
@@ -664,6 +669,24 @@ Status SqliteDatabase::Ping() {
                            std::to_string(newest) + "): run the migrations");
     }
     return Ok();
+}
+
+Result<CheckpointResult> SqliteDatabase::Checkpoint() {
+    // A pooled connection, not the writer lock: PASSIVE copies what no reader needs and does not
+    // hold up the writer, and the ingestion writer must never queue behind a checkpoint.
+    WT_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection, pool_->Acquire());
+    int wal_frames = -1;
+    int checkpointed_frames = -1;
+    const int rc = sqlite3_wal_checkpoint_v2(connection->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames,
+                                             &checkpointed_frames);
+    // SQLITE_BUSY: another connection (or process) is checkpointing; the figures say how far the
+    // log got (-1 when this call could not look).
+    Result<CheckpointResult> result =
+        rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY
+            ? Result<CheckpointResult>(CheckpointResult{wal_frames, checkpointed_frames})
+            : Result<CheckpointResult>(FromSqlite(rc, connection->db(), "wal_checkpoint"));
+    pool_->Release(std::move(connection));
+    return result;
 }
 
 void SqliteDatabase::Close() { pool_->Close(); }

@@ -3,8 +3,21 @@
 ///
 /// Connections: a bounded pool of `OpenOptions::pool_size` connections, opened lazily. Every
 /// connection runs `PRAGMA busy_timeout=<busy_timeout_ms>`, `journal_mode=WAL`,
-/// `synchronous=FULL` and `foreign_keys=ON`, and keeps its own LRU cache of prepared statements
+/// `synchronous=FULL` and `foreign_keys=ON` (and `wal_autocheckpoint=0` when
+/// `OpenOptions::background_checkpoint`), and keeps its own LRU cache of prepared statements
 /// keyed by the SQL text as written (`$N` parameters, rewritten once to SQLite's `?N`).
+///
+/// Checkpoints: by default SQLite checkpoints inside the commit that takes the WAL past 1000
+/// pages, and that commit waits for it (measured under ingestion load: p99 3.1 ms -> 12.8 ms).
+/// With `background_checkpoint` no commit checkpoints; `Checkpoint()` runs
+/// `sqlite3_wal_checkpoint_v2(PASSIVE)` on a pooled connection instead, outside the writer lock,
+/// so it neither waits for nor blocks readers and writers. SQLITE_BUSY from it (another checkpoint
+/// running) is a result, not an error. It never truncates: once every frame is checkpointed, the
+/// next write transaction rewinds the WAL to its start unless a reader is still using it, so
+/// the file keeps its high-water size (for example 65,536 frames, about 256 MiB at 4 KiB pages,
+/// after a long burst) but stops growing. A RESTART / TRUNCATE checkpoint would shrink it, at the
+/// cost of waiting for readers and the writer, which is what this option exists to avoid. The
+/// last connection to close still checkpoints the whole log (SQLite does that on close).
 ///
 /// Transactions: `TxMode::kRead` is a deferred `BEGIN` (a WAL snapshot taken at the first read)
 /// and refuses statements that write. `TxMode::kWrite` first takes an in-process writer lock (so
@@ -110,6 +123,9 @@ class SqliteDatabase final : public Database {
     Result<int> Migrate() override;
     Result<int> SchemaVersion() override;
     Status Ping() override;
+    /// A PASSIVE checkpoint (see the top of this file); the figures are SQLite's `*pnLog` and
+    /// `*pnCkpt`.
+    Result<CheckpointResult> Checkpoint() override;
     void Close() override;
     Dialect dialect() const override { return Dialect{Dialect::Kind::kSqlite}; }
 

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: Apache-2.0
+// OpenOptions::background_checkpoint and Database::Checkpoint() on real SQLite files: the WAL is
+// measured on disk (its frames) and through what Checkpoint() reports, so each test fails if
+// SQLite still checkpoints inside commits, or if Checkpoint() copies nothing / does not let the
+// log rewind / errors out next to a reader.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "storage/database.hpp"
+#include "storage/sqlite/sqlite_database.hpp"
+#include "test_backends.hpp"
+
+namespace wt::storage::sqlite {
+namespace {
+
+using storage::testing::TempDir;
+
+constexpr std::int64_t kWalHeaderBytes = 32;  // then one 24-byte header + one page per frame
+constexpr std::int64_t kFrameHeaderBytes = 24;
+constexpr std::int64_t kSqliteAutocheckpointPages = 1000;  // SQLite's default wal_autocheckpoint
+
+// One "load": 60 commits of 50 rows of 2000 bytes (two rows per 4 KiB page), about 1,700 WAL
+// frames, well past the 1000 pages at which SQLite would checkpoint by itself.
+constexpr int kLoadCommits = 60;
+constexpr int kRowsPerCommit = 50;
+constexpr std::size_t kBodyBytes = 2000;
+
+std::string Describe(const Error& error) {
+    return std::string(ErrorCodeName(error.code)) + ": " + error.detail + " / " + error.internal;
+}
+
+class SqliteCheckpointTest : public ::testing::Test {
+  protected:
+    void OpenWith(bool background_checkpoint) {
+        OpenOptions options;
+        options.pool_size = 4;  // a reader, a writer and a checkpoint at once
+        options.busy_timeout_ms = 2000;
+        options.background_checkpoint = background_checkpoint;
+        auto db = Open("sqlite://" + Path(), options);
+        ASSERT_TRUE(db.ok()) << Describe(db.error());
+        db_ = std::move(*db);
+        auto tx = db_->Begin(TxMode::kWrite);
+        ASSERT_TRUE(tx.ok()) << Describe(tx.error());
+        auto created = (*tx)->Exec("CREATE TABLE IF NOT EXISTS payloads (id INTEGER PRIMARY KEY, body TEXT NOT NULL)");
+        ASSERT_TRUE(created.ok()) << Describe(created.error());
+        auto page_size = (*tx)->QueryOne("PRAGMA page_size");  // a PRAGMA counts as a write
+        ASSERT_TRUE(page_size.ok() && page_size->has_value());
+        page_size_ = (*page_size)->GetInt(0);
+        ASSERT_TRUE((*tx)->Commit().ok());
+    }
+
+    std::string Path() const { return dir_.path() + "/wt.db"; }
+
+    /// Frames the -wal file has room for (its size on disk; it never shrinks while open).
+    std::int64_t WalFileFrames() const {
+        std::error_code ec;
+        const auto size = static_cast<std::int64_t>(std::filesystem::file_size(Path() + "-wal", ec));
+        if (ec || size < kWalHeaderBytes) return 0;
+        return (size - kWalHeaderBytes) / (page_size_ + kFrameHeaderBytes);
+    }
+
+    void Write(int commits, int rows_per_commit, char fill = 'x') {
+        const std::string body(kBodyBytes, fill);
+        for (int commit_idx = 0; commit_idx < commits; ++commit_idx) {
+            auto tx = db_->Begin(TxMode::kWrite);
+            ASSERT_TRUE(tx.ok()) << Describe(tx.error());
+            for (int row_idx = 0; row_idx < rows_per_commit; ++row_idx) {
+                ASSERT_TRUE((*tx)->Exec("INSERT INTO payloads (body) VALUES ($1)", {Text(body)}).ok());
+            }
+            ASSERT_TRUE((*tx)->Commit().ok());
+        }
+    }
+
+    static std::int64_t Count(Transaction& tx) {
+        auto row = tx.QueryOne("SELECT COUNT(*) FROM payloads");
+        EXPECT_TRUE(row.ok() && row->has_value());
+        return row.ok() && row->has_value() ? (*row)->GetInt(0) : -1;
+    }
+
+    std::int64_t Count() {
+        auto tx = db_->Begin(TxMode::kRead);
+        EXPECT_TRUE(tx.ok());
+        return tx.ok() ? Count(**tx) : -1;
+    }
+
+    CheckpointResult CheckpointOk() {
+        auto result = db_->Checkpoint();
+        EXPECT_TRUE(result.ok()) << Describe(result.error());
+        return result.ok() ? *result : CheckpointResult{-1, -1};
+    }
+
+    TempDir dir_;
+    std::unique_ptr<Database> db_;
+    std::int64_t page_size_ = 0;
+};
+
+TEST_F(SqliteCheckpointTest, BackgroundCheckpointSetsWalAutocheckpointZeroOnEveryConnection) {
+    for (const bool background : {true, false}) {
+        OpenWith(background);
+        const std::string expected = background ? "0" : std::to_string(kSqliteAutocheckpointPages);
+        // Pin `conn_idx` connections with read transactions so that each round asks another one.
+        for (int conn_idx = 0; conn_idx < 4; ++conn_idx) {
+            std::vector<std::unique_ptr<Transaction>> pinned;
+            for (int pin_idx = 0; pin_idx < conn_idx; ++pin_idx) {
+                auto reader = db_->Begin(TxMode::kRead);
+                ASSERT_TRUE(reader.ok()) << Describe(reader.error());
+                ASSERT_GE(Count(**reader), 0);
+                pinned.push_back(std::move(*reader));
+            }
+            auto tx = db_->Begin(TxMode::kWrite);
+            ASSERT_TRUE(tx.ok()) << Describe(tx.error());
+            auto row = (*tx)->QueryOne("PRAGMA wal_autocheckpoint");
+            ASSERT_TRUE(row.ok() && row->has_value());
+            EXPECT_EQ(std::to_string((*row)->GetInt(0)), expected)
+                << "connection " << conn_idx << ", background_checkpoint=" << background;
+        }
+        db_->Close();
+    }
+}
+
+TEST_F(SqliteCheckpointTest, BackgroundCheckpointLetsTheWalGrowPastTheAutocheckpointThreshold) {
+    OpenWith(/*background_checkpoint=*/true);
+    Write(kLoadCommits, kRowsPerCommit);
+    const std::int64_t file_frames = WalFileFrames();
+    // No commit checkpointed: every frame written is still in the log.
+    EXPECT_GT(file_frames, 1500);
+    const CheckpointResult result = CheckpointOk();
+    EXPECT_EQ(result.wal_frames, file_frames);
+    EXPECT_EQ(result.checkpointed_frames, result.wal_frames);
+    EXPECT_EQ(Count(), kLoadCommits * kRowsPerCommit);
+}
+
+TEST_F(SqliteCheckpointTest, DefaultOptionsKeepSqlitesAutomaticCheckpoint) {
+    // Regression guard: without the option, the same load leaves the WAL near 1000 pages, because
+    // a commit checkpointed it and the next one rewound it.
+    OpenWith(/*background_checkpoint=*/false);
+    Write(kLoadCommits, kRowsPerCommit);
+    const std::int64_t file_frames = WalFileFrames();
+    EXPECT_GE(file_frames, kSqliteAutocheckpointPages);  // it did reach the threshold once
+    EXPECT_LT(file_frames, kSqliteAutocheckpointPages + 100);
+    const CheckpointResult result = CheckpointOk();
+    EXPECT_LT(result.wal_frames, kSqliteAutocheckpointPages);  // frames since the last rewind
+    EXPECT_EQ(result.checkpointed_frames, result.wal_frames);
+    EXPECT_EQ(Count(), kLoadCommits * kRowsPerCommit);
+}
+
+TEST_F(SqliteCheckpointTest, CheckpointCopiesEverythingAndTheNextWriteRewindsTheWal) {
+    OpenWith(/*background_checkpoint=*/true);
+    constexpr int kCycles = 10;
+    constexpr int kCommitsPerCycle = 10;
+    std::int64_t frames_written = 0;
+    std::int64_t file_frames_after_first_cycle = 0;
+    for (int cycle_idx = 0; cycle_idx < kCycles; ++cycle_idx) {
+        Write(kCommitsPerCycle, kRowsPerCommit);
+        const CheckpointResult result = CheckpointOk();
+        EXPECT_GT(result.wal_frames, 0) << "cycle " << cycle_idx;
+        EXPECT_EQ(result.checkpointed_frames, result.wal_frames) << "cycle " << cycle_idx;
+        frames_written += result.wal_frames;
+        if (cycle_idx == 0) file_frames_after_first_cycle = WalFileFrames();
+    }
+    // Each cycle wrote from the start of the file again: it holds about one cycle's frames, not
+    // ten cycles' (which it would without the checkpoints).
+    const std::int64_t file_frames = WalFileFrames();
+    EXPECT_GT(file_frames_after_first_cycle, 200);
+    EXPECT_LE(file_frames, file_frames_after_first_cycle + file_frames_after_first_cycle / 4);
+    EXPECT_GT(frames_written, 5 * file_frames);
+
+    // One small write after a full checkpoint: the log starts over with just its frames.
+    Write(/*commits=*/1, /*rows_per_commit=*/1);
+    const CheckpointResult small = CheckpointOk();
+    EXPECT_GT(small.wal_frames, 0);
+    EXPECT_LT(small.wal_frames, 10);
+    EXPECT_EQ(small.checkpointed_frames, small.wal_frames);
+    EXPECT_EQ(Count(), kCycles * kCommitsPerCycle * kRowsPerCommit + 1);
+}
+
+TEST_F(SqliteCheckpointTest, CheckpointNextToAReaderSnapshotIsPartialNotAnError) {
+    OpenWith(/*background_checkpoint=*/true);
+    Write(/*commits=*/5, kRowsPerCommit, 'a');  // still in the WAL: the reader's snapshot needs it
+    const std::int64_t frames_in_snapshot = WalFileFrames();
+    ASSERT_GT(frames_in_snapshot, 0);
+    auto reader = db_->Begin(TxMode::kRead);
+    ASSERT_TRUE(reader.ok()) << Describe(reader.error());
+    ASSERT_EQ(Count(**reader), 5 * kRowsPerCommit);  // the snapshot is taken here
+    Write(/*commits=*/5, kRowsPerCommit, 'b');
+
+    const CheckpointResult partial = CheckpointOk();
+    // The frames up to the reader's snapshot were copied back; the newer ones must wait for it.
+    EXPECT_EQ(partial.checkpointed_frames, frames_in_snapshot);
+    EXPECT_GT(partial.wal_frames, frames_in_snapshot);
+    EXPECT_EQ(Count(**reader), 5 * kRowsPerCommit);
+    auto newest = (*reader)->QueryOne("SELECT COUNT(*) FROM payloads WHERE body LIKE 'b%'");
+    ASSERT_TRUE(newest.ok() && newest->has_value());
+    EXPECT_EQ((*newest)->GetInt(0), 0);
+    ASSERT_TRUE((*reader)->Commit().ok());
+
+    const CheckpointResult full = CheckpointOk();
+    EXPECT_EQ(full.wal_frames, partial.wal_frames);
+    EXPECT_EQ(full.checkpointed_frames, full.wal_frames);
+    EXPECT_EQ(Count(), 10 * kRowsPerCommit);
+}
+
+TEST_F(SqliteCheckpointTest, CheckpointNextToAReaderOfTheCheckpointedFileIsNotAnError) {
+    // A reader that began right after a full checkpoint reads the database file itself, so a
+    // checkpoint must not copy anything into it until that reader is done.
+    OpenWith(/*background_checkpoint=*/true);
+    Write(/*commits=*/5, kRowsPerCommit, 'a');
+    const CheckpointResult first = CheckpointOk();
+    ASSERT_EQ(first.checkpointed_frames, first.wal_frames);
+    auto reader = db_->Begin(TxMode::kRead);
+    ASSERT_TRUE(reader.ok()) << Describe(reader.error());
+    ASSERT_EQ(Count(**reader), 5 * kRowsPerCommit);
+    Write(/*commits=*/5, kRowsPerCommit, 'b');
+
+    const CheckpointResult blocked = CheckpointOk();
+    EXPECT_GT(blocked.wal_frames, 0);
+    EXPECT_LT(blocked.checkpointed_frames, blocked.wal_frames);
+    EXPECT_EQ(Count(**reader), 5 * kRowsPerCommit);
+    ASSERT_TRUE((*reader)->Commit().ok());
+
+    const CheckpointResult full = CheckpointOk();
+    EXPECT_EQ(full.checkpointed_frames, full.wal_frames);
+    EXPECT_EQ(Count(), 10 * kRowsPerCommit);
+}
+
+TEST_F(SqliteCheckpointTest, DataSurviveReopenAndCheckpointAfterCloseIsUnavailable) {
+    OpenWith(/*background_checkpoint=*/true);
+    Write(/*commits=*/5, kRowsPerCommit, 'a');
+    const CheckpointResult first = CheckpointOk();
+    EXPECT_EQ(first.checkpointed_frames, first.wal_frames);
+    Write(/*commits=*/5, kRowsPerCommit, 'b');
+    CheckpointOk();
+    Write(/*commits=*/5, kRowsPerCommit, 'c');  // left in the WAL
+    db_->Close();
+
+    auto after_close = db_->Checkpoint();
+    ASSERT_FALSE(after_close.ok());
+    EXPECT_EQ(after_close.error().code, ErrorCode::kUnavailable);
+
+    for (const bool background : {true, false}) {
+        OpenWith(background);
+        auto tx = db_->Begin(TxMode::kRead);
+        ASSERT_TRUE(tx.ok()) << Describe(tx.error());
+        auto rows =
+            (*tx)->Query("SELECT substr(body, 1, 1), COUNT(*), MIN(length(body)) FROM payloads GROUP BY 1 ORDER BY 1");
+        ASSERT_TRUE(rows.ok()) << Describe(rows.error());
+        ASSERT_EQ(rows->size(), 3u);
+        for (std::size_t fill_idx = 0; fill_idx < 3; ++fill_idx) {
+            EXPECT_EQ((*rows)[fill_idx].GetText(0), std::string(1, static_cast<char>('a' + fill_idx)));
+            EXPECT_EQ((*rows)[fill_idx].GetInt(1), 5 * kRowsPerCommit);
+            EXPECT_EQ((*rows)[fill_idx].GetInt(2), static_cast<std::int64_t>(kBodyBytes));
+        }
+        tx->reset();
+        db_->Close();
+    }
+}
+
+}  // namespace
+}  // namespace wt::storage::sqlite
