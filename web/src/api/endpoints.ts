@@ -1,7 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 // The console API routes the console uses, one function each (paths as in API.md).
+import { transactionQuery, type TransactionFilters } from '../lib/transactionFilters';
 import { api } from './client';
-import type { AuditEntry, LoginResult, Me, Member, Page, Role, SessionInfo, SignedIn } from './types';
+import type {
+  AllowedIps,
+  ApiKey,
+  AuditEntry,
+  Environment,
+  IssuedApiKey,
+  LoginResult,
+  Me,
+  Member,
+  Page,
+  Role,
+  SessionInfo,
+  SignedIn,
+  Transaction,
+  TransactionDetail,
+} from './types';
 
 const seg = encodeURIComponent;
 
@@ -34,6 +50,20 @@ export const orgs = {
         cursor,
       },
     }),
+  apiKeys: () => api.get<Page<ApiKey>>('/orgs/api-keys'),
+  createApiKey: (body: { name: string; environment: Environment; allowed_ips: string[] }) =>
+    api.post<IssuedApiKey>('/orgs/api-keys', body),
+  rotateApiKey: (id: string, graceSeconds: number) =>
+    api.post<IssuedApiKey>(`/orgs/api-keys/${seg(id)}/rotate`, { grace_seconds: graceSeconds }),
+  revokeApiKey: (id: string) => api.delete<void>(`/orgs/api-keys/${seg(id)}`),
+  allowedIps: () => api.get<AllowedIps>('/orgs/allowed-ips'),
+  saveAllowedIps: (lists: AllowedIps) => api.put<AllowedIps>('/orgs/allowed-ips', lists),
+};
+
+export const transactions = {
+  list: (filters: TransactionFilters, cursor?: string | null) =>
+    api.get<Page<Transaction>>('/transactions', { query: transactionQuery(filters, cursor) }),
+  get: (id: string) => api.get<TransactionDetail>(`/transactions/${seg(id)}`),
 };
 
 export interface AuditFilters {

@@ -3,11 +3,15 @@
 import type { ReactNode } from 'react';
 import { Layout } from '../components/Layout';
 import { Alert, Loading } from '../components/ui';
+import { AllowedIpsPage } from '../pages/AllowedIpsPage';
+import { ApiKeysPage } from '../pages/ApiKeysPage';
 import { AuditLogPage } from '../pages/AuditLogPage';
 import { ComingSoon, NotFound } from '../pages/ComingSoon';
 import { LoginPage } from '../pages/LoginPage';
 import { SessionsPage } from '../pages/SessionsPage';
 import { TeamPage } from '../pages/TeamPage';
+import { TransactionDetailPage } from '../pages/TransactionDetailPage';
+import { TransactionsPage } from '../pages/TransactionsPage';
 import { ReauthProvider } from './reauth';
 import { Redirect, safeNextPath, useLocation } from './router';
 import { SessionProvider, useSession } from './session';
@@ -65,6 +69,8 @@ function Routes() {
 
 function Page({ pathname }: { pathname: string }): ReactNode {
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
+  const transaction = /^\/transactions\/([^/]+)$/.exec(path);
+  if (transaction) return <TransactionDetailPage key={transaction[1]} id={decodeSegment(transaction[1])} />;
   switch (path) {
     case '/':
       return (
@@ -75,13 +81,7 @@ function Page({ pathname }: { pathname: string }): ReactNode {
         />
       );
     case '/transactions':
-      return (
-        <ComingSoon
-          title="Transactions"
-          icon="transactions"
-          description="Search ingested transactions by account, customer, decision and time, with their rule hits."
-        />
-      );
+      return <TransactionsPage />;
     case '/alerts':
       return (
         <ComingSoon
@@ -118,11 +118,24 @@ function Page({ pathname }: { pathname: string }): ReactNode {
       return <Redirect to="/settings/team" />;
     case '/settings/team':
       return <TeamPage />;
+    case '/settings/api-keys':
+      return <ApiKeysPage />;
+    case '/settings/allowed-ips':
+      return <AllowedIpsPage />;
     case '/settings/audit-log':
       return <AuditLogPage />;
     case '/settings/sessions':
       return <SessionsPage />;
     default:
       return <NotFound />;
+  }
+}
+
+/** A path segment as typed; a malformed escape is kept as it is (the server then answers 404). */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
 }

@@ -2,6 +2,7 @@
 // The signed-in frame: top bar (product, organization, account menu), side navigation, content.
 import { useState, type ReactNode } from 'react';
 import type { ApiError } from '../api/client';
+import type { Role } from '../api/types';
 import { Link, useLocation } from '../app/router';
 import { useMe } from '../app/session';
 import { Logo } from './Logo';
@@ -13,6 +14,8 @@ interface NavItem {
   to: string;
   label: string;
   icon: IconName;
+  /** Shown only to these roles (the server refuses the others anyway); absent: everyone. */
+  roles?: Role[];
 }
 
 export const MAIN_NAV: NavItem[] = [
@@ -26,6 +29,8 @@ export const MAIN_NAV: NavItem[] = [
 
 export const SETTINGS_NAV: NavItem[] = [
   { to: '/settings/team', label: 'Team', icon: 'team' },
+  { to: '/settings/api-keys', label: 'API keys', icon: 'key', roles: ['ADMIN'] },
+  { to: '/settings/allowed-ips', label: 'Allowed IPs', icon: 'network', roles: ['ADMIN'] },
   { to: '/settings/audit-log', label: 'Audit log', icon: 'audit' },
   { to: '/settings/sessions', label: 'Sessions', icon: 'sessions' },
 ];
@@ -35,10 +40,10 @@ function isActive(pathname: string, to: string): boolean {
   return pathname === to || pathname.startsWith(`${to}/`);
 }
 
-function NavLinks({ items, pathname }: { items: NavItem[]; pathname: string }) {
+function NavLinks({ items, pathname, role }: { items: NavItem[]; pathname: string; role: Role }) {
   return (
     <ul>
-      {items.map((item) => {
+      {items.filter((item) => !item.roles || item.roles.includes(role)).map((item) => {
         const active = isActive(pathname, item.to);
         return (
           <li key={item.to}>
@@ -75,11 +80,11 @@ export function Layout({ children }: { children: ReactNode }) {
       </header>
       <div className="shell-body">
         <nav className="sidenav" aria-label="Main">
-          <NavLinks items={MAIN_NAV} pathname={pathname} />
+          <NavLinks items={MAIN_NAV} pathname={pathname} role={me.role} />
           <p className="nav-heading" id="nav-settings">
             Settings
           </p>
-          <NavLinks items={SETTINGS_NAV} pathname={pathname} />
+          <NavLinks items={SETTINGS_NAV} pathname={pathname} role={me.role} />
           <div className="sidenav-footer">
             <span className="env-dot" aria-hidden="true" />
             Signed in to {me.organization.name}

@@ -1,6 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // Small presentational building blocks shared by the console pages.
-import { useEffect, useId, useRef, type InputHTMLAttributes, type ReactNode, type Ref } from 'react';
+import {
+  useEffect,
+  useId,
+  useRef,
+  type InputHTMLAttributes,
+  type ReactNode,
+  type Ref,
+  type SelectHTMLAttributes,
+  type TextareaHTMLAttributes,
+} from 'react';
 import type { ApiError } from '../api/client';
 
 export function PageHeader({
@@ -95,8 +104,17 @@ export function EmptyState({
   );
 }
 
-export function Badge({ tone = 'neutral', children }: { tone?: 'neutral' | 'good' | 'warn' | 'info' | 'role'; children: ReactNode }) {
+export type BadgeTone = 'neutral' | 'good' | 'warn' | 'danger' | 'info' | 'role' | 'sandbox' | 'production';
+
+export function Badge({ tone = 'neutral', children }: { tone?: BadgeTone; children: ReactNode }) {
   return <span className={`badge badge-${tone}`}>{children}</span>;
+}
+
+/** The environment of a key or a transaction: production stands out, sandbox is clearly a test. */
+export function EnvironmentBadge({ environment }: { environment: string }) {
+  if (environment === 'production') return <Badge tone="production">Production</Badge>;
+  if (environment === 'sandbox') return <Badge tone="sandbox">Sandbox</Badge>;
+  return <Badge>{environment}</Badge>;
 }
 
 type TextFieldProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'id'> & {
@@ -108,14 +126,28 @@ type TextFieldProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'id'> & {
 
 /** A labelled input with an optional hint and a per-field error, wired with aria-describedby. */
 export function TextField({ label, hint, error, className, ref, ...input }: TextFieldProps) {
-  const id = useId();
-  const hintId = hint ? `${id}-hint` : undefined;
-  const errorId = error ? `${id}-error` : undefined;
-  const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
+  const { id, hintId, errorId, describedBy } = useFieldIds(hint, error);
   return (
     <div className={`field${error ? ' field-invalid' : ''}${className ? ` ${className}` : ''}`}>
       <label htmlFor={id}>{label}</label>
       <input ref={ref} id={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input} />
+      <FieldNotes hint={hint} hintId={hintId} error={error} errorId={errorId} />
+    </div>
+  );
+}
+
+/** The ids of a field's hint and error, and the attributes that tie them to the control. */
+function useFieldIds(hint: ReactNode, error: string | undefined) {
+  const id = useId();
+  const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = error ? `${id}-error` : undefined;
+  const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
+  return { id, hintId, errorId, describedBy };
+}
+
+function FieldNotes({ hint, hintId, error, errorId }: { hint?: ReactNode; hintId?: string; error?: string; errorId?: string }) {
+  return (
+    <>
       {hint ? (
         <p className="field-hint" id={hintId}>
           {hint}
@@ -126,6 +158,45 @@ export function TextField({ label, hint, error, className, ref, ...input }: Text
           {error}
         </p>
       ) : null}
+    </>
+  );
+}
+
+type TextAreaFieldProps = Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'id'> & {
+  label: string;
+  hint?: ReactNode;
+  error?: string;
+};
+
+/** A labelled multi-line input, like TextField. */
+export function TextAreaField({ label, hint, error, className, ...input }: TextAreaFieldProps) {
+  const { id, hintId, errorId, describedBy } = useFieldIds(hint, error);
+  return (
+    <div className={`field${error ? ' field-invalid' : ''}${className ? ` ${className}` : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      <textarea id={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input} />
+      <FieldNotes hint={hint} hintId={hintId} error={error} errorId={errorId} />
+    </div>
+  );
+}
+
+type SelectFieldProps = Omit<SelectHTMLAttributes<HTMLSelectElement>, 'id'> & {
+  label: string;
+  hint?: ReactNode;
+  error?: string;
+  children: ReactNode;
+};
+
+/** A labelled select, like TextField. */
+export function SelectField({ label, hint, error, className, children, ...select }: SelectFieldProps) {
+  const { id, hintId, errorId, describedBy } = useFieldIds(hint, error);
+  return (
+    <div className={`field${error ? ' field-invalid' : ''}${className ? ` ${className}` : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      <select id={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...select}>
+        {children}
+      </select>
+      <FieldNotes hint={hint} hintId={hintId} error={error} errorId={errorId} />
     </div>
   );
 }
@@ -151,7 +222,10 @@ export type IconName =
   | 'lock'
   | 'shield'
   | 'clock'
-  | 'chevron';
+  | 'chevron'
+  | 'key'
+  | 'network'
+  | 'copy';
 
 const ICONS: Record<IconName, string> = {
   dashboard: 'M4 13h7V4H4zm0 7h7v-5H4zm9 0h7v-9h-7zm0-16v5h7V4z',
@@ -167,4 +241,8 @@ const ICONS: Record<IconName, string> = {
   shield: 'M12 3 5 6v5c0 5 3 8.5 7 10 4-1.5 7-5 7-10V6z',
   clock: 'M12 7v5l3 2m6-2a9 9 0 1 1-18 0 9 9 0 0 1 18 0z',
   chevron: 'm6 9 6 6 6-6',
+  key: 'M8 20a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm2.8-6.8L20 4m-3 3 2.5 2.5M14.5 9.5l2 2',
+  network:
+    'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM3 12h18M12 3c2.5 2.5 3.8 5.7 3.8 9s-1.3 6.5-3.8 9c-2.5-2.5-3.8-5.7-3.8-9S9.5 5.5 12 3z',
+  copy: 'M9 9h11v11H9zM5 15H4V4h11v1',
 };

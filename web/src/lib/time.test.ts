@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
-import { formatRelative, localInputToUtc } from './time';
+import { formatRelative, localInputToUtc, utcToLocalInput } from './time';
 
 describe('localInputToUtc', () => {
   it('converts local wall-clock time to RFC 3339 UTC without fractions', () => {
     const value = '2026-11-23T10:04';
     const expected = new Date(2026, 10, 23, 10, 4, 0).toISOString().replace('.000Z', 'Z');
     expect(localInputToUtc(value)).toBe(expected);
-    expect(localInputToUtc('2026-11-23T10:04:05')).toMatch(/^2026-11-2\dT\d{2}:04:05Z$/);
+    // Any zone, including quarter-hour offsets such as Pacific/Chatham (+13:45).
+    expect(localInputToUtc('2026-11-23T10:04:05')).toBe(new Date(2026, 10, 23, 10, 4, 5).toISOString().replace('.000Z', 'Z'));
   });
 
   it('refuses empty or partial input', () => {
@@ -24,5 +25,18 @@ describe('formatRelative', () => {
     expect(formatRelative('2026-11-23T07:00:00Z', now)).toBe('3 h ago');
     expect(formatRelative('2026-11-21T10:00:00Z', now)).toBe('2 days ago');
     expect(formatRelative(null, now)).toBe('—');
+  });
+});
+
+describe('utcToLocalInput', () => {
+  it('is the reverse of localInputToUtc', () => {
+    const utc = '2026-11-23T09:04:05Z';
+    expect(localInputToUtc(utcToLocalInput(utc))).toBe(utc);
+    expect(utcToLocalInput('2026-11-23T10:04:05+01:00')).toBe(utcToLocalInput(utc));
+  });
+
+  it('gives an empty value for missing or invalid times', () => {
+    expect(utcToLocalInput(undefined)).toBe('');
+    expect(utcToLocalInput('not a time')).toBe('');
   });
 });

@@ -58,6 +58,21 @@ export function localInputToUtc(value: string): string | undefined {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/**
+ * The reverse of localInputToUtc: an RFC 3339 time as the value of an
+ * `<input type="datetime-local" step="1">` in local wall-clock time ("2026-11-23T10:04:05").
+ * Empty or invalid input gives "".
+ */
+export function utcToLocalInput(value: string | null | undefined): string {
+  const date = parse(value);
+  if (!date) return '';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
+  );
+}
+
 /** The browser's time zone name, for labels ("Europe/Berlin"). */
 export function localTimeZone(): string {
   try {

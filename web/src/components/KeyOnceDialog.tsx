@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: Apache-2.0
+// Shows a newly issued API key, the one time the server ever returns it. The key lives only in
+// the `issued` prop: the caller drops it when the dialog closes, and the Modal unmounts its
+// content when closed, so nothing of the key stays in the page afterwards.
+import { useRef, useState } from 'react';
+import type { IssuedApiKey } from '../api/types';
+import { formatDateTime } from '../lib/time';
+import { Modal } from './Modal';
+import { Alert, EnvironmentBadge, Icon } from './ui';
+
+type CopyState = 'idle' | 'copied' | 'manual';
+
+export function KeyOnceDialog({
+  issued,
+  title,
+  replaced,
+  onClose,
+}: {
+  /** The answer of create or rotate; null closes the dialog. */
+  issued: IssuedApiKey | null;
+  title: string;
+  /** After a rotation: the key it replaces, to say until when that one keeps working. */
+  replaced?: { prefix: string; expiresAt: string | null } | null;
+  onClose: () => void;
+}) {
+  return (
+    <Modal
+      open={issued !== null}
+      title={title}
+      onClose={onClose}
+      footer={
+        <button type="button" className="btn btn-primary" onClick={onClose}>
+          I have stored the key
+        </button>
+      }
+    >
+      {issued ? <KeyOnceBody issued={issued} replaced={replaced ?? null} /> : null}
+    </Modal>
+  );
+}
+
+function KeyOnceBody({
+  issued,
+  replaced,
+}: {
+  issued: IssuedApiKey;
+  replaced: { prefix: string; expiresAt: string | null } | null;
+}) {
+  const inputRef = useRef<HTMLInputElement>(null);
+  const [copy, setCopy] = useState<CopyState>('idle');
+
+  function selectKey() {
+    inputRef.current?.focus();
+    inputRef.current?.select();
+  }
+
+  async function copyKey() {
+    try {
+      if (!navigator.clipboard?.writeText) throw new Error('no clipboard');
+      await navigator.clipboard.writeText(issued.key);
+      setCopy('copied');
+    } catch {
+      // No clipboard access (an old browser, or permission refused): select the text so the
+      // usual keyboard shortcut copies it.
+      selectKey();
+      setCopy('manual');
+    }
+  }
+
+  return (
+    <div className="key-once">
+      <Alert tone="warning" title="Copy this key now: it will not be shown again">
+        WatchTower keeps only a hash of it. If the key is lost, rotate it to get a new one.
+      </Alert>
+      <dl className="key-once-facts">
+        <dt>Name</dt>
+        <dd>{issued.name}</dd>
+        <dt>Environment</dt>
+        <dd>
+          <EnvironmentBadge environment={issued.environment} />
+        </dd>
+      </dl>
+      <div className="field">
+        <label htmlFor="key-once-value">API key</label>
+        <div className="key-once-row">
+          <input
+            ref={inputRef}
+            id="key-once-value"
+            className="key-once-value"
+            readOnly
+            value={issued.key}
+            spellCheck={false}
+            autoComplete="off"
+            aria-describedby="key-once-status"
+            onFocus={(e) => e.currentTarget.select()}
+          />
+          <button type="button" className="btn btn-secondary" onClick={() => void copyKey()}>
+            <Icon name="copy" />
+            Copy
+          </button>
+        </div>
+        <p id="key-once-status" className={copy === 'copied' ? 'field-hint copy-ok' : 'field-hint'} aria-live="polite">
+          {copy === 'copied'
+            ? 'Copied to the clipboard.'
+            : copy === 'manual'
+              ? 'Copying is not available here: the key is selected, press Ctrl+C (⌘C on a Mac) to copy it.'
+              : `Send it as “Authorization: Bearer <key>” to POST /api/v1/transactions.`}
+        </p>
+      </div>
+      {replaced ? (
+        <p className="muted">
+          {replaced.expiresAt
+            ? `The previous key (${replaced.prefix}…) keeps working until ${formatDateTime(replaced.expiresAt)}, then stops.`
+            : `The previous key (${replaced.prefix}…) has stopped working.`}
+        </p>
+      ) : null}
+    </div>
+  );
+}

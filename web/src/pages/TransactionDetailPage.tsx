@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: Apache-2.0
+// Transactions › one transaction (`/transactions/{id}`): every stored field, the counterparty,
+// the sender's metadata, and what the rules made of it (rule hits and alerts).
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { ApiError } from '../api/client';
+import { transactions } from '../api/endpoints';
+import type { RuleHit, TransactionAlert, TransactionDetail } from '../api/types';
+import { Link } from '../app/router';
+import { PageError } from '../components/PageError';
+import { Badge, EmptyState, EnvironmentBadge, Icon, Loading, PageHeader } from '../components/ui';
+import { countryName, formatAmount } from '../lib/money';
+import { formatDateTime } from '../lib/time';
+import { DecisionBadge, Direction, transactionsListHref } from './TransactionsPage';
+
+export function TransactionDetailPage({ id }: { id: string }) {
+  const [transaction, setTransaction] = useState<TransactionDetail | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+
+  const load = useCallback(async () => {
+    setError(null);
+    setTransaction(null);
+    try {
+      setTransaction(await transactions.get(id));
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      setError(err);
+    }
+  }, [id]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const back = (
+    <Link to={transactionsListHref()} className="back-link">
+      <span aria-hidden="true">←</span> All transactions
+    </Link>
+  );
+
+  if (error?.status === 404) {
+    return (
+      <>
+        {back}
+        <PageHeader title="Transaction not found" />
+        <EmptyState title="There is no such transaction in this organization">
+          <p>
+            Check the address. Transactions of another organization are never shown here; switch organization first if it
+            belongs to one you are a member of.
+          </p>
+        </EmptyState>
+      </>
+    );
+  }
+  if (error) {
+    return (
+      <>
+        {back}
+        <PageHeader title="Transaction" />
+        <PageError error={error} subject="this transaction" onRetry={() => void load()} />
+      </>
+    );
+  }
+  if (!transaction) {
+    return (
+      <>
+        {back}
+        <Loading label="Loading the transaction…" />
+      </>
+    );
+  }
+  const t = transaction;
+  const metadataEmpty = !t.metadata || Object.keys(t.metadata).length === 0;
+  return (
+    <>
+      {back}
+      <PageHeader
+        title={`Transaction ${t.external_id}`}
+        description={
+          <>
+            Occurred {formatDateTime(t.occurred_at)} · ID <code>{t.id}</code>
+          </>
+        }
+      />
+      <section className="card summary-card" aria-label="Summary">
+        <div className="summary-item summary-amount">
+          <span className="summary-label">Amount</span>
+          <span className="summary-value">
+            <span className="amount">{formatAmount(t.amount)}</span> <span className="currency">{t.currency}</span>
+          </span>
+          <span className="summary-sub">
+            <Direction direction={t.direction} /> · <span className="capitalize">{t.type}</span>
+          </span>
+        </div>
+        <div className="summary-item">
+          <span className="summary-label">Decision</span>
+          <span className="summary-value">
+            <DecisionBadge decision={t.decision} />
+          </span>
+        </div>
+        <div className="summary-item">
+          <span className="summary-label">Score</span>
+          <span className="summary-value">
+            <ScoreMeter score={t.score} />
+          </span>
+        </div>
+        <div className="summary-item">
+          <span className="summary-label">Environment</span>
+          <span className="summary-value">
+            <EnvironmentBadge environment={t.environment} />
+          </span>
+        </div>
+      </section>
+
+      <div className="detail-grid">
+        <section className="card" aria-labelledby="tx-fields">
+          <div className="card-header">
+            <h2 id="tx-fields">Transaction</h2>
+          </div>
+          <dl className="field-list">
+            <Field label="External ID" mono>
+              {t.external_id}
+            </Field>
+            <Field label="WatchTower ID" mono>
+              {t.id}
+            </Field>
+            <Field label="Occurred">
+              {formatDateTime(t.occurred_at)} <span className="muted cell-mono-secondary">{t.occurred_at}</span>
+            </Field>
+            <Field label="Received">
+              {formatDateTime(t.received_at)} <span className="muted cell-mono-secondary">{t.received_at}</span>
+            </Field>
+            <Field label="Amount">
+              <span className="amount">{formatAmount(t.amount)}</span> {t.currency}{' '}
+              <span className="muted cell-mono-secondary">(sent as “{t.amount}”)</span>
+            </Field>
+            <Field label="Direction">
+              <Direction direction={t.direction} />
+            </Field>
+            <Field label="Type">
+              <span className="capitalize">{t.type}</span>
+            </Field>
+            <Field label="Channel">{t.channel}</Field>
+            <Field label="API key" mono>
+              {t.api_key_id}
+            </Field>
+          </dl>
+        </section>
+
+        <section className="card" aria-labelledby="tx-parties">
+          <div className="card-header">
+            <h2 id="tx-parties">Parties and origin</h2>
+          </div>
+          <dl className="field-list">
+            <Field label="Account" mono>
+              {t.account_id}
+            </Field>
+            <Field label="Customer" mono>
+              {t.customer_id}
+            </Field>
+            <Field label="Country">{countryLabel(t.country)}</Field>
+            <Field label="IP address" mono>
+              {t.ip}
+            </Field>
+            <Field label="Device" mono>
+              {t.device_id}
+            </Field>
+          </dl>
+          <h3 className="subheading">Counterparty</h3>
+          {t.counterparty ? (
+            <dl className="field-list">
+              <Field label="Name">{t.counterparty.name}</Field>
+              <Field label="Account" mono>
+                {t.counterparty.account}
+              </Field>
+              <Field label="Country">{countryLabel(t.counterparty.country)}</Field>
+            </dl>
+          ) : (
+            <p className="section-empty">No counterparty was sent.</p>
+          )}
+        </section>
+      </div>
+
+      <section className="card" aria-labelledby="tx-metadata">
+        <div className="card-header">
+          <h2 id="tx-metadata">Metadata</h2>
+          <span className="count">{metadataEmpty ? 'none' : `${Object.keys(t.metadata).length} fields`}</span>
+        </div>
+        {metadataEmpty ? (
+          <p className="section-empty">The sender attached no metadata.</p>
+        ) : (
+          <div className="card-body">
+            <pre className="json json-tall">{JSON.stringify(t.metadata, null, 2)}</pre>
+          </div>
+        )}
+      </section>
+
+      <section className="card" aria-labelledby="tx-rule-hits">
+        <div className="card-header">
+          <h2 id="tx-rule-hits">Rule hits</h2>
+          <span className="count">{t.rule_hits.length}</span>
+        </div>
+        {t.rule_hits.length === 0 ? (
+          <SectionEmpty icon="rules" title="No rule matched this transaction">
+            The decision is <strong>{t.decision}</strong> with a score of {t.score}. Rules that match are listed here with
+            the score and action they contributed.
+          </SectionEmpty>
+        ) : (
+          <RuleHits hits={t.rule_hits} />
+        )}
+      </section>
+
+      <section className="card" aria-labelledby="tx-alerts">
+        <div className="card-header">
+          <h2 id="tx-alerts">Alerts</h2>
+          <span className="count">{t.alerts.length}</span>
+        </div>
+        {t.alerts.length === 0 ? (
+          <SectionEmpty icon="alerts" title="No alerts were raised">
+            Alerts raised by rules for this transaction appear here and in the alert queue.
+          </SectionEmpty>
+        ) : (
+          <AlertsTable alerts={t.alerts} />
+        )}
+      </section>
+    </>
+  );
+}
+
+function countryLabel(code: string | null | undefined): ReactNode {
+  if (!code) return null;
+  const name = countryName(code);
+  return name ? (
+    <>
+      {name} <span className="muted">({code})</span>
+    </>
+  ) : (
+    code
+  );
+}
+
+/** One row of a definition list; an absent value reads "Not sent". */
+function Field({ label, mono, children }: { label: string; mono?: boolean; children: ReactNode }) {
+  const empty = children === null || children === undefined || children === '';
+  return (
+    <div className="field-row">
+      <dt>{label}</dt>
+      <dd className={mono && !empty ? 'cell-id' : undefined}>{empty ? <span className="muted">Not sent</span> : children}</dd>
+    </div>
+  );
+}
+
+function ScoreMeter({ score }: { score: number }) {
+  const clamped = Math.max(0, Math.min(100, Math.round(score)));
+  const level = clamped >= 70 ? 'high' : clamped >= 30 ? 'medium' : 'low';
+  return (
+    <span className="score">
+      <span className="score-number">{clamped}</span>
+      <span className="score-scale">/ 100</span>
+      <meter className={`score-meter score-${level}`} min={0} max={100} low={30} high={70} optimum={0} value={clamped}>
+        {clamped} of 100
+      </meter>
+    </span>
+  );
+}
+
+function SectionEmpty({ icon, title, children }: { icon: 'rules' | 'alerts'; title: string; children: ReactNode }) {
+  return (
+    <div className="section-empty section-empty-rich">
+      <span className="section-empty-icon" aria-hidden="true">
+        <Icon name={icon} />
+      </span>
+      <div>
+        <p className="section-empty-title">{title}</p>
+        <p className="muted">{children}</p>
+      </div>
+    </div>
+  );
+}
+
+function text(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '—';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function RuleHits({ hits }: { hits: RuleHit[] }) {
+  return (
+    <div className="table-wrap">
+      <table className="table">
+        <thead>
+          <tr>
+            <th scope="col">Rule</th>
+            <th scope="col">Details</th>
+          </tr>
+        </thead>
+        <tbody>
+          {hits.map((hit, index) => {
+            const { rule_id: ruleId, rule_name: ruleName, ...rest } = hit;
+            return (
+              <tr key={`${text(ruleId)}-${index}`}>
+                <td>
+                  <div className="cell-primary">{text(ruleName ?? ruleId)}</div>
+                  {ruleName && ruleId ? <div className="cell-secondary cell-id">{text(ruleId)}</div> : null}
+                </td>
+                <td>
+                  <pre className="json">{JSON.stringify(rest, null, 2)}</pre>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function AlertsTable({ alerts }: { alerts: TransactionAlert[] }) {
+  return (
+    <div className="table-wrap">
+      <table className="table">
+        <thead>
+          <tr>
+            <th scope="col">Alert</th>
+            <th scope="col">Rule</th>
+            <th scope="col">Severity</th>
+          </tr>
+        </thead>
+        <tbody>
+          {alerts.map((alert) => (
+            <tr key={alert.id}>
+              <td className="cell-id">{alert.id}</td>
+              <td>{text(alert.rule_name ?? alert.rule_id)}</td>
+              <td>{alert.severity ? <Badge tone={alert.severity === 'low' ? 'neutral' : 'warn'}>{alert.severity}</Badge> : '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
