@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
-import { formatRelative, localInputToUtc, utcToLocalInput } from './time';
+import { formatRelative, formatUntil, localInputToUtc, utcToLocalInput } from './time';
 
 describe('localInputToUtc', () => {
   it('converts local wall-clock time to RFC 3339 UTC without fractions', () => {
@@ -38,5 +38,17 @@ describe('utcToLocalInput', () => {
   it('gives an empty value for missing or invalid times', () => {
     expect(utcToLocalInput(undefined)).toBe('');
     expect(utcToLocalInput('not a time')).toBe('');
+  });
+});
+
+describe('formatUntil', () => {
+  it('says how long until a time ahead', () => {
+    const now = Date.parse('2026-11-23T10:00:00Z');
+    expect(formatUntil('2026-11-23T10:00:30Z', now)).toBe('in less than a minute');
+    expect(formatUntil('2026-11-23T10:59:00Z', now)).toBe('in 59 min');
+    expect(formatUntil('2026-11-24T09:00:00Z', now)).toBe('in 23 h');
+    expect(formatUntil('2026-11-30T10:00:00Z', now)).toBe('in 7 days');
+    expect(formatUntil('2026-11-23T09:00:00Z', now)).toBe('expired');
+    expect(formatUntil(null, now)).toBe('—');
   });
 });

@@ -81,3 +81,17 @@ export function localTimeZone(): string {
     return 'local time';
   }
 }
+
+/** "in 5 min", "in 3 h", "in 2 days" for a time ahead; "expired" once it has passed. */
+export function formatUntil(value: string | null | undefined, now: number = Date.now()): string {
+  const date = parse(value);
+  if (!date) return '—';
+  const seconds = Math.round((date.getTime() - now) / 1000);
+  if (seconds <= 0) return 'expired';
+  if (seconds < 60) return 'in less than a minute';
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `in ${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `in ${hours} h`;
+  return `in ${Math.round(hours / 24)} days`;
+}

@@ -13,7 +13,7 @@ import { Modal } from '../components/Modal';
 import { PageError } from '../components/PageError';
 import { Alert, Badge, EmptyState, EnvironmentBadge, ErrorAlert, Icon, Loading, PageHeader, TextAreaField, TextField } from '../components/ui';
 import { DEFAULT_GRACE_SECONDS, describeListErrors, formatDuration, GRACE_OPTIONS, parseAddressList } from '../lib/apiKeys';
-import { formatDate, formatDateTime, formatRelative } from '../lib/time';
+import { formatDate, formatDateTime, formatRelative, formatUntil } from '../lib/time';
 
 /** What the page says when the password dialog was dismissed: the server's detail names a route. */
 function notConfirmed(what: string): string {
@@ -125,7 +125,6 @@ export function ApiKeysPage() {
                 <table className="table table-keys">
                   <thead>
                     <tr>
-                      <th scope="col">Name</th>
                       <th scope="col">Key</th>
                       <th scope="col">Environment</th>
                       <th scope="col">Status</th>
@@ -226,19 +225,19 @@ function KeyRow({
     <tr data-key-id={key.id} data-status={key.status} className={revoked ? 'row-inactive' : undefined}>
       <td>
         <div className="cell-primary">{key.name}</div>
-        <div className="cell-secondary">
-          {key.allowed_ips.length === 0 ? (
-            'Any address'
-          ) : (
-            <span title={key.allowed_ips.join(', ')}>
-              Only from <code>{key.allowed_ips[0]}</code>
-              {key.allowed_ips.length > 1 ? ` and ${key.allowed_ips.length - 1} more` : ''}
-            </span>
-          )}
+        <div className="key-meta">
+          <code className="key-prefix">{key.prefix}…</code>
+          <span className="cell-secondary">
+            {key.allowed_ips.length === 0 ? (
+              'any address'
+            ) : (
+              <span title={key.allowed_ips.join(', ')}>
+                from <code>{key.allowed_ips[0]}</code>
+                {key.allowed_ips.length > 1 ? ` +${key.allowed_ips.length - 1}` : ''}
+              </span>
+            )}
+          </span>
         </div>
-      </td>
-      <td>
-        <code className="key-prefix">{key.prefix}…</code>
       </td>
       <td>
         <EnvironmentBadge environment={key.environment} />
@@ -246,7 +245,7 @@ function KeyRow({
       <td>{statusBadge(key)}</td>
       <td title={formatDateTime(key.created_at)}>
         <div className="nowrap">{formatDate(key.created_at)}</div>
-        <div className="cell-secondary">by {creator}</div>
+        <div className="cell-secondary nowrap">by {creator}</div>
       </td>
       <td title={key.last_used_at ? formatDateTime(key.last_used_at) : undefined}>
         {key.last_used_at ? (
@@ -258,13 +257,14 @@ function KeyRow({
           <span className="muted">Never</span>
         )}
       </td>
-      <td className="nowrap" title={key.expires_at ? formatDateTime(key.expires_at) : undefined}>
-        {key.expires_at ? (
-          revoked ? (
-            <span className="muted">{formatDate(key.expires_at)}</span>
-          ) : (
-            formatDateTime(key.expires_at)
-          )
+      <td title={key.expires_at ? formatDateTime(key.expires_at) : undefined}>
+        {key.expires_at && !revoked ? (
+          <>
+            <div className="nowrap expires-soon">{formatUntil(key.expires_at)}</div>
+            <div className="cell-secondary nowrap">{formatDateTime(key.expires_at)}</div>
+          </>
+        ) : key.expires_at ? (
+          <span className="muted nowrap">{formatDate(key.expires_at)}</span>
         ) : revoked ? (
           <span className="muted">—</span>
         ) : (

@@ -124,14 +124,15 @@ export function TransactionDetailPage({ id }: { id: string }) {
               {t.id}
             </Field>
             <Field label="Occurred">
-              {formatDateTime(t.occurred_at)} <span className="muted cell-mono-secondary">{t.occurred_at}</span>
+              <div>{formatDateTime(t.occurred_at)}</div>
+              <div className="muted cell-mono-secondary">{t.occurred_at}</div>
             </Field>
             <Field label="Received">
-              {formatDateTime(t.received_at)} <span className="muted cell-mono-secondary">{t.received_at}</span>
+              <div>{formatDateTime(t.received_at)}</div>
+              <div className="muted cell-mono-secondary">{t.received_at}</div>
             </Field>
             <Field label="Amount">
-              <span className="amount">{formatAmount(t.amount)}</span> {t.currency}{' '}
-              <span className="muted cell-mono-secondary">(sent as “{t.amount}”)</span>
+              <span className="amount">{formatAmount(t.amount)}</span> {t.currency}
             </Field>
             <Field label="Direction">
               <Direction direction={t.direction} />

@@ -191,23 +191,27 @@ export function TransactionsPage() {
             onChange={(e) => setForm({ ...form, to: e.target.value })}
             error={formError?.field === 'to' ? formError.message : serverField('to')}
           />
-          <SelectField
-            label="Page size"
-            value={form.limit}
-            onChange={(e) => setForm({ ...form, limit: Number(e.target.value) })}
-            error={serverField('limit')}
-          >
-            {PAGE_SIZES.map((size) => (
-              <option key={size} value={size}>
-                {size}
-              </option>
-            ))}
-          </SelectField>
         </div>
         <div className="filters-actions">
-          <p className="field-hint">
-            Times are when the transaction occurred, in your time zone ({localTimeZone()}); “To” is exclusive.
-          </p>
+          <div className="filters-hints">
+            <label className="inline-field">
+              Page size
+              <select
+                className="select-compact select-narrow"
+                value={form.limit}
+                onChange={(e) => setForm({ ...form, limit: Number(e.target.value) })}
+              >
+                {PAGE_SIZES.map((size) => (
+                  <option key={size} value={size}>
+                    {size}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <p className="field-hint">
+              Times are when the transaction occurred, in your time zone ({localTimeZone()}); “To” is exclusive.
+            </p>
+          </div>
           <div className="button-row">
             <button
               type="button"
