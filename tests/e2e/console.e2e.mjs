@@ -8,7 +8,9 @@
 //   WT_ORG_NAME, WT_ORG_ID               organization created by `watchtower init`
 //   WT_ADMIN_EMAIL, WT_ADMIN_PASSWORD, WT_ADMIN_NAME
 //   WT_ANALYST_EMAIL, WT_ANALYST_PASSWORD, WT_ANALYST_NAME
-//   WT_VIEWER_EMAIL, WT_VIEWER_NAME      a VIEWER whose role the test changes (re-authentication)
+//   WT_VIEWER_EMAIL, WT_VIEWER_PASSWORD, WT_VIEWER_NAME
+//                                        a VIEWER (sees Transactions, not API keys) whose role the
+//                                        test later changes (re-authentication)
 //   WT_TEMP_EMAIL, WT_TEMP_NAME          a VIEWER the test removes
 //   WT_SECOND_ORG_NAME, WT_SECOND_ORG_ID, WT_SECOND_ADMIN_EMAIL
 //                                        a second organization the admin belongs to (RISK_LEAD)
@@ -52,7 +54,11 @@ const ANALYST = {
   password: env('WT_ANALYST_PASSWORD'),
   name: env('WT_ANALYST_NAME', 'Ann Analyst'),
 };
-const VIEWER = { email: env('WT_VIEWER_EMAIL'), name: env('WT_VIEWER_NAME', 'Vic Viewer') };
+const VIEWER = {
+  email: env('WT_VIEWER_EMAIL'),
+  password: env('WT_VIEWER_PASSWORD'),
+  name: env('WT_VIEWER_NAME', 'Vic Viewer'),
+};
 const TEMP = { email: env('WT_TEMP_EMAIL'), name: env('WT_TEMP_NAME', 'Tom Temp') };
 const ORG_ID = env('WT_ORG_ID');
 const SECOND_ORG = {
@@ -170,6 +176,23 @@ async function openNav(page, label, pathname) {
   await page.getByRole('heading', { level: 1, name: label }).waitFor();
 }
 
+/** POST /api/v1/transactions with an API key, from the test (not the browser). */
+async function ingest(key, body) {
+  const response = await fetch(`${BASE}/api/v1/transactions`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed = null;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  return { status: response.status, body: parsed };
+}
+
 async function main() {
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'wt-e2e-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -191,6 +214,8 @@ async function main() {
     ].filter((arg) => arg !== '--headless' || process.env.WT_E2E_HEADED !== '1'),
   });
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  // The show-once key dialog's Copy button; without the grant it falls back to selecting the key.
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE }).catch(() => undefined);
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('console', (message) => {
     const text = message.text();
@@ -390,6 +415,339 @@ async function main() {
       await details.getByText('User agent').waitFor();
       await details.getByText('Time (UTC)').waitFor();
       await page.getByRole('button', { name: 'Reset' }).click();
+    });
+
+    // ---- API keys, ingestion with a key, the transactions explorer, allowed IPs ----
+    // Within 15 minutes of the sign-in (the server clock is not moved yet): no password prompts.
+    const keys = {};
+
+    await check('Transactions starts empty and tells how to send the first transaction', async () => {
+      await openNav(page, 'Transactions', '/transactions');
+      const empty = page.getByRole('region', { name: 'No transactions yet' });
+      await empty.waitFor();
+      const example = await empty.getByLabel('Example request').innerText();
+      assert(example.includes(`${BASE}/api/v1/transactions`), `curl example does not name the route: ${example}`);
+      assert(example.includes('Authorization: Bearer'), 'curl example lacks the Authorization header');
+      await empty.getByRole('link', { name: 'Create an API key' }).waitFor();
+      await screenshot(page, 'transactions-empty');
+    });
+
+    await check('ADMIN creates an API key: field errors from the server, then the key shown once', async () => {
+      await openNav(page, 'API keys', '/settings/api-keys');
+      await failOnMfaGate(page);
+      await page.getByRole('heading', { name: 'No API keys yet' }).waitFor();
+      await page.getByRole('button', { name: 'Create API key' }).first().click();
+      const dialog = page.getByRole('dialog', { name: 'Create API key' });
+      await dialog.waitFor();
+      // An empty name is refused in the form, without a request.
+      await dialog.getByRole('button', { name: 'Create key' }).click();
+      await dialog.getByText('Enter a name', { exact: false }).waitFor();
+      // A bad range: the server's message appears at the field.
+      await dialog.getByLabel('Name').fill('Payments gateway');
+      await dialog.getByRole('radio', { name: /Production/ }).check();
+      await dialog.getByLabel('Allowed IPs (optional)').fill('127.0.0.0/8\n10.0.0.300');
+      const refused = await withResponse(page, 'POST', '/api/v1/orgs/api-keys', () =>
+        dialog.getByRole('button', { name: 'Create key' }).click(),
+      );
+      assert(refused.status() === 422, `POST /orgs/api-keys with a bad range answered ${refused.status()}`);
+      const problem = await refused.json();
+      const rangeError = problem.errors?.find((e) => e.field === 'allowed_ips[1]');
+      assert(rangeError, `no allowed_ips[1] error in ${JSON.stringify(problem)}`);
+      await dialog.locator('.field-error').getByText(`10.0.0.300: ${rangeError.message}`).waitFor();
+      await dialog.getByRole('alert').getByText(problem.detail).waitFor();
+
+      await dialog.getByLabel('Allowed IPs (optional)').fill('127.0.0.0/8');
+      const created = await withResponse(page, 'POST', '/api/v1/orgs/api-keys', () =>
+        dialog.getByRole('button', { name: 'Create key' }).click(),
+      );
+      assert(created.status() === 201, `POST /orgs/api-keys answered ${created.status()}, expected 201`);
+      const issued = await created.json();
+      assert(/^wt_live_/.test(issued.key ?? ''), `unexpected key ${issued.key}`);
+      keys.live = issued;
+
+      const once = page.getByRole('dialog', { name: 'API key created' });
+      await once.waitFor();
+      assert((await once.getByLabel('API key', { exact: true }).inputValue()) === issued.key, 'the dialog does not show the issued key');
+      await once.getByText('it will not be shown again', { exact: false }).waitFor();
+      const copy = once.getByRole('button', { name: 'Copy' });
+      await copy.waitFor();
+      await screenshot(page, 'api-keys-created');
+      await copy.click();
+      const status = once.locator('#key-once-status');
+      await page.waitForFunction(
+        (el) => /Copied to the clipboard|Copying is not available/.test(el.textContent ?? ''),
+        await status.elementHandle(),
+      );
+      if ((await status.innerText()).includes('Copied')) {
+        const clip = await page.evaluate(() => navigator.clipboard.readText().catch(() => null));
+        assert(clip === null || clip === issued.key, 'the clipboard does not hold the key');
+      }
+      await once.getByRole('button', { name: 'I have stored the key' }).click();
+      await once.waitFor({ state: 'hidden' });
+
+      const row = page.locator(`tr[data-key-id="${issued.id}"]`);
+      await row.waitFor();
+      await row.getByText(`${issued.prefix}…`).waitFor();
+      await row.getByText('Production').waitFor();
+      await row.getByText('Active').waitFor();
+      const html = await page.content();
+      const values = await page.locator('input, textarea').evaluateAll((els) => els.map((el) => el.value));
+      const text = await page.evaluate(() => document.body.innerText);
+      assert(!html.includes(issued.key) && !text.includes(issued.key), 'the full key is still in the page');
+      assert(!values.some((v) => v.includes(issued.key)), 'the full key is still in a form field');
+      assert(!html.includes(issued.key.slice(issued.prefix.length)), 'the secret part of the key is in the page');
+    });
+
+    await check('ADMIN creates a sandbox key', async () => {
+      await page.getByRole('button', { name: 'Create API key' }).first().click();
+      const dialog = page.getByRole('dialog', { name: 'Create API key' });
+      await dialog.getByLabel('Name').fill('Integration tests');
+      await dialog.getByRole('radio', { name: /Sandbox/ }).check();
+      const created = await withResponse(page, 'POST', '/api/v1/orgs/api-keys', () =>
+        dialog.getByRole('button', { name: 'Create key' }).click(),
+      );
+      assert(created.status() === 201, `POST /orgs/api-keys answered ${created.status()}`);
+      keys.test = await created.json();
+      assert(/^wt_test_/.test(keys.test.key ?? ''), `unexpected sandbox key ${keys.test.key}`);
+      const once = page.getByRole('dialog', { name: 'API key created' });
+      await once.getByText('Sandbox', { exact: true }).waitFor();
+      await once.getByRole('button', { name: 'I have stored the key' }).click();
+      await page.locator(`tr[data-key-id="${keys.test.id}"]`).getByText('Sandbox').waitFor();
+    });
+
+    const sent = [
+      {
+        external_id: 'e2e-wire-0001',
+        amount: '1250.00',
+        currency: 'USD',
+        direction: 'outbound',
+        type: 'wire',
+        account_id: 'acc-77',
+        customer_id: 'cus-12',
+        counterparty: { name: 'ACME GmbH', account: 'DE89370400440532013000', country: 'DE' },
+        channel: 'online',
+        country: 'US',
+        ip: '203.0.113.7',
+        device_id: 'dev-9',
+        metadata: { mcc: '6011', risk_notes: ['new payee'], session: { id: 's-42', mfa: true } },
+      },
+      { external_id: 'e2e-card-0002', amount: '90071992547409.93', currency: 'USD', direction: 'outbound', type: 'card', account_id: 'acc-77', country: 'GB' },
+      { external_id: 'e2e-ach-0003', amount: '98765.43', currency: 'EUR', direction: 'inbound', type: 'ach', account_id: 'acc-12', customer_id: 'cus-3', country: 'DE' },
+      { external_id: 'e2e-cash-0004', amount: '15000', currency: 'JPY', direction: 'inbound', type: 'cash', account_id: 'acc-99', country: 'JP' },
+    ];
+    const stored = {};
+
+    await check('the new key sends transactions (POST /api/v1/transactions with Bearer)', async () => {
+      for (const body of sent) {
+        const answer = await ingest(keys.live.key, body);
+        assert(answer.status === 201, `POST /transactions ${body.external_id} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+        assert(answer.body.environment === 'production', `environment ${answer.body.environment}`);
+        stored[body.external_id] = answer.body.id;
+      }
+      const sandbox = await ingest(keys.test.key, {
+        external_id: 'e2e-sandbox-0001', amount: '1.00', currency: 'USD', direction: 'outbound', account_id: 'acc-sbx',
+      });
+      assert(sandbox.status === 201 && sandbox.body.environment === 'sandbox', `sandbox POST: ${sandbox.status} ${JSON.stringify(sandbox.body)}`);
+      // A session cookie is not an API key.
+      const withCookie = await page.request.post(`${BASE}/api/v1/transactions`, { data: sent[0] });
+      assert(withCookie.status() === 401, `POST /transactions with the session cookie answered ${withCookie.status()}`);
+    });
+
+    await check('Transactions lists them with exact amounts; filters by account; opens the detail', async () => {
+      await openNav(page, 'Transactions', '/transactions');
+      const table = page.locator('table.table-transactions');
+      await table.waitFor();
+      const rows = table.locator('tbody tr[data-transaction-id]');
+      await page.waitForFunction(() => document.querySelectorAll('table.table-transactions tbody tr').length >= 4);
+      assert((await rows.count()) === sent.length, `${await rows.count()} rows, expected ${sent.length}`);
+      // Exactly the decimal string, grouped: a float would print 90071992547409.94 or 9.007e13.
+      const big = table.locator(`tr[data-transaction-id="${stored['e2e-card-0002']}"]`);
+      const bigAmount = (await big.locator('.col-amount').innerText()).replace(/\s+/g, ' ').trim();
+      assert(bigAmount === '90,071,992,547,409.93 USD', `amount shown as "${bigAmount}"`);
+      const jpy = (await table.locator(`tr[data-transaction-id="${stored['e2e-cash-0004']}"] .col-amount`).innerText()).replace(/\s+/g, ' ').trim();
+      assert(jpy === '15,000 JPY', `JPY amount shown as "${jpy}"`);
+      const wire = table.locator(`tr[data-transaction-id="${stored['e2e-wire-0001']}"]`);
+      await wire.getByText('Allow').waitFor();
+      await wire.getByText('Outbound').waitFor();
+      assert(!(await table.innerText()).includes('e2e-sandbox-0001'), 'a sandbox transaction is listed in production');
+      await screenshot(page, 'transactions');
+
+      await page.getByLabel('Account').fill('acc-77');
+      const [request] = await Promise.all([
+        page.waitForRequest((r) => r.url().includes('/api/v1/transactions?')),
+        page.getByRole('button', { name: 'Apply filters' }).click(),
+      ]);
+      const q = new URL(request.url()).searchParams;
+      assert(q.get('account_id') === 'acc-77' && q.get('environment') === 'production', `query: ${request.url()}`);
+      await page.waitForFunction(() => {
+        const shown = [...document.querySelectorAll('table.table-transactions tbody tr')];
+        return shown.length > 0 && shown.every((r) => r.dataset.accountId === 'acc-77');
+      });
+      assert((await rows.count()) === 2, `${await rows.count()} rows for acc-77, expected 2`);
+      assert(new URL(page.url()).searchParams.get('account_id') === 'acc-77', `filters not in the address: ${page.url()}`);
+
+      await wire.getByRole('link', { name: 'e2e-wire-0001' }).click();
+      await waitForPath(page, `/transactions/${stored['e2e-wire-0001']}`);
+      await page.getByRole('heading', { level: 1, name: 'Transaction e2e-wire-0001' }).waitFor();
+      const summary = page.getByRole('region', { name: 'Summary' });
+      await summary.getByText('1,250.00').waitFor();
+      await page.getByText('ACME GmbH').waitFor();
+      await page.getByText('Germany').first().waitFor();
+      await page.getByText('DE89370400440532013000').waitFor();
+      await page.getByText('dev-9').waitFor();
+      await page.getByText(keys.live.id).waitFor();
+      const metadata = await page.locator('pre.json').innerText();
+      assert(metadata.includes('"mcc": "6011"') && metadata.includes('"mfa": true'), `metadata shown as: ${metadata}`);
+      await page.getByText('No rule matched this transaction').waitFor();
+      await page.getByText('No alerts were raised').waitFor();
+      await page.setViewportSize({ width: 1280, height: 1500 });
+      try {
+        await screenshot(page, 'transaction-detail');
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 800 });
+      }
+      await page.getByRole('link', { name: 'All transactions' }).click();
+      await waitForPath(page, '/transactions');
+      assert(new URL(page.url()).searchParams.get('account_id') === 'acc-77', `back link lost the filters: ${page.url()}`);
+      assert((await page.getByLabel('Account').inputValue()) === 'acc-77', 'the filter form lost the account');
+    });
+
+    await check('the environment switch shows sandbox data only', async () => {
+      await page.getByRole('button', { name: 'Reset' }).click();
+      await page.waitForURL((url) => url.pathname === '/transactions' && url.search === '');
+      await page.getByRole('group', { name: 'Environment' }).getByRole('button', { name: 'Sandbox' }).click();
+      await page.waitForURL((url) => url.searchParams.get('environment') === 'sandbox');
+      const table = page.locator('table.table-transactions');
+      await table.getByText('e2e-sandbox-0001').waitFor();
+      assert((await table.locator('tbody tr').count()) === 1, 'sandbox lists more than its one transaction');
+      await page.getByRole('group', { name: 'Environment' }).getByRole('button', { name: 'Production' }).click();
+      await page.waitForURL((url) => url.pathname === '/transactions' && url.search === '');
+      await table.getByText('e2e-wire-0001').waitFor();
+    });
+
+    await check('rotating a key shows the new key once; the old one works during the grace period', async () => {
+      await openNav(page, 'API keys', '/settings/api-keys');
+      const oldRow = page.locator(`tr[data-key-id="${keys.live.id}"]`);
+      await oldRow.getByRole('button', { name: 'Rotate Payments gateway' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Rotate API key' });
+      await dialog.getByRole('radio', { name: '1 hour' }).check();
+      const rotated = await withResponse(page, 'POST', '/rotate', () => dialog.getByRole('button', { name: 'Rotate key' }).click());
+      assert(rotated.status() === 201, `POST /orgs/api-keys/{id}/rotate answered ${rotated.status()}`);
+      const next = await rotated.json();
+      assert(next.key && next.key !== keys.live.key && next.id !== keys.live.id, 'rotation did not issue a new key');
+      const once = page.getByRole('dialog', { name: 'API key rotated' });
+      assert((await once.getByLabel('API key', { exact: true }).inputValue()) === next.key, 'the rotated key is not shown');
+      await once.getByText(`The previous key (${keys.live.prefix}…) keeps working until`, { exact: false }).waitFor();
+      await once.getByRole('button', { name: 'I have stored the key' }).click();
+      await once.waitFor({ state: 'hidden' });
+      await page.locator(`tr[data-key-id="${next.id}"][data-status="active"]`).waitFor();
+      await oldRow.getByText('Rotating').waitFor();
+      await oldRow.getByText(/^in (59 min|1 h)$/).waitFor();
+      assert(!(await page.content()).includes(next.key), 'the rotated key is still in the page');
+      const old = await ingest(keys.live.key, { ...sent[3], external_id: 'e2e-old-key-0005' });
+      assert(old.status === 201, `the old key during its grace period answered ${old.status}`);
+      const fresh = await ingest(next.key, { ...sent[3], external_id: 'e2e-new-key-0006' });
+      assert(fresh.status === 201, `the new key answered ${fresh.status}`);
+      keys.rotated = next;
+    });
+
+    await check('revoking asks first; the key is refused at once (401)', async () => {
+      const row = page.locator(`tr[data-key-id="${keys.rotated.id}"]`);
+      await row.getByRole('button', { name: 'Revoke Payments gateway' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Revoke API key' });
+      await dialog.getByText(`${keys.rotated.prefix}…`, { exact: false }).waitFor();
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      assert((await row.getAttribute('data-status')) === 'active', 'Cancel revoked the key');
+      await row.getByRole('button', { name: 'Revoke Payments gateway' }).click();
+      const response = await withResponse(page, 'DELETE', '/api/v1/orgs/api-keys/', () =>
+        dialog.getByRole('button', { name: 'Revoke key' }).click(),
+      );
+      assert(response.status() === 204, `DELETE /orgs/api-keys/{id} answered ${response.status()}`);
+      await page.locator(`tr[data-key-id="${keys.rotated.id}"][data-status="revoked"]`).getByText('Revoked').waitFor();
+      await page.getByText(`“Payments gateway” (${keys.rotated.prefix}…) is revoked.`, { exact: false }).waitFor();
+      assert((await row.getByRole('button').count()) === 0, 'a revoked key still offers actions');
+      const refused = await ingest(keys.rotated.key, { ...sent[3], external_id: 'e2e-revoked-0007' });
+      assert(refused.status === 401, `a request with the revoked key answered ${refused.status}, expected 401`);
+      await screenshot(page, 'api-keys');
+    });
+
+    await check('Allowed IPs: server messages at the row and at the list; saving with my address works', async () => {
+      await openNav(page, 'Allowed IPs', '/settings/allowed-ips');
+      const consoleList = page.locator('section[data-surface="console"]');
+      const ingestionList = page.locator('section[data-surface="ingestion"]');
+      await consoleList.getByText('No ranges: every address is allowed.').waitFor();
+      await consoleList.getByRole('button', { name: 'Add console range' }).click();
+      await page.getByLabel('Console range 1', { exact: true }).fill('10.0.0.0/8');
+      await page.getByLabel('Console range 1 label').fill('Office');
+      await ingestionList.getByRole('button', { name: 'Add ingestion range' }).click();
+      await page.getByLabel('Ingestion range 1', { exact: true }).fill('1.2.3.4/33');
+
+      const first = await withResponse(page, 'PUT', '/api/v1/orgs/allowed-ips', () =>
+        page.getByRole('button', { name: 'Save changes' }).click(),
+      );
+      assert(first.status() === 422, `PUT /orgs/allowed-ips with a bad range answered ${first.status()}`);
+      const rowProblem = (await first.json()).errors?.find((e) => e.field === 'ingestion[0].cidr');
+      assert(rowProblem, 'no ingestion[0].cidr error');
+      await ingestionList.locator('.range-row:not(.range-row-head)').first().getByText(rowProblem.message).waitFor();
+      assert(
+        (await page.getByLabel('Ingestion range 1', { exact: true }).getAttribute('aria-invalid')) === 'true',
+        'the bad range is not marked invalid',
+      );
+
+      await page.getByLabel('Ingestion range 1', { exact: true }).fill('127.0.0.0/8');
+      const second = await withResponse(page, 'PUT', '/api/v1/orgs/allowed-ips', () =>
+        page.getByRole('button', { name: 'Save changes' }).click(),
+      );
+      assert(second.status() === 422, `PUT with a console list without my address answered ${second.status()}`);
+      const lockout = (await second.json()).errors?.find((e) => e.field === 'console');
+      assert(lockout && /your own address/.test(lockout.message), `no lock-out message: ${JSON.stringify(lockout)}`);
+      await consoleList.getByRole('alert').getByText(lockout.message).waitFor();
+      await screenshot(page, 'allowed-ips-error');
+
+      await consoleList.getByRole('button', { name: /^Add my address/ }).click();
+      const saved = await withResponse(page, 'PUT', '/api/v1/orgs/allowed-ips', () =>
+        page.getByRole('button', { name: 'Save changes' }).click(),
+      );
+      assert(saved.status() === 200, `PUT /orgs/allowed-ips answered ${saved.status()}`);
+      await page.getByText('Saved. The lists apply from the next request.').waitFor();
+      assert((await consoleList.locator('.field-error').count()) === 0, 'errors stay after saving');
+      await page.reload();
+      await page.getByLabel('Console range 2', { exact: true }).waitFor();
+      const ranges = await page.locator('.range-row input.mono-input').evaluateAll((els) => els.map((el) => el.value));
+      assert(
+        JSON.stringify(ranges) === JSON.stringify(['10.0.0.0/8', '127.0.0.1/32', '127.0.0.0/8']),
+        `saved ranges: ${JSON.stringify(ranges)}`,
+      );
+      await screenshot(page, 'allowed-ips');
+      // The ingestion list allows this address: keys keep working.
+      const still = await ingest(keys.test.key, { external_id: 'e2e-sandbox-0002', amount: '2.00', currency: 'USD', direction: 'outbound', account_id: 'acc-sbx' });
+      assert(still.status === 201, `ingestion from an allowed address answered ${still.status}`);
+    });
+
+    await check('a VIEWER sees Transactions but not API keys or Allowed IPs', async () => {
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+      try {
+        const viewerContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB', timezoneId: 'UTC' });
+        const viewerPage = await viewerContext.newPage();
+        viewerPage.on('pageerror', (error) => pageErrors.push(`viewer: ${String(error?.message ?? error)}`));
+        await signIn(viewerPage, VIEWER);
+        await viewerPage.locator('.topbar').getByText('Viewer', { exact: true }).waitFor();
+        const nav = viewerPage.getByRole('navigation', { name: 'Main' });
+        await nav.getByRole('link', { name: 'Transactions', exact: true }).waitFor();
+        assert((await nav.getByRole('link', { name: 'API keys' }).count()) === 0, 'API keys in a viewer’s navigation');
+        assert((await nav.getByRole('link', { name: 'Allowed IPs' }).count()) === 0, 'Allowed IPs in a viewer’s navigation');
+        await openNav(viewerPage, 'Transactions', '/transactions');
+        await viewerPage.locator('table.table-transactions').getByText('e2e-wire-0001').waitFor();
+        const keysAnswer = await withResponse(viewerPage, 'GET', '/api/v1/orgs/api-keys', () =>
+          viewerPage.goto(`${BASE}/settings/api-keys`),
+        );
+        assert(keysAnswer.status() === 403, `GET /orgs/api-keys as a viewer answered ${keysAnswer.status()}`);
+        await viewerPage.getByRole('heading', { name: 'You do not have access' }).waitFor();
+        assert((await viewerPage.getByRole('button', { name: 'Create API key' }).count()) === 0, 'create offered to a viewer');
+      } finally {
+        await browser.close();
+      }
     });
 
     await check('Sessions (from the account menu) shows the current session', async () => {

@@ -4,11 +4,19 @@
 // content when closed, so nothing of the key stays in the page afterwards.
 import { useRef, useState } from 'react';
 import type { IssuedApiKey } from '../api/types';
+import { formatDuration } from '../lib/apiKeys';
 import { formatDateTime } from '../lib/time';
 import { Modal } from './Modal';
 import { Alert, EnvironmentBadge, Icon } from './ui';
 
 type CopyState = 'idle' | 'copied' | 'manual';
+
+/** The key a rotation replaced: its grace period, and its end once the list has been reloaded. */
+export interface ReplacedKey {
+  prefix: string;
+  graceSeconds: number;
+  expiresAt: string | null;
+}
 
 export function KeyOnceDialog({
   issued,
@@ -19,8 +27,8 @@ export function KeyOnceDialog({
   /** The answer of create or rotate; null closes the dialog. */
   issued: IssuedApiKey | null;
   title: string;
-  /** After a rotation: the key it replaces, to say until when that one keeps working. */
-  replaced?: { prefix: string; expiresAt: string | null } | null;
+  /** After a rotation: the key it replaces, to say how long that one keeps working. */
+  replaced?: ReplacedKey | null;
   onClose: () => void;
 }) {
   return (
@@ -44,7 +52,7 @@ function KeyOnceBody({
   replaced,
 }: {
   issued: IssuedApiKey;
-  replaced: { prefix: string; expiresAt: string | null } | null;
+  replaced: ReplacedKey | null;
 }) {
   const inputRef = useRef<HTMLInputElement>(null);
   const [copy, setCopy] = useState<CopyState>('idle');
@@ -109,9 +117,11 @@ function KeyOnceBody({
       </div>
       {replaced ? (
         <p className="muted">
-          {replaced.expiresAt
-            ? `The previous key (${replaced.prefix}…) keeps working until ${formatDateTime(replaced.expiresAt)}, then stops.`
-            : `The previous key (${replaced.prefix}…) has stopped working.`}
+          {replaced.graceSeconds === 0
+            ? `The previous key (${replaced.prefix}…) has stopped working.`
+            : replaced.expiresAt
+              ? `The previous key (${replaced.prefix}…) keeps working until ${formatDateTime(replaced.expiresAt)}, then stops.`
+              : `The previous key (${replaced.prefix}…) keeps working for ${formatDuration(replaced.graceSeconds)}, then stops.`}
         </p>
       ) : null}
     </div>

@@ -8,7 +8,7 @@ import { orgs } from '../api/endpoints';
 import type { ApiKey, Environment, IssuedApiKey } from '../api/types';
 import { Link } from '../app/router';
 import { useMe } from '../app/session';
-import { KeyOnceDialog } from '../components/KeyOnceDialog';
+import { KeyOnceDialog, type ReplacedKey } from '../components/KeyOnceDialog';
 import { Modal } from '../components/Modal';
 import { PageError } from '../components/PageError';
 import { Alert, Badge, EmptyState, EnvironmentBadge, ErrorAlert, Icon, Loading, PageHeader, TextAreaField, TextField } from '../components/ui';
@@ -30,7 +30,11 @@ export function ApiKeysPage() {
   const [rotating, setRotating] = useState<ApiKey | null>(null);
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
   // The one copy of a newly issued key; dropped when its dialog closes.
-  const [issued, setIssued] = useState<{ key: IssuedApiKey; title: string; replaces: ApiKey | null } | null>(null);
+  const [issued, setIssued] = useState<{
+    key: IssuedApiKey;
+    title: string;
+    replaces: { key: ApiKey; graceSeconds: number } | null;
+  } | null>(null);
 
   const load = useCallback(async () => {
     setLoadError(null);
@@ -67,8 +71,15 @@ export function ApiKeysPage() {
     return names[userId] ?? userId;
   }
 
-  // The rotated key as the list shows it now (its grace period ends at expires_at).
-  const replaced = issued?.replaces ? (keys?.find((k) => k.id === issued.replaces?.id) ?? issued.replaces) : null;
+  // The rotated key as the reloaded list shows it (its grace period ends at expires_at).
+  const replacedNow = issued?.replaces ? keys?.find((k) => k.id === issued.replaces?.key.id) : undefined;
+  const replaced: ReplacedKey | null = issued?.replaces
+    ? {
+        prefix: issued.replaces.key.prefix,
+        graceSeconds: issued.replaces.graceSeconds,
+        expiresAt: replacedNow?.status === 'rotating' ? replacedNow.expires_at : null,
+      }
+    : null;
   const activeCount = (keys ?? []).filter((k) => k.status !== 'revoked').length;
 
   return (
@@ -178,9 +189,9 @@ export function ApiKeysPage() {
       <RotateKeyDialog
         apiKey={rotating}
         onClose={() => setRotating(null)}
-        onRotated={(key, old) => {
+        onRotated={(key, old, graceSeconds) => {
           setRotating(null);
-          setIssued({ key, title: 'API key rotated', replaces: old });
+          setIssued({ key, title: 'API key rotated', replaces: { key: old, graceSeconds } });
           void load();
         }}
       />
@@ -196,7 +207,7 @@ export function ApiKeysPage() {
       <KeyOnceDialog
         issued={issued?.key ?? null}
         title={issued?.title ?? ''}
-        replaced={replaced ? { prefix: replaced.prefix, expiresAt: replaced.expires_at } : null}
+        replaced={replaced}
         onClose={() => setIssued(null)}
       />
     </>
@@ -417,7 +428,7 @@ function RotateKeyDialog({
 }: {
   apiKey: ApiKey | null;
   onClose: () => void;
-  onRotated: (key: IssuedApiKey, old: ApiKey) => void;
+  onRotated: (key: IssuedApiKey, old: ApiKey, graceSeconds: number) => void;
 }) {
   return (
     <Modal open={apiKey !== null} title="Rotate API key" onClose={onClose}>
@@ -433,7 +444,7 @@ function RotateKeyForm({
 }: {
   apiKey: ApiKey;
   onCancel: () => void;
-  onRotated: (key: IssuedApiKey, old: ApiKey) => void;
+  onRotated: (key: IssuedApiKey, old: ApiKey, graceSeconds: number) => void;
 }) {
   const [grace, setGrace] = useState(DEFAULT_GRACE_SECONDS);
   const [error, setError] = useState<ApiError | null>(null);
@@ -444,7 +455,7 @@ function RotateKeyForm({
     setBusy(true);
     setError(null);
     try {
-      onRotated(await orgs.rotateApiKey(apiKey.id, grace), apiKey);
+      onRotated(await orgs.rotateApiKey(apiKey.id, grace), apiKey, grace);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       setError(err);
