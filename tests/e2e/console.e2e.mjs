@@ -568,7 +568,8 @@ async function main() {
       assert(jpy === '15,000 JPY', `JPY amount shown as "${jpy}"`);
       const wire = table.locator(`tr[data-transaction-id="${stored['e2e-wire-0001']}"]`);
       await wire.getByText('Allow').waitFor();
-      await wire.getByText('Outbound').waitFor();
+      const direction = (await wire.locator('.direction').innerText()).trim();
+      assert(/Out$/.test(direction), `direction shown as "${direction}"`);
       assert(!(await table.innerText()).includes('e2e-sandbox-0001'), 'a sandbox transaction is listed in production');
       await screenshot(page, 'transactions');
 
@@ -907,6 +908,40 @@ async function main() {
       await page.reload();
       const shown = await page.getByRole('combobox', { name: `Role for ${VIEWER.name}` }).inputValue();
       assert(shown === 'ANALYST', `after Cancel and a reload the role is ${shown}`);
+    });
+
+    await check('revoking a key without a recent sign-in asks for the password; Cancel changes nothing', async () => {
+      // Still the session of the organization switch: not recently authenticated.
+      await openNav(page, 'API keys', '/settings/api-keys');
+      const row = page.locator(`tr[data-key-id="${keys.test.id}"]`);
+      await row.getByRole('button', { name: 'Revoke Integration tests' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Revoke API key' });
+      const reauth = page.getByRole('dialog', { name: 'Confirm it is you' });
+      const first = await withResponse(page, 'DELETE', '/api/v1/orgs/api-keys/', () =>
+        dialog.getByRole('button', { name: 'Revoke key' }).click(),
+      );
+      assert(first.status() === 403, `DELETE /orgs/api-keys/{id} answered ${first.status()}, expected 403`);
+      await reauth.waitFor();
+      await reauth.getByRole('button', { name: 'Cancel' }).click();
+      await reauth.waitFor({ state: 'hidden' });
+      await dialog.getByText('Nothing was revoked: this change needs your password, and it was not confirmed.').waitFor();
+      assert((await row.getAttribute('data-status')) === 'active', 'the key changed although the password was not confirmed');
+
+      await reauth.waitFor({ state: 'detached' }).catch(() => undefined);
+      const [confirmed, retried] = await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/api/v1/auth/reauthenticate')),
+        page.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().includes('/api/v1/orgs/api-keys/') && r.status() !== 403),
+        (async () => {
+          await dialog.getByRole('button', { name: 'Revoke key' }).click();
+          await reauth.getByLabel('Password').fill(ADMIN.password);
+          await reauth.getByRole('button', { name: 'Confirm' }).click();
+        })(),
+      ]);
+      assert(confirmed.status() === 204, `POST /auth/reauthenticate answered ${confirmed.status()}`);
+      assert(retried.status() === 204, `the retried DELETE answered ${retried.status()}`);
+      await page.locator(`tr[data-key-id="${keys.test.id}"][data-status="revoked"]`).waitFor();
+      const refused = await ingest(keys.test.key, { external_id: 'e2e-sandbox-0003', amount: '3.00', currency: 'USD', direction: 'outbound', account_id: 'acc-sbx' });
+      assert(refused.status === 401, `the revoked sandbox key answered ${refused.status}`);
     });
 
     await check(

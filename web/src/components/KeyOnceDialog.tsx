@@ -35,6 +35,7 @@ export function KeyOnceDialog({
     <Modal
       open={issued !== null}
       title={title}
+      size="wide"
       onClose={onClose}
       footer={
         <button type="button" className="btn btn-primary" onClick={onClose}>
@@ -100,7 +101,7 @@ function KeyOnceBody({
             spellCheck={false}
             autoComplete="off"
             aria-describedby="key-once-status"
-            onFocus={(e) => e.currentTarget.select()}
+            onClick={(e) => e.currentTarget.select()}
           />
           <button type="button" className="btn btn-secondary" onClick={() => void copyKey()}>
             <Icon name="copy" />

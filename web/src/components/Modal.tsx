@@ -16,7 +16,7 @@ export function Modal({
   onClose: () => void;
   children: ReactNode;
   footer?: ReactNode;
-  size?: 'normal' | 'small';
+  size?: 'normal' | 'small' | 'wide';
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();

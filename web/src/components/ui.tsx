@@ -83,15 +83,18 @@ export function EmptyState({
   children,
   action,
   tone = 'neutral',
+  compact = false,
 }: {
   icon?: ReactNode;
   title: string;
   children?: ReactNode;
   action?: ReactNode;
   tone?: 'neutral' | 'locked';
+  /** Less space around the content, for an empty state with a lot in it. */
+  compact?: boolean;
 }) {
   return (
-    <section className={`empty-state empty-${tone}`} aria-label={title}>
+    <section className={`empty-state empty-${tone}${compact ? ' empty-compact' : ''}`} aria-label={title}>
       {icon ? (
         <div className="empty-icon" aria-hidden="true">
           {icon}

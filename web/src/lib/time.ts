@@ -12,6 +12,8 @@ const dateTime = new Intl.DateTimeFormat(undefined, {
 
 const dateOnly = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: '2-digit' });
 
+const timeOnly = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
 function parse(value: string | null | undefined): Date | null {
   if (!value) return null;
   const date = new Date(value);
@@ -27,6 +29,12 @@ export function formatDateTime(value: string | null | undefined): string {
 export function formatDate(value: string | null | undefined): string {
   const date = parse(value);
   return date ? dateOnly.format(date) : '—';
+}
+
+/** "10:04:05" in local time, or "—" when absent. */
+export function formatTime(value: string | null | undefined): string {
+  const date = parse(value);
+  return date ? timeOnly.format(date) : '—';
 }
 
 /** "just now", "5 min ago", "3 h ago", "2 days ago"; falls back to the date after a month. */

@@ -45,6 +45,12 @@ function sameLists(a: FormLists, b: AllowedIps): boolean {
   return JSON.stringify(body) === JSON.stringify(b);
 }
 
+/** A field message as a sentence ("must be ..." -> "Must be ..."). */
+function sentence(message: string): string {
+  const text = message.charAt(0).toUpperCase() + message.slice(1);
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
 const SURFACES: { surface: Surface; title: string; description: string }[] = [
   {
     surface: 'console',
@@ -160,7 +166,7 @@ export function AllowedIpsPage() {
             <Alert tone="warning">Nothing was saved: this change needs your password, and it was not confirmed.</Alert>
           ) : saveError ? (
             <Alert tone="error" title="The lists were not saved">
-              {saveError.detail}
+              {sentence(saveError.detail)}
             </Alert>
           ) : null}
           {SURFACES.map(({ surface, title, description }) => (
@@ -222,13 +228,13 @@ function SurfaceList({
   const headingId = `allowed-${surface}-heading`;
   const listError = errors
     .filter((e) => e.field === surface)
-    .map((e) => e.message)
+    .map((e) => sentence(e.message))
     .join(' ');
   const byRow = (sub: string): Record<number, string> => {
     const out: Record<number, string> = {};
     for (const [item, message] of Object.entries(itemErrors(errors, surface, sub))) {
       const row = sentRows[Number(item)];
-      if (row !== undefined) out[row] = message;
+      if (row !== undefined) out[row] = sentence(message);
     }
     return out;
   };

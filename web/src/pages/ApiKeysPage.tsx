@@ -40,7 +40,8 @@ export function ApiKeysPage() {
     setLoadError(null);
     try {
       const page = await orgs.apiKeys();
-      setKeys(page.data);
+      // Keys in use first (newest first, as the server sends them), revoked ones after.
+      setKeys([...page.data].sort((a, b) => Number(a.status === 'revoked') - Number(b.status === 'revoked')));
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       setLoadError(err);

@@ -10,7 +10,7 @@ import { PageError } from '../components/PageError';
 import { Badge, EmptyState, EnvironmentBadge, Icon, Loading, PageHeader } from '../components/ui';
 import { countryName, formatAmount } from '../lib/money';
 import { formatDateTime } from '../lib/time';
-import { DecisionBadge, Direction, transactionsListHref } from './TransactionsPage';
+import { DecisionBadge, Direction, transactionsListHref, typeLabel } from './TransactionsPage';
 
 export function TransactionDetailPage({ id }: { id: string }) {
   const [transaction, setTransaction] = useState<TransactionDetail | null>(null);
@@ -88,7 +88,7 @@ export function TransactionDetailPage({ id }: { id: string }) {
             <span className="amount">{formatAmount(t.amount)}</span> <span className="currency">{t.currency}</span>
           </span>
           <span className="summary-sub">
-            <Direction direction={t.direction} /> · <span className="capitalize">{t.type}</span>
+            <Direction direction={t.direction} /> · {typeLabel(t.type)}
           </span>
         </div>
         <div className="summary-item">
@@ -138,7 +138,7 @@ export function TransactionDetailPage({ id }: { id: string }) {
               <Direction direction={t.direction} />
             </Field>
             <Field label="Type">
-              <span className="capitalize">{t.type}</span>
+              {typeLabel(t.type)}
             </Field>
             <Field label="Channel">{t.channel}</Field>
             <Field label="API key" mono>

@@ -12,7 +12,7 @@ import { useMe } from '../app/session';
 import { PageError } from '../components/PageError';
 import { Alert, Badge, EmptyState, ErrorAlert, Icon, Loading, PageHeader, SelectField, TextField, type BadgeTone } from '../components/ui';
 import { countryName, formatAmount } from '../lib/money';
-import { formatDateTime, localTimeZone } from '../lib/time';
+import { formatDate, formatTime, localTimeZone } from '../lib/time';
 import {
   DECISIONS,
   filtersFromForm,
@@ -134,7 +134,7 @@ export function TransactionsPage() {
     <>
       <PageHeader
         title="Transactions"
-        description={`Transactions sent to ${me.organization.name} with its API keys, newest first, with the decision and score the rules gave them.`}
+        description={`Sent to ${me.organization.name} with its API keys, newest first, with the rules’ decision and score.`}
         actions={<EnvironmentSwitch value={filters.environment} onChange={switchEnvironment} />}
       />
       {filters.environment === 'sandbox' ? (
@@ -324,7 +324,8 @@ function TransactionTable({ rows }: { rows: Transaction[] }) {
           {rows.map((t) => (
             <tr key={t.id} data-transaction-id={t.id} data-account-id={t.account_id}>
               <td className="nowrap" title={t.occurred_at}>
-                {formatDateTime(t.occurred_at)}
+                <div>{formatDate(t.occurred_at)}</div>
+                <div className="cell-secondary">{formatTime(t.occurred_at)}</div>
               </td>
               <td className="cell-link">
                 <Link to={`/transactions/${encodeURIComponent(t.id)}`} className="cell-id">
@@ -339,9 +340,9 @@ function TransactionTable({ rows }: { rows: Transaction[] }) {
                 <span className="amount">{formatAmount(t.amount)}</span> <span className="currency">{t.currency}</span>
               </td>
               <td>
-                <Direction direction={t.direction} />
+                <Direction direction={t.direction} short />
               </td>
-              <td className="capitalize">{t.type}</td>
+              <td>{typeLabel(t.type)}</td>
               <td title={countryName(t.country) ?? undefined}>{t.country ?? <span className="muted">—</span>}</td>
               <td>
                 <DecisionBadge decision={t.decision} />
@@ -355,11 +356,30 @@ function TransactionTable({ rows }: { rows: Transaction[] }) {
   );
 }
 
-export function Direction({ direction }: { direction: string }) {
+const TYPE_LABELS: Record<string, string> = {
+  card: 'Card',
+  transfer: 'Transfer',
+  wire: 'Wire',
+  ach: 'ACH',
+  cash: 'Cash',
+  check: 'Check',
+  crypto: 'Crypto',
+  other: 'Other',
+};
+
+/** "ach" -> "ACH"; an unknown type is shown as sent. */
+export function typeLabel(type: string): string {
+  return TYPE_LABELS[type] ?? type;
+}
+
+/** Outbound / inbound with an arrow; `short` says "Out" / "In" (the table). */
+export function Direction({ direction, short = false }: { direction: string; short?: boolean }) {
   const outbound = direction === 'outbound';
+  const inbound = direction === 'inbound';
+  const label = outbound ? (short ? 'Out' : 'Outbound') : inbound ? (short ? 'In' : 'Inbound') : direction;
   return (
-    <span className={`direction direction-${outbound ? 'out' : 'in'}`}>
-      <span aria-hidden="true">{outbound ? '↗' : '↙'}</span> {outbound ? 'Outbound' : direction === 'inbound' ? 'Inbound' : direction}
+    <span className={`direction direction-${outbound ? 'out' : 'in'}`} title={short ? direction : undefined}>
+      <span aria-hidden="true">{outbound ? '↗' : '↙'}</span> {label}
     </span>
   );
 }
@@ -379,6 +399,7 @@ function FirstTransaction({ environment, isAdmin }: { environment: Environment; 
   ].join('\n');
   return (
     <EmptyState
+      compact
       icon={<Icon name="transactions" />}
       title={environment === 'sandbox' ? 'No sandbox transactions yet' : 'No transactions yet'}
       action={
