@@ -202,21 +202,68 @@ std::string ReadFile(const std::string& path) {
     return content.str();
 }
 
-int FreePort() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        ::close(fd);
-        throw std::runtime_error("bind to port 0 failed");
+int FreePort(const std::string& host) {
+    const bool v6 = host.find(':') != std::string::npos;
+    int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw std::runtime_error("socket failed");
+    sockaddr_storage storage{};
+    socklen_t len = 0;
+    if (v6) {
+        auto* addr = reinterpret_cast<sockaddr_in6*>(&storage);
+        addr->sin6_family = AF_INET6;
+        if (::inet_pton(AF_INET6, host.c_str(), &addr->sin6_addr) != 1) throw std::runtime_error("bad host " + host);
+        len = sizeof(sockaddr_in6);
+    } else {
+        auto* addr = reinterpret_cast<sockaddr_in*>(&storage);
+        addr->sin_family = AF_INET;
+        if (::inet_pton(AF_INET, host.c_str(), &addr->sin_addr) != 1) throw std::runtime_error("bad host " + host);
+        len = sizeof(sockaddr_in);
     }
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&storage), len) != 0) {
+        ::close(fd);
+        throw std::runtime_error("bind to port 0 on " + host + " failed");
+    }
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &len);
     ::close(fd);
-    return ntohs(addr.sin_port);
+    return v6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port)
+              : ntohs(reinterpret_cast<sockaddr_in*>(&storage)->sin_port);
 }
+
+BackgroundCommand::BackgroundCommand(const std::vector<std::string>& args,
+                                     const std::map<std::string, std::string>& env) {
+    ExecPlan plan(args, env);
+    int out_fd = OpenTempFile("bg-out", out_path_);
+    int err_fd = OpenTempFile("bg-err", err_path_);
+    pid_ = Spawn(plan, out_fd, err_fd);
+    ::close(out_fd);
+    ::close(err_fd);
+}
+
+BackgroundCommand::~BackgroundCommand() {
+    if (running()) {
+        ::kill(pid_, SIGKILL);
+        WaitFor(pid_, 10s);
+    }
+    std::remove(out_path_.c_str());
+    std::remove(err_path_.c_str());
+}
+
+void BackgroundCommand::Signal(int signal) {
+    if (running()) ::kill(pid_, signal);
+}
+
+std::optional<int> BackgroundCommand::Wait(std::chrono::milliseconds timeout) {
+    if (!running()) return exit_code_;
+    auto code = WaitFor(pid_, timeout);
+    if (code) {
+        pid_ = -1;
+        exit_code_ = *code;
+    }
+    return code;
+}
+
+std::string BackgroundCommand::Out() const { return ReadFile(out_path_); }
+std::string BackgroundCommand::Err() const { return ReadFile(err_path_); }
 
 // ---------------------------------------------------------------------------------------------
 // HTTP
@@ -254,6 +301,12 @@ std::string HttpResponse::Code() const {
 
 HttpResponse Request(int port, const std::string& method, const std::string& target, const std::string& body,
                      const HeaderList& headers, std::chrono::milliseconds timeout) {
+    return RequestTo("127.0.0.1", port, method, target, body, headers, timeout);
+}
+
+HttpResponse RequestTo(const std::string& host, int port, const std::string& method, const std::string& target,
+                       const std::string& body, const HeaderList& headers, std::chrono::milliseconds timeout) {
+    const auto address = asio::ip::make_address(host);
     asio::io_context io;
     beast::tcp_stream stream(io);
     bhttp::request<bhttp::string_body> req;
@@ -265,7 +318,7 @@ HttpResponse Request(int port, const std::string& method, const std::string& tar
         req.method(verb);
     }
     req.target(target);
-    req.set(bhttp::field::host, "127.0.0.1:" + std::to_string(port));
+    req.set(bhttp::field::host, (address.is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(port));
     req.set(bhttp::field::connection, "close");
     bool has_content_type = false;
     for (const auto& [name, value] : headers) {
@@ -283,29 +336,28 @@ HttpResponse Request(int port, const std::string& method, const std::string& tar
     beast::error_code failure;
     std::string failed_step;
     stream.expires_after(timeout);
-    stream.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<std::uint16_t>(port)),
-                         [&](beast::error_code ec) {
-                             if (ec) {
-                                 failure = ec;
-                                 failed_step = "connect";
-                                 return;
-                             }
-                             bhttp::async_write(stream, req, [&](beast::error_code wec, std::size_t) {
-                                 // A server that answers early (413) and closes may make the write
-                                 // fail; its answer can still be read.
-                                 if (wec && wec != asio::error::broken_pipe && wec != asio::error::connection_reset) {
-                                     failure = wec;
-                                     failed_step = "write";
-                                     return;
-                                 }
-                                 bhttp::async_read(stream, buffer, parser, [&](beast::error_code rec, std::size_t) {
-                                     if (rec) {
-                                         failure = rec;
-                                         failed_step = "read";
-                                     }
-                                 });
-                             });
-                         });
+    stream.async_connect(tcp::endpoint(address, static_cast<std::uint16_t>(port)), [&](beast::error_code ec) {
+        if (ec) {
+            failure = ec;
+            failed_step = "connect";
+            return;
+        }
+        bhttp::async_write(stream, req, [&](beast::error_code wec, std::size_t) {
+            // A server that answers early (413) and closes may make the write
+            // fail; its answer can still be read.
+            if (wec && wec != asio::error::broken_pipe && wec != asio::error::connection_reset) {
+                failure = wec;
+                failed_step = "write";
+                return;
+            }
+            bhttp::async_read(stream, buffer, parser, [&](beast::error_code rec, std::size_t) {
+                if (rec) {
+                    failure = rec;
+                    failed_step = "read";
+                }
+            });
+        });
+    });
     io.run();
     if (failure && !(failed_step == "read" && parser.is_header_done() && failure == bhttp::error::end_of_stream)) {
         throw std::runtime_error("HTTP " + method + " " + target.substr(0, 100) + ": " + failed_step +
@@ -512,8 +564,10 @@ void Server::SetClockOffset(long long seconds) {
 
 void Server::Start() {
     if (running()) throw std::runtime_error("server already running");
-    port_ = FreePort();
-    std::vector<std::string> args = {"--data-dir", data_dir_, "serve", "--listen", "127.0.0.1:" + std::to_string(port_)};
+    port_ = FreePort(config_.host);
+    const bool v6 = config_.host.find(':') != std::string::npos;
+    std::vector<std::string> args = {"--data-dir", data_dir_, "serve", "--listen",
+                                     (v6 ? "[" + config_.host + "]" : config_.host) + ":" + std::to_string(port_)};
     if (!config_.web_dir.empty()) {
         args.push_back("--web-dir");
         args.push_back(config_.web_dir);
@@ -537,7 +591,7 @@ void Server::Start() {
                                      " before it was ready; log:\n" + ReadFile(log_path()));
         }
         try {
-            if (Request(port_, "GET", "/readyz", "", {}, 2s).status == 200) return;
+            if (RequestTo(config_.host, port_, "GET", "/readyz", "", {}, 2s).status == 200) return;
         } catch (const std::exception&) {
             // not listening yet
         }
@@ -564,6 +618,20 @@ int Server::Stop(std::chrono::milliseconds timeout) {
     return last_exit_;
 }
 
+void Server::Kill() {
+    if (!running()) return;
+    ::kill(pid_, SIGKILL);
+    auto code = WaitFor(pid_, 10s);
+    if (!code) throw std::runtime_error("watchtower serve survived SIGKILL for 10 s");
+    pid_ = -1;
+    last_exit_ = *code;
+}
+
+std::string Server::BaseUrl() const {
+    const bool v6 = config_.host.find(':') != std::string::npos;
+    return "http://" + (v6 ? "[" + config_.host + "]" : config_.host) + ":" + std::to_string(port_);
+}
+
 int Server::WaitForExit(std::chrono::milliseconds timeout) {
     if (!running()) return last_exit_;
     auto code = WaitFor(pid_, timeout);
@@ -574,19 +642,19 @@ int Server::WaitForExit(std::chrono::milliseconds timeout) {
 }
 
 HttpResponse Server::Get(const std::string& target, const HeaderList& headers) const {
-    return Request(port_, "GET", target, "", headers);
+    return RequestTo(config_.host, port_, "GET", target, "", headers);
 }
 
 HttpResponse Server::Call(const std::string& method, const std::string& target, const std::string& body,
                           const HeaderList& headers) const {
-    return Request(port_, method, target, body, headers);
+    return RequestTo(config_.host, port_, method, target, body, headers);
 }
 
 HttpResponse Server::As(const Session& session, const std::string& method, const std::string& target,
                         const std::string& body, HeaderList headers, bool csrf) const {
     headers.emplace_back("Cookie", session.CookieHeader());
     if (csrf) headers.emplace_back("X-CSRF-Token", session.csrf);
-    return Request(port_, method, target, body, headers);
+    return RequestTo(config_.host, port_, method, target, body, headers);
 }
 
 std::optional<Session> Server::Login(const std::string& email, const std::string& password, HeaderList headers,
@@ -620,6 +688,23 @@ Session Server::MustLogin(const std::string& email, const std::string& password,
         throw std::runtime_error("login failed for " + email);
     }
     return *session;
+}
+
+ApiKey Server::CreateApiKey(const Session& admin, const std::string& environment,
+                            const std::vector<std::string>& allowed_ips, const std::string& name) {
+    boost::json::array ranges;
+    for (const auto& range : allowed_ips) ranges.emplace_back(range);
+    auto res = As(admin, "POST", "/api/v1/orgs/api-keys",
+                  boost::json::serialize(
+                      boost::json::object{{"name", name}, {"environment", environment}, {"allowed_ips", ranges}}));
+    if (res.status != 201) {
+        ADD_FAILURE() << "creating a " << environment << " API key failed: " << res.status << " " << res.body;
+        throw std::runtime_error("API key creation failed");
+    }
+    auto body = res.Json();
+    ApiKey created{std::string(body.at("id").as_string()), std::string(body.at("key").as_string())};
+    RememberSecret(created.key);
+    return created;
 }
 
 void Server::RememberSecret(const std::string& secret) {

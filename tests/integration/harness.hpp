@@ -47,8 +47,35 @@ std::string MakeTempDir(const std::string& tag);
 void RemoveTree(const std::string& path);
 void WriteFile(const std::string& path, const std::string& content);
 std::string ReadFile(const std::string& path);
-/// A free TCP port on 127.0.0.1 (bind port 0, read it, close).
-int FreePort();
+/// A free TCP port on `host` (127.0.0.1 or ::1): bind port 0, read it, close.
+int FreePort(const std::string& host = "127.0.0.1");
+
+/// A `watchtower` command running in the background (e.g. `simulate`), with stdout and stderr in
+/// files. The destructor SIGKILLs and reaps a process still running.
+class BackgroundCommand {
+public:
+    /// Starts `WT_SERVER_BIN args...` with `env` added to a clean environment (as RunWatchtower).
+    BackgroundCommand(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {});
+    ~BackgroundCommand();
+    BackgroundCommand(const BackgroundCommand&) = delete;
+    BackgroundCommand& operator=(const BackgroundCommand&) = delete;
+
+    bool running() const { return pid_ > 0; }
+    int pid() const { return pid_; }
+    /// Sends `signal` when still running.
+    void Signal(int signal);
+    /// Waits at most `timeout` for the exit; the exit code, -1 when killed by a signal, nullopt
+    /// while still running.
+    std::optional<int> Wait(std::chrono::milliseconds timeout);
+    std::string Out() const;
+    std::string Err() const;
+
+private:
+    int pid_ = -1;
+    std::optional<int> exit_code_;
+    std::string out_path_;
+    std::string err_path_;
+};
 
 // ---------------------------------------------------------------------------------------------
 // HTTP
@@ -69,10 +96,15 @@ struct HttpResponse {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
-/// One request on its own connection (`Connection: close`), bounded by `timeout`. A JSON body gets
-/// `Content-Type: application/json` unless `headers` names another one. Throws on I/O failure.
+/// One request on its own connection (`Connection: close`) to 127.0.0.1:port, bounded by `timeout`.
+/// A JSON body gets `Content-Type: application/json` unless `headers` names another one. Throws on
+/// I/O failure.
 HttpResponse Request(int port, const std::string& method, const std::string& target, const std::string& body = "",
                      const HeaderList& headers = {}, std::chrono::milliseconds timeout = 30s);
+/// The same to another loopback address (`host` is a literal address, "127.0.0.1" or "::1").
+HttpResponse RequestTo(const std::string& host, int port, const std::string& method, const std::string& target,
+                       const std::string& body = "", const HeaderList& headers = {},
+                       std::chrono::milliseconds timeout = 30s);
 
 /// The result of sending raw bytes: what came back until the peer closed or the timeout hit.
 struct RawResult {
@@ -123,6 +155,13 @@ struct ServerConfig {
     bool clock_file = false;                  // WATCHTOWER_TEST_CLOCK_FILE=<data dir>/clock
     bool members = true;  // create "Other Org" and a VIEWER, ANALYST and RISK_LEAD in "Acme Bank"
     bool seed = true;     // false: an empty data directory; the test runs `init` itself
+    std::string host = "127.0.0.1";          // the address `serve` listens on: "127.0.0.1" or "::1"
+};
+
+/// An API key as created through POST /orgs/api-keys.
+struct ApiKey {
+    std::string id;
+    std::string key;  // the full key, shown once
 };
 
 /// A signed-in browser: the session cookie and its CSRF token.
@@ -151,9 +190,15 @@ public:
     int Stop(std::chrono::milliseconds timeout = 20s);
     /// Waits at most `timeout` for the process to exit on its own (no signal); -1 on timeout/signal.
     int WaitForExit(std::chrono::milliseconds timeout);
+    /// SIGKILL (a crash: no shutdown of any kind) and reap. Start() may then run the server again
+    /// on the same data directory (on a new port).
+    void Kill();
     bool running() const { return pid_ > 0; }
     int pid() const { return pid_; }
     int port() const { return port_; }
+    const std::string& host() const { return config_.host; }
+    /// "http://127.0.0.1:<port>" or "http://[::1]:<port>".
+    std::string BaseUrl() const;
     const std::string& data_dir() const { return data_dir_; }
     std::string log_path() const { return data_dir_ + "/server.log"; }
     std::string access_log_path() const { return data_dir_ + "/logs/access.log"; }
@@ -185,6 +230,11 @@ public:
                                  HeaderList headers = {}, HttpResponse* raw = nullptr);
     /// Login that must succeed (adds a test failure and throws otherwise).
     Session MustLogin(const std::string& email, const std::string& password = kPassword, HeaderList headers = {});
+
+    /// POST /orgs/api-keys as `admin` (environment "sandbox" or "production"); the key is
+    /// remembered as a secret. Adds a test failure and throws unless the answer is 201.
+    ApiKey CreateApiKey(const Session& admin, const std::string& environment,
+                        const std::vector<std::string>& allowed_ips = {}, const std::string& name = "test key");
 
     /// Every secret this server has seen through the harness (passwords, cookies, CSRF tokens).
     void RememberSecret(const std::string& secret);
