@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # The two commands a newcomer types: `make run` and `make test`. Everything else is a helper.
-.PHONY: all setup build build-server build-console run test unit integration e2e sanitize fuzz bench format clean
+.PHONY: all setup build build-server build-console run test unit integration e2e sanitize fuzz bench bench-ingest bench-restart format clean
 
 BUILD_DIR   ?= build/release
 ASAN_DIR    ?= build/asan
@@ -55,8 +55,16 @@ fuzz: setup
 	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_request_json fuzz_rfc3339 fuzz_transaction fuzz_ip_allowlist
 	@scripts/fuzz $(FUZZ_DIR) $(FUZZ_SECONDS)
 
+# `make bench` runs both load benchmarks (HTTP, then ingestion); see docs/performance.md.
 bench: build
 	@bench/http/run $(BUILD_DIR)/src/app/watchtower
+	@bench/ingest/run $(BUILD_DIR)/src/app/watchtower
+
+bench-ingest: build
+	@bench/ingest/run $(BUILD_DIR)/src/app/watchtower
+
+bench-restart: build
+	@bench/ingest/restart $(BUILD_DIR)/src/app/watchtower
 
 format:
 	@find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
