@@ -229,7 +229,8 @@ Result<ListFilter> ReadListFilter(const Request& request) {
 }
 
 // Newest first by id (ids are time-ordered by reception). The index used follows the most
-// selective filter given: account, customer, else the organization's environment.
+// selective filter given: the account's bucket, the customer's bucket, else the organization's
+// environment.
 Result<boost::json::object> ListTransactions(storage::Database& db, const std::string& org_id,
                                              const ListFilter& filter) {
     std::string sql = fmt::format("SELECT {} FROM transactions WHERE org_id = $1 AND environment = $2", kColumns);
@@ -238,8 +239,24 @@ Result<boost::json::object> ListTransactions(storage::Database& db, const std::s
         params.push_back(std::move(value));
         sql += fmt::format(" AND {} ${}", condition, params.size());
     };
-    if (filter.account_id) add("account_id =", storage::Text(*filter.account_id));
-    if (filter.customer_id) add("customer_id =", storage::Text(*filter.customer_id));
+    // The account and customer indexes are bucketed (storage migration 3): the bucket term must
+    // repeat the index expression literally for the index to be used; the equality on the id
+    // itself then filters the bucket's entries (from the index, before any table row is read).
+    // SQLite writes that equality `+column = $n`: a plain `column = $n` would be propagated as a
+    // constant into the bucket term, which then no longer matches the index expression.
+    const bool postgres = db.dialect().kind == storage::Dialect::Kind::kPostgres;
+    auto bucket = [postgres](std::string_view of) {
+        return postgres ? fmt::format("((ascii(right({0}, 1)) * 31 + ascii(right({0}, 2))) % 64)", of)
+                        : fmt::format("((unicode(substr({0}, -1)) * 31 + unicode(substr({0}, -2))) % 64)", of);
+    };
+    auto add_bucketed = [&](std::string_view column, const std::string& value) {
+        params.push_back(storage::Text(value));
+        const std::string param = fmt::format("${}", params.size());
+        sql += fmt::format(" AND {} = {} AND {}{} = {}", bucket(column), bucket(param), postgres ? "" : "+", column,
+                           param);
+    };
+    if (filter.account_id) add_bucketed("account_id", *filter.account_id);
+    if (filter.customer_id) add_bucketed("customer_id", *filter.customer_id);
     if (filter.decision) add("decision =", storage::Text(*filter.decision));
     if (filter.from) add("occurred_at >=", storage::Int(*filter.from));
     if (filter.to) add("occurred_at <", storage::Int(*filter.to));

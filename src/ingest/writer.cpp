@@ -24,23 +24,44 @@ Written FromRow(const storage::Row& row, bool replayed) {
                    row.GetInt(5),  replayed};
 }
 
+// Idempotency lookups (storage migration 3): a key that differs from its row's external_id is in
+// the partial index `transactions_by_own_idempotency_key`; a key equal to its external_id (every
+// batch item, single requests without Idempotency-Key) is found through the external_id index
+// instead, which saves those rows a second random-key index entry.
+constexpr const char* kByOwnKey =
+    "SELECT id, external_id, environment, decision, score, received_at, fingerprint FROM transactions "
+    "WHERE org_id = $1 AND environment = $2 AND idempotency_key = $3 AND idempotency_key <> external_id";
+constexpr const char* kByExternalId =
+    "SELECT id, external_id, environment, decision, score, received_at, fingerprint, idempotency_key "
+    "FROM transactions WHERE org_id = $1 AND environment = $2 AND external_id = $3";
+
+Applied SameKey(const storage::Row& row, const PendingWrite& item) {
+    if (row.GetText(6) == item.fingerprint) return Applied{FromRow(row, true)};
+    return Applied{Error::Make(ErrorCode::kIdempotencyConflict,
+                               "this idempotency key was used with a different body; send the original body, "
+                               "or a new key for a new transaction")};
+}
+
 Applied Apply(storage::Transaction& tx, const PendingWrite& item) {
-    auto same_key = tx.QueryOne(
-        "SELECT id, external_id, environment, decision, score, received_at, fingerprint FROM transactions "
-        "WHERE org_id = $1 AND environment = $2 AND idempotency_key = $3",
-        {Text(item.org_id), Text(item.environment), Text(item.idempotency_key)});
-    if (!same_key) return StorageFailure(same_key.error());
-    if (*same_key) {
-        if ((*same_key)->GetText(6) == item.fingerprint) return Applied{FromRow(**same_key, true)};
-        return Applied{Error::Make(ErrorCode::kIdempotencyConflict,
-                                   "this idempotency key was used with a different body; send the original body, "
-                                   "or a new key for a new transaction")};
+    auto own_key = tx.QueryOne(kByOwnKey, {Text(item.org_id), Text(item.environment), Text(item.idempotency_key)});
+    if (!own_key) return StorageFailure(own_key.error());
+    if (*own_key) return SameKey(**own_key, item);
+    // A stored row whose key is its external_id has this key when its external_id is the key.
+    auto key_as_external_id =
+        tx.QueryOne(kByExternalId, {Text(item.org_id), Text(item.environment), Text(item.idempotency_key)});
+    if (!key_as_external_id) return StorageFailure(key_as_external_id.error());
+    if (*key_as_external_id && (*key_as_external_id)->GetText(7) == item.idempotency_key)
+        return SameKey(**key_as_external_id, item);
+    bool external_id_taken = false;
+    if (item.idempotency_key == item.transaction.external_id) {
+        external_id_taken = key_as_external_id->has_value();
+    } else {
+        auto same_external_id =
+            tx.QueryOne(kByExternalId, {Text(item.org_id), Text(item.environment), Text(item.transaction.external_id)});
+        if (!same_external_id) return StorageFailure(same_external_id.error());
+        external_id_taken = same_external_id->has_value();
     }
-    auto same_external_id =
-        tx.QueryOne("SELECT id FROM transactions WHERE org_id = $1 AND environment = $2 AND external_id = $3",
-                    {Text(item.org_id), Text(item.environment), Text(item.transaction.external_id)});
-    if (!same_external_id) return StorageFailure(same_external_id.error());
-    if (*same_external_id)
+    if (external_id_taken)
         return Applied{Error::Make(ErrorCode::kConflict,
                                    "a transaction with this external_id is already stored "
                                    "(under another idempotency key)")};

@@ -138,9 +138,50 @@ CREATE INDEX transactions_by_customer ON transactions(org_id, environment, custo
 CREATE INDEX transactions_by_org ON transactions(org_id, environment, id)
 )SQL";
 
+// Ingestion write cost (docs/performance.md "Ingestion"). Every index entry that lands at a random
+// place of a large index dirties one page of its own per row, and each dirty page is a 4 KiB WAL
+// frame written at commit and again at checkpoint: the v2 account and customer indexes (10,000
+// accounts make 10,000 distinct insertion points) cost more than everything else of an insert.
+//
+// 1. The account and customer indexes become bucketed: the leading key is a 64-way bucket computed
+//    from the last two characters of the id (built-in deterministic functions only, so any SQLite
+//    client, the sqlite3 CLI included, maintains it; PostgreSQL gets the same expression with
+//    ascii/right), then the time-ordered id, then the account id itself as a covered column. New rows append to the
+//    tail of one of 64 buckets (at most 64 hot pages per index, whatever the number of accounts). A filtered console
+//    list reads one bucket newest first and keeps the index entries whose account matches, without touching the table
+//    for the others. Its WHERE clause must repeat the bucket expression literally (see ingest_routes.cpp).
+// 2. The idempotency index holds only rows whose key differs from their external_id. When the key
+//    IS the external_id (every batch item, and single requests without Idempotency-Key) the
+//    external_id index already finds it, so those rows no longer pay for a second random-key
+//    index. The writer looks a key up in both (ingest/writer.cpp).
+constexpr const char* kV3IngestionIndexes = R"SQL(
+DROP INDEX transactions_by_account;
+DROP INDEX transactions_by_customer;
+DROP INDEX transactions_by_idempotency_key;
+CREATE INDEX transactions_by_account_bucket ON transactions(org_id, environment,
+    ((unicode(substr(account_id, -1)) * 31 + unicode(substr(account_id, -2))) % 64), id, account_id);
+CREATE INDEX transactions_by_customer_bucket ON transactions(org_id, environment,
+    ((unicode(substr(customer_id, -1)) * 31 + unicode(substr(customer_id, -2))) % 64), id, customer_id);
+CREATE UNIQUE INDEX transactions_by_own_idempotency_key ON transactions(org_id, environment, idempotency_key)
+    WHERE idempotency_key <> external_id
+)SQL";
+constexpr const char* kV3IngestionIndexesPostgres = R"SQL(
+DROP INDEX transactions_by_account;
+DROP INDEX transactions_by_customer;
+DROP INDEX transactions_by_idempotency_key;
+CREATE INDEX transactions_by_account_bucket ON transactions(org_id, environment,
+    ((ascii(right(account_id, 1)) * 31 + ascii(right(account_id, 2))) % 64), id, account_id);
+CREATE INDEX transactions_by_customer_bucket ON transactions(org_id, environment,
+    ((ascii(right(customer_id, 1)) * 31 + ascii(right(customer_id, 2))) % 64), id, customer_id);
+CREATE UNIQUE INDEX transactions_by_own_idempotency_key ON transactions(org_id, environment, idempotency_key)
+    WHERE idempotency_key <> external_id
+)SQL";
+
 constexpr Migration kMigrations[] = {
     {1, "foundation: organizations, users, memberships, sessions, audit log", kV1Foundation, nullptr},
     {2, "ingestion: api keys, allowed ips, transactions", kV2Ingestion, nullptr},
+    {3, "ingestion: append-friendly account/customer indexes, idempotency index without external_id keys",
+     kV3IngestionIndexes, kV3IngestionIndexesPostgres},
 };
 
 }  // namespace

@@ -16,7 +16,7 @@ namespace {
 constexpr UnixMicros kNow = 1'795'000'000'000'000;  // 2026-11-18
 
 class WriterTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         org_ = crypto::NewId("org");
         db_.ExecNow("INSERT INTO organizations (id, name, settings, created_at) VALUES ($1, 'Acme', '{}', 0)",
@@ -44,9 +44,8 @@ protected:
     std::vector<Result<Written>> Write(std::vector<PendingWrite> items) {
         std::promise<std::vector<Result<Written>>> promise;
         auto future = promise.get_future();
-        writer_.Submit(std::move(items), [&promise](std::vector<Result<Written>> results) {
-            promise.set_value(std::move(results));
-        });
+        writer_.Submit(std::move(items),
+                       [&promise](std::vector<Result<Written>> results) { promise.set_value(std::move(results)); });
         EXPECT_EQ(future.wait_for(std::chrono::seconds(30)), std::future_status::ready);
         return future.get();
     }
@@ -77,9 +76,10 @@ TEST_F(WriterTest, StoresATransactionAndAnswersOnlyAfterCommit) {
     EXPECT_EQ(written->received_at, kNow);
     // The answer arrived, so a fresh read transaction sees the committed row, exactly.
     auto tx = db_.Read();
-    auto row = tx->QueryOne("SELECT amount_minor, currency, direction, type, account_id, occurred_at, metadata "
-                            "FROM transactions WHERE id = $1",
-                            {storage::Text(written->id)});
+    auto row = tx->QueryOne(
+        "SELECT amount_minor, currency, direction, type, account_id, occurred_at, metadata "
+        "FROM transactions WHERE id = $1",
+        {storage::Text(written->id)});
     ASSERT_TRUE(row.ok() && row->has_value());
     EXPECT_EQ((*row)->GetInt(0), 125010);
     EXPECT_EQ((*row)->GetText(1), "USD");
@@ -115,6 +115,45 @@ TEST_F(WriterTest, NewKeyWithAStoredExternalIdIsAConflict) {
     ASSERT_FALSE(other_key.ok());
     EXPECT_EQ(other_key.error().code, ErrorCode::kConflict);
     EXPECT_EQ(Count(), 1);
+}
+
+// Keys equal to their external_id are found through the external_id index, other keys through the
+// idempotency index (storage migration 3): both must still see every stored key.
+TEST_F(WriterTest, AnIdempotencyKeyHeaderIsReplayedAndConflictsLikeAnyKey) {
+    auto first = WriteOne(Item("txn-1", "10.00", "production", "key-a"));
+    ASSERT_TRUE(first.ok());
+    auto again = WriteOne(Item("txn-1", "10.00", "production", "key-a"));
+    ASSERT_TRUE(again.ok());
+    EXPECT_TRUE(again->replayed);
+    EXPECT_EQ(again->id, first->id);
+    auto changed = WriteOne(Item("txn-1", "10.01", "production", "key-a"));
+    ASSERT_FALSE(changed.ok());
+    EXPECT_EQ(changed.error().code, ErrorCode::kIdempotencyConflict);
+    EXPECT_EQ(Count(), 1);
+}
+
+TEST_F(WriterTest, AKeyThatIsAnotherRowsExternalIdAndKeyIsThatRowsKey) {
+    ASSERT_TRUE(WriteOne(Item("txn-1")).ok());  // key = external_id = txn-1 (a batch item)
+    auto other_body = WriteOne(Item("txn-2", "10.00", "production", "txn-1"));
+    ASSERT_FALSE(other_body.ok());
+    EXPECT_EQ(other_body.error().code, ErrorCode::kIdempotencyConflict);
+    EXPECT_EQ(Count(), 1);
+}
+
+TEST_F(WriterTest, AKeyThatIsOnlyAnotherRowsExternalIdIsANewKey) {
+    ASSERT_TRUE(WriteOne(Item("txn-1", "10.00", "production", "key-a")).ok());
+    auto second = WriteOne(Item("txn-2", "10.00", "production", "txn-1"));
+    ASSERT_TRUE(second.ok()) << second.error().detail;
+    EXPECT_FALSE(second->replayed);
+    auto replay = WriteOne(Item("txn-2", "10.00", "production", "txn-1"));
+    ASSERT_TRUE(replay.ok());
+    EXPECT_TRUE(replay->replayed);
+    EXPECT_EQ(replay->id, second->id);
+    // Its own key is now taken: the row keyed by its external_id "txn-2" cannot be stored.
+    auto by_external_id = WriteOne(Item("txn-2"));
+    ASSERT_FALSE(by_external_id.ok());
+    EXPECT_EQ(by_external_id.error().code, ErrorCode::kConflict);
+    EXPECT_EQ(Count(), 2);
 }
 
 TEST_F(WriterTest, EnvironmentsNeverMix) {
