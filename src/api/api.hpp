@@ -32,6 +32,7 @@
 #include "auth/sessions.hpp"
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
+#include "common/rate_limiter.hpp"
 #include "http/router.hpp"
 #include "storage/database.hpp"
 
@@ -137,6 +138,8 @@ struct ApiContext {
     auth::ApiKeyAuthenticator* api_keys = nullptr;
     /// The group-commit writer of ingestion; wired in main. REQUIRES: set before routes serve.
     ingest::Writer* writer = nullptr;
+    /// Requests per API key (token buckets keyed by key id); nullptr: no per-key limit.
+    RateLimiter* ingest_limiter = nullptr;
 };
 
 /// Who may call a route: anyone, a console session (cookie), or an API key (Bearer).

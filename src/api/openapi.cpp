@@ -84,6 +84,7 @@ boost::json::object BuildOpenApi(const std::vector<RouteSpec>& specs, const std:
             responses["403"] = ProblemRef("ip_not_allowed");
             responses["409"] = ProblemRef("conflict or idempotency_conflict");
             responses["413"] = ProblemRef("payload_too_large");
+            responses["429"] = ProblemRef("rate_limited (per-key limit; see Retry-After)");
             responses["503"] = ProblemRef("unavailable (retry with the same idempotency key)");
         }
         op["responses"] = std::move(responses);

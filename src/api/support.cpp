@@ -210,29 +210,47 @@ void Registrar::Ingestion(RouteSpec spec, IngestionHandler handler, std::size_t 
     router_.Add(
         spec.method, spec.path,
         [&ctx, handler = std::move(handler)](Request& request) -> asio::awaitable<Response> {
+            // RFC 6750: a 401 names the scheme the client should use.
+            auto refuse = [&](const Error& error) {
+                Response response = ErrorResponse(ctx, request, error);
+                if (response.result() == http::HttpStatus::unauthorized)
+                    response.set(http::beast_http::field::www_authenticate, "Bearer realm=\"watchtower\"");
+                return response;
+            };
             std::string_view authorization = request.header(http::beast_http::field::authorization);
             if (authorization.empty()) {
                 // A session cookie never works here, whatever else the request carries.
-                co_return http::ProblemResponse(Error::Make(
+                co_return refuse(Error::Make(
                     ErrorCode::kUnauthenticated,
                     SessionCookie(request, ctx.options)
                         ? "session cookies are not accepted on ingestion routes; send Authorization: Bearer <API key>"
                         : "send Authorization: Bearer <API key>"));
             }
             if (!StartsWithNoCase(authorization, "bearer "))
-                co_return http::ProblemResponse(
+                co_return refuse(
                     Error::Make(ErrorCode::kUnauthenticated, "the Authorization header must be Bearer <API key>"));
             std::string_view presented = authorization.substr(7);
             while (!presented.empty() && presented.front() == ' ') presented.remove_prefix(1);
             while (!presented.empty() && presented.back() == ' ') presented.remove_suffix(1);
             auto scope = ctx.api_keys->Authenticate(presented);
-            if (!scope) co_return ErrorResponse(ctx, request, scope.error());
+            if (!scope) co_return refuse(scope.error());
             auto client = ClientAddressOf(ctx, request);
             if (!client)
                 co_return http::ProblemResponse(
                     Error::Make(ErrorCode::kIpNotAllowed, "your address could not be determined"));
             if (auto allowed = auth::ApiKeyAuthenticator::CheckAddress(*scope, *client); !allowed)
                 co_return ErrorResponse(ctx, request, allowed.error());
+            if (ctx.ingest_limiter) {
+                if (auto retry_after = ctx.ingest_limiter->Take(scope->key_id, ctx.clock->Now())) {
+                    Error error = Error::Make(ErrorCode::kRateLimited,
+                                              "this API key sends more requests than its limit allows; retry after "
+                                              "the Retry-After delay, or send batches");
+                    error.retry_after_seconds = *retry_after;
+                    ctx.metrics.Increment("wt_ingest_rate_limited_total", "Ingestion requests refused by the per-key rate limit",
+                                          {{"environment", std::string(auth::EnvironmentName(scope->environment))}});
+                    co_return ErrorResponse(ctx, request, error);
+                }
+            }
             KeyPrincipal principal{std::move(*scope), client->ToString()};
             ctx.api_keys->RecordUse(principal.scope.key_id, principal.client_ip, ctx.clock->Now());
             co_return co_await handler(request, principal);

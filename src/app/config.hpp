@@ -30,6 +30,8 @@ struct Config {
     std::int64_t console_body_limit_bytes = 64 * 1024;
     std::int64_t ingest_body_limit_bytes = 256 * 1024;      // POST /transactions
     std::int64_t batch_body_limit_bytes = 8 * 1024 * 1024;  // POST /transactions/batch
+    std::int64_t ingest_rate_per_key = 0;   // ingestion requests a second per API key; 0 = no limit
+    std::int64_t ingest_burst_per_key = 0;  // bucket size; 0 = one second's worth (the rate)
     std::string trusted_proxies;  // comma-separated CIDR ranges whose X-Forwarded-For is believed
     std::int64_t json_max_depth = 32;
     std::int64_t header_timeout_ms = 10'000;

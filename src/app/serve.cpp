@@ -191,6 +191,13 @@ int RunServe(const Config& config) {
     // Declared before the server: destroyed (stopped, drained) after it.
     ingest::Writer writer(*db);
     ctx.writer = &writer;
+    std::unique_ptr<TokenBuckets> ingest_limiter;
+    if (config.ingest_rate_per_key > 0) {
+        const auto rate = static_cast<double>(config.ingest_rate_per_key);
+        ingest_limiter = std::make_unique<TokenBuckets>(
+            rate, config.ingest_burst_per_key > 0 ? static_cast<double>(config.ingest_burst_per_key) : rate);
+        ctx.ingest_limiter = ingest_limiter.get();
+    }
     auto upkeep = std::make_unique<Upkeep>(*db, api_keys, log);
 
     http::Router router;

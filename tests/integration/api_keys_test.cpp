@@ -165,5 +165,60 @@ TEST_F(ApiKeysTest, AllowedIpsRoundTripAndTheAdminCannotLockThemselvesOut) {
     EXPECT_EQ(audit.Json().at("data").as_array().size(), 1u) << "one successful change, audited";
 }
 
+// limits.ingest_rate_per_key: a key past its bucket gets 429 with Retry-After, other keys are
+// unaffected, and tokens come back with time. A 401 names the Bearer scheme (RFC 6750).
+TEST(IngestionLimitsTest, PerKeyRateLimitAnswers429WithRetryAfter) {
+    ServerConfig config;
+    config.clock_file = true;
+    config.env["WATCHTOWER_INGEST_RATE_PER_KEY"] = "1";
+    config.env["WATCHTOWER_INGEST_BURST_PER_KEY"] = "5";
+    Server server(config);
+    server.Start();
+    auto admin = server.MustLogin(server.admin_email);
+    auto new_key = [&](const std::string& name) {
+        auto res = server.As(admin, "POST", "/api/v1/orgs/api-keys",
+                             json::serialize(json::object{{"name", name}, {"environment", "sandbox"}}));
+        EXPECT_EQ(res.status, 201) << res.body;
+        std::string key(res.Json().at("key").as_string());
+        server.RememberSecret(key);
+        return "Bearer " + key;
+    };
+    const std::string first = new_key("limited");
+    const std::string second = new_key("neighbour");
+    int sequence = 0;
+    auto send = [&](const std::string& bearer) {
+        return server.Call("POST", "/api/v1/transactions",
+                           json::serialize(json::object{{"external_id", "rl-" + std::to_string(++sequence)},
+                                                        {"amount", "1.00"},
+                                                        {"currency", "EUR"},
+                                                        {"direction", "inbound"},
+                                                        {"account_id", "acc-1"}}),
+                           {{"Authorization", bearer}});
+    };
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(send(first).status, 201) << "request " << i << " is within the burst";
+    auto limited = send(first);
+    ASSERT_EQ(limited.status, 429) << limited.body;
+    EXPECT_EQ(limited.Code(), "rate_limited");
+    ASSERT_TRUE(limited.Header("Retry-After").has_value());
+    EXPECT_EQ(*limited.Header("Retry-After"), "1");
+    EXPECT_EQ(send(second).status, 201) << "another key has its own bucket";
+    // The refused request stored nothing: 5 + 1 rows.
+    auto listed = server.As(admin, "GET", "/api/v1/transactions?environment=sandbox&limit=100");
+    ASSERT_EQ(listed.status, 200) << listed.body;
+    EXPECT_EQ(listed.Json().at("data").as_array().size(), 6u);
+    server.SetClockOffset(10);  // ten seconds later: the bucket refilled (one a second, five at most)
+    EXPECT_TRUE(PollUntil([&] { return send(first).status == 201; }, 5s));
+
+    auto anonymous = server.Call("POST", "/api/v1/transactions", "{}");
+    EXPECT_EQ(anonymous.status, 401);
+    EXPECT_EQ(anonymous.Header("WWW-Authenticate").value_or(""), "Bearer realm=\"watchtower\"");
+    auto wrong = server.Call("POST", "/api/v1/transactions", "{}", {{"Authorization", "Bearer wt_test_nope"}});
+    EXPECT_EQ(wrong.status, 401);
+    EXPECT_TRUE(wrong.Header("WWW-Authenticate").has_value());
+    EXPECT_EQ(server.Stop(), 0);
+    auto leaked = server.LeakedSecrets();
+    EXPECT_TRUE(leaked.empty()) << "secret in the logs: " << leaked.front();
+}
+
 }  // namespace
 }  // namespace wt::integration
