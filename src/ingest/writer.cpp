@@ -67,7 +67,7 @@ Applied Apply(storage::Transaction& tx, const PendingWrite& item) {
                                    "(under another idempotency key)")};
 
     const Transaction& t = item.transaction;
-    Written written{crypto::NewId("txn"), t.external_id, item.environment, item.decision, item.score,
+    Written written{item.id, t.external_id, item.environment, item.decision, item.score,
                     item.received_at,     false};
     std::vector<storage::Value> params{
         Text(written.id),
@@ -126,6 +126,9 @@ void Writer::Submit(std::vector<PendingWrite> items, Completion done) {
     {
         std::lock_guard lock(mutex_);
         if (!stopping_) {
+            // Under the queue's lock, so ids increase in queue order, which is commit order: a
+            // reader that remembers the last id it saw never misses a row committed later.
+            for (auto& item : items) item.id = crypto::NewId("txn");
             queue_.push_back(Request{std::move(items), std::move(done)});
             wake_.notify_one();
             return;

@@ -48,6 +48,9 @@ struct PendingWrite {
     UnixMicros received_at = 0;
     std::string decision = "allow";
     int score = 0;
+    /// The id the row gets if it is stored. Set by `Submit`, on the caller's thread (id generation
+    /// draws randomness, which the one writer thread should not spend time on), in queue order.
+    std::string id;
 };
 
 /// The stored answer of one transaction (API.md "Answer 201").

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "storage/migrations.hpp"
+#include "storage/sqlite/wal_write_vfs.hpp"
 
 namespace wt::storage::sqlite {
 namespace {
@@ -186,7 +187,8 @@ class Connection {
         sqlite3* handle = nullptr;
         // No SQLITE_OPEN_URI: the path is a file name, never a "file:" URI with options.
         const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
-        const int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
+        // The WAL-write-coalescing VFS (wal_write_vfs.hpp); the default VFS if it could not register.
+        const int rc = sqlite3_open_v2(path.c_str(), &handle, flags, WalWriteVfsName());
         if (rc != SQLITE_OK) {
             Error error = FromSqlite(rc, handle, "open '" + path + "'");
             sqlite3_close_v2(handle);  // a handle is allocated even on failure (NULL is a no-op)
