@@ -70,9 +70,8 @@ asio::awaitable<Results> Persist(ingest::Writer& writer, std::vector<ingest::Pen
             // std::function needs a copyable callable: the move-only handler is shared.
             auto shared = std::make_shared<Handler>(std::move(handler));
             writer.Submit(std::move(items), [shared, work](Results results) mutable {
-                asio::post(work.get_executor(), [shared, results = std::move(results)]() mutable {
-                    (*shared)(std::move(results));
-                });
+                asio::post(work.get_executor(),
+                           [shared, results = std::move(results)]() mutable { (*shared)(std::move(results)); });
                 work.reset();
             });
         },
@@ -89,11 +88,13 @@ boost::json::object AnswerJson(const ingest::Written& written) {
             {"received_at", FormatRfc3339(written.received_at)}};
 }
 
-// The `Idempotency-Key` header, or the external_id when the header is absent.
+// The `Idempotency-Key` header, or nullopt when the header is absent (the external_id is the key
+// then). Present but empty is an error, like any other malformed key.
 Result<std::optional<std::string>> IdempotencyKeyOf(const Request& request) {
-    std::string_view key = request.header("Idempotency-Key");
-    if (key.empty()) return std::optional<std::string>();
-    bool printable = true;
+    auto header = request.raw().find("Idempotency-Key");
+    if (header == request.raw().end()) return std::optional<std::string>();
+    std::string_view key = header->value();
+    bool printable = !key.empty();
     for (char c : key) printable = printable && c >= 0x20 && c <= 0x7e;
     if (key.size() > kIdempotencyKeyMax || !printable)
         return Error::Validation("Idempotency-Key",
@@ -137,15 +138,13 @@ boost::json::value OptText(const storage::Row& row, int column) {
     return row.IsNull(column) ? boost::json::value(nullptr) : boost::json::value(row.GetText(column));
 }
 
+// Every column but `metadata`, which TransactionText adds as stored.
 boost::json::object TransactionJson(const storage::Row& row) {
     std::string currency = row.GetText(6);
     boost::json::value counterparty = nullptr;
     if (!row.IsNull(11) || !row.IsNull(12) || !row.IsNull(13))
-        counterparty = boost::json::object{{"name", OptText(row, 11)}, {"account", OptText(row, 12)},
-                                           {"country", OptText(row, 13)}};
-    boost::system::error_code ec;
-    boost::json::value metadata = boost::json::parse(row.GetText(18), ec);
-    if (ec || !metadata.is_object()) metadata = boost::json::object{};
+        counterparty = boost::json::object{
+            {"name", OptText(row, 11)}, {"account", OptText(row, 12)}, {"country", OptText(row, 13)}};
     return {{"id", row.GetText(0)},
             {"external_id", row.GetText(1)},
             {"environment", row.GetText(2)},
@@ -162,10 +161,28 @@ boost::json::object TransactionJson(const storage::Row& row) {
             {"country", OptText(row, 15)},
             {"ip", OptText(row, 16)},
             {"device_id", OptText(row, 17)},
-            {"metadata", std::move(metadata)},
             {"decision", row.GetText(19)},
             {"score", row.GetInt(20)},
             {"api_key_id", row.GetText(21)}};
+}
+
+// One transaction as JSON text. `metadata` is copied as stored (compact JSON written by
+// ingest::ParseTransaction, numbers exactly as the client wrote them): going through a
+// boost::json value would turn `1.50` into `1.5E0` and round long integers. A stored text that
+// is not a JSON object (never written by WatchTower) is answered as `{}`.
+std::string TransactionText(const storage::Row& row, const boost::json::object& extra = {}) {
+    boost::json::object json = TransactionJson(row);
+    for (const auto& [key, value] : extra) json[key] = value;
+    std::string text = boost::json::serialize(json);
+    std::string metadata = row.GetText(18);
+    boost::system::error_code ec;
+    const boost::json::value parsed = boost::json::parse(metadata, ec);
+    if (ec || !parsed.is_object()) metadata = "{}";
+    text.pop_back();  // the closing brace
+    text += ",\"metadata\":";
+    text += metadata;
+    text += '}';
+    return text;
 }
 
 struct ListFilter {
@@ -231,8 +248,7 @@ Result<ListFilter> ReadListFilter(const Request& request) {
 // Newest first by id (ids are time-ordered by reception). The index used follows the most
 // selective filter given: the account's bucket, the customer's bucket, else the organization's
 // environment.
-Result<boost::json::object> ListTransactions(storage::Database& db, const std::string& org_id,
-                                             const ListFilter& filter) {
+Result<std::string> ListTransactions(storage::Database& db, const std::string& org_id, const ListFilter& filter) {
     std::string sql = fmt::format("SELECT {} FROM transactions WHERE org_id = $1 AND environment = $2", kColumns);
     std::vector<storage::Value> params{storage::Text(org_id), storage::Text(filter.environment)};
     auto add = [&](std::string_view condition, storage::Value value) {
@@ -266,16 +282,20 @@ Result<boost::json::object> ListTransactions(storage::Database& db, const std::s
 
     WT_ASSIGN_OR_RETURN(auto tx, db.Begin(storage::TxMode::kRead));
     WT_ASSIGN_OR_RETURN(auto rows, tx->Query(sql, params));
-    boost::json::array data;
+    std::string body = "{\"data\":[";
     boost::json::value next_cursor = nullptr;
     for (std::size_t row_idx = 0; row_idx < rows.size(); ++row_idx) {
         if (static_cast<int>(row_idx) == filter.limit) {
             next_cursor = boost::json::value(rows[row_idx - 1].GetText(0));
             break;
         }
-        data.push_back(TransactionJson(rows[row_idx]));
+        if (row_idx > 0) body += ',';
+        body += TransactionText(rows[row_idx]);
     }
-    return boost::json::object{{"data", std::move(data)}, {"next_cursor", std::move(next_cursor)}};
+    body += "],\"next_cursor\":";
+    body += boost::json::serialize(next_cursor);
+    body += '}';
+    return body;
 }
 
 }  // namespace
@@ -301,15 +321,17 @@ void RegisterIngestRoutes(Registrar& reg) {
             std::vector<ingest::PendingWrite> items;
             items.push_back(PendingOf(principal, std::move(idempotency_key), std::move(*parsed), now));
             Results results = co_await Persist(*ctx.writer, std::move(items));
-            if (results.size() != 1) co_return ErrorResponse(ctx, request, Error::Internal("writer answered no result"));
+            if (results.size() != 1)
+                co_return ErrorResponse(ctx, request, Error::Internal("writer answered no result"));
             const auto& result = results.front();
             if (!result) {
-                Count(ctx, principal.environment(), result.error().code == ErrorCode::kUnavailable ? "unavailable" : "conflict");
+                Count(ctx, principal.environment(),
+                      result.error().code == ErrorCode::kUnavailable ? "unavailable" : "conflict");
                 co_return ErrorResponse(ctx, request, result.error());
             }
             Count(ctx, principal.environment(), result->replayed ? "replayed" : "stored");
-            Response response = http::JsonResponse(result->replayed ? HttpStatus::ok : HttpStatus::created,
-                                                   AnswerJson(*result));
+            Response response =
+                http::JsonResponse(result->replayed ? HttpStatus::ok : HttpStatus::created, AnswerJson(*result));
             if (result->replayed) response.set("Idempotent-Replayed", "true");
             co_return response;
         },
@@ -333,8 +355,9 @@ void RegisterIngestRoutes(Registrar& reg) {
             for (std::size_t item_idx = 0; item_idx < parsed->size(); ++item_idx) {
                 auto& item = (*parsed)[item_idx];
                 if (!item) {
-                    answers[item_idx] = boost::json::object{{"status", static_cast<int>(http::StatusFor(item.error().code))},
-                                                            {"problem", http::ProblemJson(item.error())}};
+                    answers[item_idx] =
+                        boost::json::object{{"status", static_cast<int>(http::StatusFor(item.error().code))},
+                                            {"problem", http::ProblemJson(item.error())}};
                     ++invalid;
                     continue;
                 }
@@ -346,7 +369,8 @@ void RegisterIngestRoutes(Registrar& reg) {
             if (!items.empty()) {
                 Results results = co_await Persist(*ctx.writer, std::move(items));
                 if (results.size() != positions.size())
-                    co_return ErrorResponse(ctx, request, Error::Internal("writer answered the wrong number of results"));
+                    co_return ErrorResponse(ctx, request,
+                                            Error::Internal("writer answered the wrong number of results"));
                 std::uint64_t stored = 0, replayed = 0, conflicts = 0;
                 for (std::size_t result_idx = 0; result_idx < results.size(); ++result_idx) {
                     const auto& result = results[result_idx];
@@ -364,8 +388,8 @@ void RegisterIngestRoutes(Registrar& reg) {
                         continue;
                     }
                     ++(result->replayed ? replayed : stored);
-                    answers[positions[result_idx]] =
-                        boost::json::object{{"status", result->replayed ? 200 : 201}, {"transaction", AnswerJson(*result)}};
+                    answers[positions[result_idx]] = boost::json::object{{"status", result->replayed ? 200 : 201},
+                                                                         {"transaction", AnswerJson(*result)}};
                 }
                 Count(ctx, principal.environment(), "stored", stored);
                 Count(ctx, principal.environment(), "replayed", replayed);
@@ -391,29 +415,27 @@ void RegisterIngestRoutes(Registrar& reg) {
         if (!filter) co_return ErrorResponse(ctx, request, filter.error());
         auto page = ListTransactions(ctx.db, principal.org_id(), *filter);
         if (!page) co_return ErrorResponse(ctx, request, page.error());
-        co_return http::JsonResponse(HttpStatus::ok, *page);
+        co_return http::JsonTextResponse(HttpStatus::ok, std::move(*page));
     });
 
-    reg.Console({Method::get, "/api/v1/transactions/{id}", Surface::kConsole, auth::Permission::kRead, false,
-                 "transactions", "One stored transaction with its rule hits and alerts", "", kTransactionViewSchema},
-                [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
-                    auto found = [&]() -> Result<boost::json::object> {
-                        WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kRead));
-                        WT_ASSIGN_OR_RETURN(auto row, tx->QueryOne(fmt::format("SELECT {} FROM transactions WHERE "
-                                                                               "id = $1 AND org_id = $2",
-                                                                               kColumns),
-                                                                   {storage::Text(std::string(request.param("id"))),
-                                                                    storage::Text(principal.org_id())}));
-                        if (!row) return Error::Make(ErrorCode::kNotFound, "no such transaction");
-                        auto json = TransactionJson(*row);
-                        // Filled by the rules engine (a later issue): nothing has matched yet.
-                        json["rule_hits"] = boost::json::array{};
-                        json["alerts"] = boost::json::array{};
-                        return json;
-                    }();
-                    if (!found) co_return ErrorResponse(ctx, request, found.error());
-                    co_return http::JsonResponse(HttpStatus::ok, *found);
-                });
+    reg.Console(
+        {Method::get, "/api/v1/transactions/{id}", Surface::kConsole, auth::Permission::kRead, false, "transactions",
+         "One stored transaction with its rule hits and alerts", "", kTransactionViewSchema},
+        [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
+            auto found = [&]() -> Result<std::string> {
+                WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kRead));
+                WT_ASSIGN_OR_RETURN(auto row, tx->QueryOne(fmt::format("SELECT {} FROM transactions WHERE "
+                                                                       "id = $1 AND org_id = $2",
+                                                                       kColumns),
+                                                           {storage::Text(std::string(request.param("id"))),
+                                                            storage::Text(principal.org_id())}));
+                if (!row) return Error::Make(ErrorCode::kNotFound, "no such transaction");
+                // Filled by the rules engine (a later issue): nothing has matched yet.
+                return TransactionText(*row, {{"rule_hits", boost::json::array{}}, {"alerts", boost::json::array{}}});
+            }();
+            if (!found) co_return ErrorResponse(ctx, request, found.error());
+            co_return http::JsonTextResponse(HttpStatus::ok, std::move(*found));
+        });
 }
 
 }  // namespace wt::api::detail

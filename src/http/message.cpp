@@ -106,6 +106,14 @@ Response JsonResponse(HttpStatus status, const boost::json::value& body) {
     return res;
 }
 
+Response JsonTextResponse(HttpStatus status, std::string body) {
+    Response res{status, 11};
+    res.set(beast_http::field::content_type, "application/json");
+    res.body() = std::move(body);
+    res.prepare_payload();
+    return res;
+}
+
 Response EmptyResponse(HttpStatus status) {
     Response res{status, 11};
     if (status != HttpStatus::no_content) {

@@ -24,7 +24,7 @@ using HttpStatus = beast_http::status;
 using Method = beast_http::verb;
 
 class Request {
-public:
+  public:
     Request(BeastRequest& raw, std::string remote_ip, std::string request_id)
         : raw_(raw), remote_ip_(std::move(remote_ip)), request_id_(std::move(request_id)) {}
 
@@ -56,7 +56,7 @@ public:
     }
     void SetTls(bool tls) { tls_ = tls; }
 
-private:
+  private:
     BeastRequest& raw_;
     std::string remote_ip_;
     std::string request_id_;
@@ -67,6 +67,8 @@ private:
 
 /// `{"...": ...}` with `Content-Type: application/json`.
 Response JsonResponse(HttpStatus status, const boost::json::value& body);
+/// The same with a body already serialized (REQUIRES: `body` is one valid JSON value).
+Response JsonTextResponse(HttpStatus status, std::string body);
 /// An empty response (204, 202 ...).
 Response EmptyResponse(HttpStatus status);
 /// RFC 9457 problem details (`application/problem+json`) from an Error, via the one ErrorCode
