@@ -67,8 +67,7 @@ Applied Apply(storage::Transaction& tx, const PendingWrite& item) {
                                    "(under another idempotency key)")};
 
     const Transaction& t = item.transaction;
-    Written written{item.id, t.external_id, item.environment, item.decision, item.score,
-                    item.received_at,     false};
+    Written written{item.id, t.external_id, item.environment, item.decision, item.score, item.received_at, false};
     std::vector<storage::Value> params{
         Text(written.id),
         Text(item.org_id),

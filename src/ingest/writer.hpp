@@ -65,7 +65,7 @@ struct Written {
 };
 
 class Writer {
-public:
+  public:
     struct Options {
         std::size_t max_group_items = 2000;
     };
@@ -89,7 +89,7 @@ public:
     std::uint64_t groups_committed() const;
     std::uint64_t items_committed() const;
 
-private:
+  private:
     struct Request {
         std::vector<PendingWrite> items;
         Completion done;
@@ -101,10 +101,10 @@ private:
     Options options_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
-    std::deque<Request> queue_;       // GUARDED_BY(mutex_)
-    bool stopping_ = false;           // GUARDED_BY(mutex_)
-    std::uint64_t groups_ = 0;        // GUARDED_BY(mutex_)
-    std::uint64_t items_ = 0;         // GUARDED_BY(mutex_)
+    std::deque<Request> queue_;  // GUARDED_BY(mutex_)
+    bool stopping_ = false;      // GUARDED_BY(mutex_)
+    std::uint64_t groups_ = 0;   // GUARDED_BY(mutex_)
+    std::uint64_t items_ = 0;    // GUARDED_BY(mutex_)
     std::thread thread_;
 };
 
