@@ -65,50 +65,76 @@ void RegisterAuthRoutes(Registrar& reg) {
             auth::LoginInput input{*email, *password, ClientIpOf(ctx, request), UserAgentOf(request),
                                    SessionCookie(request, ctx.options)};
             auto outcome = co_await OnPasswordPool<auth::LoginOutcome>(
-                ctx.password_pool, ClientIpOf(ctx, request), [&ctx, &input] { return auth::Login(ctx.db, ctx.sessions, input); });
+                ctx.password_pool, ClientIpOf(ctx, request),
+                [&ctx, &input] { return auth::Login(ctx.db, ctx.sessions, input); });
             if (!outcome) {
                 if (outcome.error().code == ErrorCode::kInvalidCredentials)
                     ctx.log->info("request {}: failed sign-in from {}", request.request_id(), ClientIpOf(ctx, request));
                 co_return ErrorResponse(ctx, request, outcome.error());
             }
-            auto res = http::JsonResponse(
-                HttpStatus::ok, SignedInJson(outcome->user, outcome->membership.org_id, outcome->membership.org_name,
-                                             outcome->membership.role, outcome->session.csrf_token,
-                                             outcome->memberships));
-            res.set(http::beast_http::field::set_cookie,
-                    SessionCookieHeader(ctx.options, outcome->session.cookie_value,
-                                        MaxAgeSeconds(outcome->session.record)));
+            // The organization's console allowlist: a session that every console route would
+            // refuse is not handed out. The one just opened is ended again and the refusal audited.
+            if (ctx.api_keys != nullptr) {
+                auto client = ClientAddressOf(ctx, request);
+                Status allowed =
+                    client ? ctx.api_keys->CheckConsoleAddress(outcome->membership.org_id, *client)
+                           : Status(Error::Make(ErrorCode::kIpNotAllowed, "your address could not be determined"));
+                if (!allowed) {
+                    auto ended = [&]() -> Status {
+                        WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
+                        WT_RETURN_IF_ERROR(auth::SessionManager::Revoke(*tx, outcome->session.record.id,
+                                                                        "ip_not_allowed", ctx.clock->Now()));
+                        return tx->Commit();
+                    }();
+                    if (!ended) co_return ErrorResponse(ctx, request, ended.error());
+                    ctx.session_cache.Invalidate();
+                    AuditRefusal(ctx, request, outcome->membership.org_id,
+                                 audit::Actor{audit::ActorType::kUser, outcome->user.id}, outcome->user.id,
+                                 "ip_not_allowed");
+                    co_return ErrorResponse(ctx, request, allowed.error());
+                }
+            }
+            auto res =
+                http::JsonResponse(HttpStatus::ok, SignedInJson(outcome->user, outcome->membership.org_id,
+                                                                outcome->membership.org_name, outcome->membership.role,
+                                                                outcome->session.csrf_token, outcome->memberships));
+            res.set(http::beast_http::field::set_cookie, SessionCookieHeader(ctx.options, outcome->session.cookie_value,
+                                                                             MaxAgeSeconds(outcome->session.record)));
             co_return res;
         });
 
-    reg.Console({Method::post, "/api/v1/auth/logout", Surface::kConsole, auth::Permission::kRead, false, "auth",
-                 "Sign out: ends this session server-side", "", "", 204},
-                [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
-                    UnixMicros now = ctx.clock->Now();
-                    auto done = [&]() -> Status {
-                        WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
-                        WT_RETURN_IF_ERROR(auth::SessionManager::Revoke(*tx, principal.session.session.id, "logout", now));
-                        WT_RETURN_IF_ERROR(audit::Append(
-                            *tx,
-                            audit::Event{principal.org_id(), principal.actor(), "auth.logout",
-                                         "session:" + principal.session.session.id, ClientIpOf(ctx, request),
-                                         UserAgentOf(request), {}},
-                            now));
-                        return tx->Commit();
-                    }();
-                    if (!done) co_return ErrorResponse(ctx, request, done.error());
-                    auto res = http::EmptyResponse(HttpStatus::no_content);
-                    res.set(http::beast_http::field::set_cookie, ClearCookieHeader(ctx.options));
-                    co_return res;
-                });
+    reg.Console(
+        {Method::post, "/api/v1/auth/logout", Surface::kConsole, auth::Permission::kRead, false, "auth",
+         "Sign out: ends this session server-side", "", "", 204},
+        [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
+            UnixMicros now = ctx.clock->Now();
+            auto done = [&]() -> Status {
+                WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
+                WT_RETURN_IF_ERROR(auth::SessionManager::Revoke(*tx, principal.session.session.id, "logout", now));
+                WT_RETURN_IF_ERROR(audit::Append(*tx,
+                                                 audit::Event{principal.org_id(),
+                                                              principal.actor(),
+                                                              "auth.logout",
+                                                              "session:" + principal.session.session.id,
+                                                              ClientIpOf(ctx, request),
+                                                              UserAgentOf(request),
+                                                              {}},
+                                                 now));
+                return tx->Commit();
+            }();
+            if (!done) co_return ErrorResponse(ctx, request, done.error());
+            auto res = http::EmptyResponse(HttpStatus::no_content);
+            res.set(http::beast_http::field::set_cookie, ClearCookieHeader(ctx.options));
+            co_return res;
+        });
 
     reg.Console({Method::get, "/api/v1/auth/me", Surface::kConsole, auth::Permission::kRead, false, "auth",
                  "The signed-in user, organization, role, CSRF token and memberships", "", kSignedInSchema},
                 [&ctx](Request&, Principal& principal) -> asio::awaitable<Response> {
                     const auto& s = principal.session;
-                    co_return http::JsonResponse(
-                        HttpStatus::ok, SignedInJson(s.user, s.session.org_id, s.org_name, s.role,
-                                                     ctx.sessions.CsrfToken(principal.cookie), s.memberships));
+                    co_return http::JsonResponse(HttpStatus::ok,
+                                                 SignedInJson(s.user, s.session.org_id, s.org_name, s.role,
+                                                              ctx.sessions.CsrfToken(principal.cookie), s.memberships));
                 });
 
     reg.Console(
@@ -136,30 +162,32 @@ void RegisterAuthRoutes(Registrar& reg) {
                                        [&](const auth::Membership& m) { return m.org_id == *org_id; });
                 if (it == memberships.end()) return Error::NotFound("no such organization");
                 WT_ASSIGN_OR_RETURN(auth::SessionPolicy policy, auth::LoadSessionPolicy(*tx, it->org_id));
-                WT_ASSIGN_OR_RETURN(
-                    auto issued,
-                    // The new session is not "recently authenticated": sensitive changes in the other
-                    // organization ask for the password again.
-                    ctx.sessions.Create(*tx, principal.user_id(), it->org_id, ClientIpOf(ctx, request), UserAgentOf(request),
-                                        std::nullopt, policy));
+                WT_ASSIGN_OR_RETURN(auto issued,
+                                    // The new session is not "recently authenticated": sensitive changes in the other
+                                    // organization ask for the password again.
+                                    ctx.sessions.Create(*tx, principal.user_id(), it->org_id, ClientIpOf(ctx, request),
+                                                        UserAgentOf(request), std::nullopt, policy));
                 WT_RETURN_IF_ERROR(
                     auth::SessionManager::Revoke(*tx, principal.session.session.id, "switched_organization", now));
                 WT_RETURN_IF_ERROR(audit::Append(*tx,
-                                                 audit::Event{it->org_id, principal.actor(), "auth.organization_switched",
-                                                              "session:" + issued.record.id, ClientIpOf(ctx, request),
-                                                              UserAgentOf(request), {}},
+                                                 audit::Event{it->org_id,
+                                                              principal.actor(),
+                                                              "auth.organization_switched",
+                                                              "session:" + issued.record.id,
+                                                              ClientIpOf(ctx, request),
+                                                              UserAgentOf(request),
+                                                              {}},
                                                  now));
                 WT_RETURN_IF_ERROR(tx->Commit());
                 return Switched{std::move(issued), memberships, *it};
             }();
             if (!switched) co_return ErrorResponse(ctx, request, switched.error());
-            auto res = http::JsonResponse(
-                HttpStatus::ok, SignedInJson(principal.session.user, switched->target.org_id,
-                                             switched->target.org_name, switched->target.role,
-                                             switched->issued.csrf_token, switched->memberships));
-            res.set(http::beast_http::field::set_cookie,
-                    SessionCookieHeader(ctx.options, switched->issued.cookie_value,
-                                        MaxAgeSeconds(switched->issued.record)));
+            auto res =
+                http::JsonResponse(HttpStatus::ok, SignedInJson(principal.session.user, switched->target.org_id,
+                                                                switched->target.org_name, switched->target.role,
+                                                                switched->issued.csrf_token, switched->memberships));
+            res.set(http::beast_http::field::set_cookie, SessionCookieHeader(ctx.options, switched->issued.cookie_value,
+                                                                             MaxAgeSeconds(switched->issued.record)));
             co_return res;
         });
 
@@ -177,11 +205,12 @@ void RegisterAuthRoutes(Registrar& reg) {
             in.RejectUnknown();
             if (auto valid = in.Finish(); !valid) co_return ErrorResponse(ctx, request, valid.error());
             std::string ip = ClientIpOf(ctx, request), user_agent = UserAgentOf(request);
-            auto done = co_await OnPasswordPool<bool>(ctx.password_pool, ClientIpOf(ctx, request), [&]() -> Result<bool> {
-                WT_RETURN_IF_ERROR(
-                    auth::Reauthenticate(ctx.db, ctx.sessions, principal.session, *password, ip, user_agent));
-                return true;
-            });
+            auto done =
+                co_await OnPasswordPool<bool>(ctx.password_pool, ClientIpOf(ctx, request), [&]() -> Result<bool> {
+                    WT_RETURN_IF_ERROR(
+                        auth::Reauthenticate(ctx.db, ctx.sessions, principal.session, *password, ip, user_agent));
+                    return true;
+                });
             if (!done) co_return ErrorResponse(ctx, request, done.error());
             co_return http::EmptyResponse(HttpStatus::no_content);
         });
@@ -213,16 +242,20 @@ void RegisterAuthRoutes(Registrar& reg) {
                     UnixMicros now = ctx.clock->Now();
                     auto done = [&]() -> Status {
                         WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
-                        WT_ASSIGN_OR_RETURN(auto own, tx->QueryOne("SELECT id FROM sessions WHERE id = $1 AND user_id = "
-                                                                   "$2 AND revoked_at IS NULL",
-                                                                   {storage::Text(session_id),
-                                                                    storage::Text(principal.user_id())}));
+                        WT_ASSIGN_OR_RETURN(
+                            auto own, tx->QueryOne("SELECT id FROM sessions WHERE id = $1 AND user_id = "
+                                                   "$2 AND revoked_at IS NULL",
+                                                   {storage::Text(session_id), storage::Text(principal.user_id())}));
                         if (!own) return Error::NotFound("no such session");
                         WT_RETURN_IF_ERROR(auth::SessionManager::Revoke(*tx, session_id, "ended_by_user", now));
                         WT_RETURN_IF_ERROR(audit::Append(*tx,
-                                                         audit::Event{principal.org_id(), principal.actor(),
-                                                                      "auth.session.ended", "session:" + session_id,
-                                                                      ClientIpOf(ctx, request), UserAgentOf(request), {}},
+                                                         audit::Event{principal.org_id(),
+                                                                      principal.actor(),
+                                                                      "auth.session.ended",
+                                                                      "session:" + session_id,
+                                                                      ClientIpOf(ctx, request),
+                                                                      UserAgentOf(request),
+                                                                      {}},
                                                          now));
                         return tx->Commit();
                     }();

@@ -40,10 +40,8 @@ boost::json::object BuildOpenApi(const std::vector<RouteSpec>& specs, const std:
             op["x-permission"] = auth::PermissionName(*spec.permission);
             op["x-recent-authentication"] = spec.recent_auth;
             if (spec.method != http::Method::get)
-                parameters.push_back({{"name", "X-CSRF-Token"},
-                                      {"in", "header"},
-                                      {"required", true},
-                                      {"schema", {{"type", "string"}}}});
+                parameters.push_back(
+                    {{"name", "X-CSRF-Token"}, {"in", "header"}, {"required", true}, {"schema", {{"type", "string"}}}});
         } else if (spec.surface == Surface::kIngestion) {
             op["security"] = boost::json::array{boost::json::object{{"apiKey", boost::json::array{}}}};
             if (spec.method == http::Method::post)
@@ -56,7 +54,8 @@ boost::json::object BuildOpenApi(const std::vector<RouteSpec>& specs, const std:
             op["security"] = boost::json::array{};
         }
         for (const auto& query : spec.query_parameters)
-            parameters.push_back({{"name", query}, {"in", "query"}, {"required", false}, {"schema", {{"type", "string"}}}});
+            parameters.push_back(
+                {{"name", query}, {"in", "query"}, {"required", false}, {"schema", {{"type", "string"}}}});
         if (!parameters.empty()) op["parameters"] = std::move(parameters);
         if (!spec.request_schema.empty())
             op["requestBody"] = {{"required", true},
@@ -82,7 +81,9 @@ boost::json::object BuildOpenApi(const std::vector<RouteSpec>& specs, const std:
         if (spec.surface == Surface::kIngestion) {
             responses["401"] = ProblemRef("unauthenticated");
             responses["403"] = ProblemRef("ip_not_allowed");
-            responses["409"] = ProblemRef("conflict or idempotency_conflict");
+            // A batch answers conflicts per item, inside its 200.
+            if (spec.path.find("/batch") == std::string::npos)
+                responses["409"] = ProblemRef("conflict or idempotency_conflict");
             responses["413"] = ProblemRef("payload_too_large");
             responses["429"] = ProblemRef("rate_limited (per-key limit; see Retry-After)");
             responses["503"] = ProblemRef("unavailable (retry with the same idempotency key)");

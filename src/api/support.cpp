@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "api/detail/support.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
 
-#include "api/detail/support.hpp"
 #include "common/json.hpp"
 
 namespace wt::api::detail {
@@ -59,8 +60,13 @@ std::optional<std::string> SessionCookie(const Request& request, const ApiOption
 }
 
 Status RequireJsonContentType(const Request& request) {
+    // The media type exactly (RFC 9110: case-insensitive, parameters such as charset allowed):
+    // `application/json`, `application/json; charset=utf-8`, not `application/jsonp`.
     std::string_view content_type = request.header(http::beast_http::field::content_type);
-    if (!StartsWithNoCase(content_type, "application/json"))
+    std::string_view media_type = content_type.substr(0, content_type.find(';'));
+    while (!media_type.empty() && (media_type.back() == ' ' || media_type.back() == '\t')) media_type.remove_suffix(1);
+    if (media_type.size() != std::string_view("application/json").size() ||
+        !StartsWithNoCase(media_type, "application/json"))
         return Error::Make(ErrorCode::kUnsupportedMediaType, "the request body must be application/json");
     return Ok();
 }
@@ -79,7 +85,7 @@ Result<boost::json::value> ParseJsonBody(const Request& request, const ApiOption
     if (ec) {
         std::string why = ec == boost::json::error::too_deep
                               ? fmt::format("JSON nesting deeper than {} levels", options.json_max_depth)
-                          : fmt::format("the body is not valid JSON ({})", ec.message());
+                              : fmt::format("the body is not valid JSON ({})", ec.message());
         return Error::Make(ErrorCode::kMalformedRequest, why);
     }
     return parser.release();
@@ -99,8 +105,7 @@ Result<std::optional<UnixMicros>> ParseTimeParam(const Request& request, std::st
     auto text = request.query(name);
     if (!text || text->empty()) return std::optional<UnixMicros>();
     auto parsed = ParseRfc3339(*text);
-    if (!parsed)
-        return Error::Validation(std::string(name), "must be an RFC 3339 time such as 2026-11-23T10:00:00Z");
+    if (!parsed) return Error::Validation(std::string(name), "must be an RFC 3339 time such as 2026-11-23T10:00:00Z");
     return std::optional<UnixMicros>(*parsed);
 }
 
@@ -116,17 +121,36 @@ Response ErrorResponse(ApiContext& ctx, const Request& request, const Error& err
     return http::ProblemResponse(error);
 }
 
+void AuditRefusal(ApiContext& ctx, const Request& request, const std::string& org_id, const audit::Actor& actor,
+                  const std::string& throttle_key, std::string_view reason) {
+    const std::string target =
+        std::string(http::beast_http::to_string(request.method())) + " " + std::string(request.route());
+    const std::string ip = ClientIpOf(ctx, request);
+    // Once a minute per caller, address and route: a client retrying in a loop cannot flood the
+    // append-only audit log (or the log).
+    if (!ctx.denial_audit_throttle.ShouldRecord(throttle_key + " " + ip + " " + target, ctx.clock->Now(),
+                                                kMicrosPerMinute))
+        return;
+    ctx.log->warn("request {}: {} {} refused {} from {} ({})", request.request_id(), audit::ActorTypeName(actor.type),
+                  actor.id, target, ip, reason);
+    auto audited = audit::AppendNow(
+        ctx.db, audit::Event{org_id, actor, "authz.denied", target, ip, UserAgentOf(request), {{"reason", reason}}},
+        ctx.clock->Now());
+    if (!audited) ctx.log->error("audit of a refusal failed: {}", audited.error().internal);
+}
+
 void Registrar::Public(RouteSpec spec, PublicHandler handler, std::size_t body_limit) {
     spec.surface = Surface::kPublic;
     ApiContext& ctx = ctx_;
-    router_.Add(spec.method, spec.path,
-                [&ctx, handler = std::move(handler)](Request& request) -> asio::awaitable<Response> {
-                    Response response = co_await handler(request);
-                    // A sign-in may end the session it replaces: cached sessions go, before the answer.
-                    if (IsStateChanging(request.method())) ctx.session_cache.Invalidate();
-                    co_return response;
-                },
-                http::RouteOptions{body_limit});
+    router_.Add(
+        spec.method, spec.path,
+        [&ctx, handler = std::move(handler)](Request& request) -> asio::awaitable<Response> {
+            Response response = co_await handler(request);
+            // A sign-in may end the session it replaces: cached sessions go, before the answer.
+            if (IsStateChanging(request.method())) ctx.session_cache.Invalidate();
+            co_return response;
+        },
+        http::RouteOptions{body_limit});
     specs_.push_back(std::move(spec));
 }
 
@@ -149,13 +173,19 @@ void Registrar::Console(RouteSpec spec, ConsoleHandler handler) {
             auto resolved = ctx.session_cache.Resolve(ctx.db, *cookie);
             if (!resolved) co_return ErrorResponse(ctx, request, resolved.error());
             Principal principal{std::move(*resolved), std::move(*cookie)};
-            if (ctx.api_keys != nullptr) {
+            // The organization's console allowlist. Signing out is always allowed: ending a
+            // session can only take access away.
+            if (ctx.api_keys != nullptr && request.route() != kLogoutRoute) {
                 auto client = ClientAddressOf(ctx, request);
-                if (!client)
-                    co_return http::ProblemResponse(
-                        Error::Make(ErrorCode::kIpNotAllowed, "your address could not be determined"));
-                if (auto allowed = ctx.api_keys->CheckConsoleAddress(principal.org_id(), *client); !allowed)
+                Status allowed =
+                    client ? ctx.api_keys->CheckConsoleAddress(principal.org_id(), *client)
+                           : Status(Error::Make(ErrorCode::kIpNotAllowed, "your address could not be determined"));
+                if (!allowed) {
+                    if (allowed.error().code == ErrorCode::kIpNotAllowed)
+                        AuditRefusal(ctx, request, principal.org_id(), principal.actor(), principal.session.session.id,
+                                     "ip_not_allowed");
                     co_return ErrorResponse(ctx, request, allowed.error());
+                }
             }
             if (IsStateChanging(request.method()) &&
                 !ctx.sessions.CheckCsrf(principal.cookie, request.header("X-CSRF-Token")))
@@ -168,29 +198,32 @@ void Registrar::Console(RouteSpec spec, ConsoleHandler handler) {
                         principal.session.session.id + " " +
                             std::string(http::beast_http::to_string(request.method())) + " " +
                             std::string(request.route()),
-                        ctx.clock->Now(),
-                        kMicrosPerMinute))
+                        ctx.clock->Now(), kMicrosPerMinute))
                     co_return http::ProblemResponse(
                         Error::Make(ErrorCode::kForbidden, "your role does not allow this action"));
                 ctx.log->warn("request {}: {} denied {} {} (needs {})", request.request_id(), principal.user_id(),
-                              std::string(http::beast_http::to_string(request.method())),
-                              std::string(request.route()), auth::PermissionName(permission));
-                auto audited = audit::AppendNow(
-                    ctx.db,
-                    audit::Event{principal.org_id(), principal.actor(), "authz.denied",
-                                 std::string(http::beast_http::to_string(request.method())) + " " +
-                                     std::string(request.route()),
-                                 ClientIpOf(ctx, request), UserAgentOf(request),
-                                 {{"permission", auth::PermissionName(permission)},
-                                  {"role", auth::RoleName(principal.session.role)}}},
-                    ctx.clock->Now());
+                              std::string(http::beast_http::to_string(request.method())), std::string(request.route()),
+                              auth::PermissionName(permission));
+                auto audited =
+                    audit::AppendNow(ctx.db,
+                                     audit::Event{principal.org_id(),
+                                                  principal.actor(),
+                                                  "authz.denied",
+                                                  std::string(http::beast_http::to_string(request.method())) + " " +
+                                                      std::string(request.route()),
+                                                  ClientIpOf(ctx, request),
+                                                  UserAgentOf(request),
+                                                  {{"permission", auth::PermissionName(permission)},
+                                                   {"role", auth::RoleName(principal.session.role)}}},
+                                     ctx.clock->Now());
                 if (!audited) ctx.log->error("audit of a denial failed: {}", audited.error().internal);
                 co_return http::ProblemResponse(
                     Error::Make(ErrorCode::kForbidden, "your role does not allow this action"));
             }
             if (recent_auth && !ctx.sessions.RecentlyAuthenticated(principal.session.session))
-                co_return http::ProblemResponse(Error::Make(
-                    ErrorCode::kReauthenticationRequired, "confirm your password to continue (POST /api/v1/auth/reauthenticate)"));
+                co_return http::ProblemResponse(
+                    Error::Make(ErrorCode::kReauthenticationRequired,
+                                "confirm your password to continue (POST /api/v1/auth/reauthenticate)"));
             if (auto touched = ctx.session_cache.Touch(ctx.db, principal.cookie, principal.session); !touched)
                 ctx.log->warn("session touch failed: {}", touched.error().internal);
             Response response = co_await handler(request, principal);
@@ -217,15 +250,15 @@ void Registrar::Ingestion(RouteSpec spec, IngestionHandler handler, std::size_t 
                     response.set(http::beast_http::field::www_authenticate, "Bearer realm=\"watchtower\"");
                 return response;
             };
-            std::string_view authorization = request.header(http::beast_http::field::authorization);
-            if (authorization.empty()) {
-                // A session cookie never works here, whatever else the request carries.
+            // A session cookie is refused here, even next to a valid key (API.md): a browser
+            // session must never be able to write transactions.
+            if (SessionCookie(request, ctx.options))
                 co_return refuse(Error::Make(
                     ErrorCode::kUnauthenticated,
-                    SessionCookie(request, ctx.options)
-                        ? "session cookies are not accepted on ingestion routes; send Authorization: Bearer <API key>"
-                        : "send Authorization: Bearer <API key>"));
-            }
+                    "session cookies are not accepted on ingestion routes; send only Authorization: Bearer <API key>"));
+            std::string_view authorization = request.header(http::beast_http::field::authorization);
+            if (authorization.empty())
+                co_return refuse(Error::Make(ErrorCode::kUnauthenticated, "send Authorization: Bearer <API key>"));
             if (!StartsWithNoCase(authorization, "bearer "))
                 co_return refuse(
                     Error::Make(ErrorCode::kUnauthenticated, "the Authorization header must be Bearer <API key>"));
@@ -238,15 +271,19 @@ void Registrar::Ingestion(RouteSpec spec, IngestionHandler handler, std::size_t 
             if (!client)
                 co_return http::ProblemResponse(
                     Error::Make(ErrorCode::kIpNotAllowed, "your address could not be determined"));
-            if (auto allowed = auth::ApiKeyAuthenticator::CheckAddress(*scope, *client); !allowed)
+            if (auto allowed = auth::ApiKeyAuthenticator::CheckAddress(*scope, *client); !allowed) {
+                AuditRefusal(ctx, request, scope->org_id, audit::Actor{audit::ActorType::kApiKey, scope->key_id},
+                             scope->key_id, "ip_not_allowed");
                 co_return ErrorResponse(ctx, request, allowed.error());
+            }
             if (ctx.ingest_limiter) {
                 if (auto retry_after = ctx.ingest_limiter->Take(scope->key_id, ctx.clock->Now())) {
                     Error error = Error::Make(ErrorCode::kRateLimited,
                                               "this API key sends more requests than its limit allows; retry after "
                                               "the Retry-After delay, or send batches");
                     error.retry_after_seconds = *retry_after;
-                    ctx.metrics.Increment("wt_ingest_rate_limited_total", "Ingestion requests refused by the per-key rate limit",
+                    ctx.metrics.Increment("wt_ingest_rate_limited_total",
+                                          "Ingestion requests refused by the per-key rate limit",
                                           {{"environment", std::string(auth::EnvironmentName(scope->environment))}});
                     co_return ErrorResponse(ctx, request, error);
                 }

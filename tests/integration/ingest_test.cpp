@@ -306,6 +306,8 @@ TEST_F(IngestTest, IngestionWithoutAValidBearerKeyIs401WithABearerChallenge) {
         {"a real key's random part with the other tag", {{"Authorization", "Bearer " + retagged}}},
         {"an admin session cookie with CSRF", {{"Cookie", Admin().CookieHeader()}, {"X-CSRF-Token", Admin().csrf}}},
         {"a viewer session cookie with CSRF", {{"Cookie", viewer.CookieHeader()}, {"X-CSRF-Token", viewer.csrf}}},
+        {"a valid key next to a session cookie",
+         {{"Authorization", "Bearer " + live_.key}, {"Cookie", Admin().CookieHeader()}}},
     };
     for (const auto& [what, headers] : cases) {
         for (const char* path : {kTransactions, kBatch}) {
@@ -429,7 +431,8 @@ TEST_F(IngestTest, AnAdminCannotSaveAConsoleListThatExcludesTheirOwnAddress) {
 // ---- 5. Bodies --------------------------------------------------------------------------------
 
 TEST_F(IngestTest, ANonJsonContentTypeIs415) {
-    for (const char* type : {"text/plain", "application/x-www-form-urlencoded", "application/xml"}) {
+    for (const char* type :
+         {"text/plain", "application/x-www-form-urlencoded", "application/xml", "application/jsonp", ""}) {
         ExpectProblem(Ingest(live_.key, Txn("ct-1", "acc-ct"), {{"Content-Type", type}}), 415, "unsupported_media_type",
                       type);
         ExpectProblem(Post(S(), live_.key, Str({{"transactions", json::array{Txn("ct-1", "acc-ct")}}}),
@@ -439,6 +442,7 @@ TEST_F(IngestTest, ANonJsonContentTypeIs415) {
     EXPECT_TRUE(Rows("account_id=acc-ct").empty());
     EXPECT_EQ(Ingest(live_.key, Txn("ct-2", "acc-ct"), {{"Content-Type", "application/json; charset=utf-8"}}).status,
               201);
+    EXPECT_EQ(Ingest(live_.key, Txn("ct-3", "acc-ct"), {{"Content-Type", "Application/JSON"}}).status, 201);
 }
 
 TEST_F(IngestTest, BrokenJsonIs400MalformedRequest) {
@@ -1235,6 +1239,30 @@ TEST_F(IngestProxyTest, TheConsoleListRefusesOtherAddresses) {
     ExpectProblem(server_->As(admin_, "POST", "/api/v1/orgs/api-keys", R"({"name": "x", "environment": "sandbox"})",
                               From("203.0.113.9")),
                   403, "ip_not_allowed", "a state change from elsewhere");
+
+    // The refusals are audited (once a minute per session, address and route), with the reason.
+    auto audit = server_->As(admin_, "GET", "/api/v1/orgs/audit-logs?action=authz.denied&limit=100", "", From(kOffice));
+    ASSERT_EQ(audit.status, 200) << audit.body;
+    std::set<std::string> refused_targets;
+    auto audit_json = audit.Json();
+    for (const auto& entry : audit_json.at("data").as_array()) {
+        if (entry.at("details").as_object().if_contains("reason") == nullptr) continue;
+        EXPECT_EQ(entry.at("details").at("reason").as_string(), "ip_not_allowed");
+        if (entry.at("ip").as_string() == "203.0.113.9") refused_targets.emplace(entry.at("target").as_string());
+    }
+    EXPECT_EQ(refused_targets, (std::set<std::string>{"GET /api/v1/transactions", "GET /api/v1/orgs/api-keys",
+                                                      "GET /api/v1/auth/sessions", "POST /api/v1/orgs/api-keys"}));
+
+    // Signing in from elsewhere is refused (and the session it would have opened is not usable);
+    // signing out from elsewhere always works.
+    HttpResponse raw;
+    auto outside = server_->Login(server_->admin_email, kPassword, From("203.0.113.9"), &raw);
+    EXPECT_FALSE(outside.has_value());
+    ExpectProblem(raw, 403, "ip_not_allowed", "a sign-in from outside the console list");
+    EXPECT_TRUE(raw.Headers("Set-Cookie").empty()) << "no cookie for a refused sign-in";
+    auto second = server_->MustLogin(server_->admin_email, kPassword, From(kOffice));
+    EXPECT_EQ(server_->As(second, "POST", "/api/v1/auth/logout", "", From("203.0.113.9")).status, 204);
+    EXPECT_EQ(server_->As(second, "GET", "/api/v1/auth/me", "", From(kOffice)).status, 401) << "signed out";
 
     // The console list does not restrict ingestion.
     EXPECT_EQ(Post(*server_, open_key.key, Str(Txn("console-1", "acc-console")), From("203.0.113.9")).status, 201);

@@ -3,9 +3,9 @@
 /// pool offloading, cookies. Not for use outside src/api/.
 #pragma once
 
-#include <boost/asio.hpp>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio.hpp>
 #include <charconv>
 #include <functional>
 #include <optional>
@@ -43,7 +43,7 @@ using PublicHandler = std::function<asio::awaitable<Response>(Request&)>;
 
 /// Collects specs while registering.
 class Registrar {
-public:
+  public:
     Registrar(http::Router& router, ApiContext& ctx) : router_(router), ctx_(ctx) {}
     void Public(RouteSpec spec, PublicHandler handler, std::size_t body_limit = 64 * 1024);
     /// REQUIRES: spec.permission is set.
@@ -53,7 +53,7 @@ public:
     std::vector<RouteSpec> Take() { return std::move(specs_); }
     ApiContext& ctx() { return ctx_; }
 
-private:
+  private:
     http::Router& router_;
     ApiContext& ctx_;
     std::vector<RouteSpec> specs_;
@@ -77,6 +77,15 @@ std::string UserAgentOf(const Request& request);
 
 /// 415 unsupported_media_type unless the Content-Type is `application/json` (parameters allowed).
 Status RequireJsonContentType(const Request& request);
+
+/// The console route that stays reachable from outside the console allowlist (signing out).
+inline constexpr std::string_view kLogoutRoute = "/api/v1/auth/logout";
+
+/// Records a refused request (`authz.denied` with `details.reason`, the route as target) in
+/// `org_id`'s audit log and the server log, at most once a minute per `throttle_key` (a session
+/// or key id), client address and route.
+void AuditRefusal(ApiContext& ctx, const Request& request, const std::string& org_id, const audit::Actor& actor,
+                  const std::string& throttle_key, std::string_view reason);
 /// The request body as JSON: 415 unless `application/json`, 400 on unparsable JSON, invalid
 /// UTF-8 or nesting deeper than the limit.
 Result<boost::json::value> ParseJsonBody(const Request& request, const ApiOptions& options);
@@ -92,12 +101,15 @@ Response ErrorResponse(ApiContext& ctx, const Request& request, const Error& err
 /// `client` already has its share of the queue, kUnavailable (503) when the queue is full; both
 /// with Retry-After.
 template <typename T>
-asio::awaitable<Result<T>> OnPasswordPool(BlockingPool& pool, const std::string& client, std::function<Result<T>()> fn) {
+asio::awaitable<Result<T>> OnPasswordPool(BlockingPool& pool, const std::string& client,
+                                          std::function<Result<T>()> fn) {
     switch (pool.TryAcquire(client)) {
-        case BlockingPool::Admission::kAdmitted: break;
+        case BlockingPool::Admission::kAdmitted:
+            break;
         case BlockingPool::Admission::kClientFull: {
-            Error limited = Error::Make(ErrorCode::kRateLimited,
-                                        "too many password checks from your address are in progress; try again shortly");
+            Error limited =
+                Error::Make(ErrorCode::kRateLimited,
+                            "too many password checks from your address are in progress; try again shortly");
             limited.retry_after_seconds = 1;
             co_return limited;
         }
