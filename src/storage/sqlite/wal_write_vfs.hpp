@@ -15,6 +15,10 @@
 /// the call that flushed it (the sync of the commit, which then fails), never lost. Readers in this
 /// or other processes only look at frames that a committed, synced wal-index header announces.
 ///
+/// REQUIRES `synchronous=FULL` (every connection of SqliteDatabase sets it): only then is the WAL
+/// synced, and so this buffer written, before a commit publishes its frames in the wal-index. Under
+/// `synchronous=NORMAL` another connection could read frames still sitting in this buffer.
+///
 /// Threading: as SQLite's own files: one connection uses a file at a time.
 #pragma once
 
