@@ -159,21 +159,7 @@ bool Unescape(std::string_view raw, std::string* out) {
                 } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
                     cp = 0xFFFD;
                 }
-                if (cp < 0x80) {
-                    out->push_back(static_cast<char>(cp));
-                } else if (cp < 0x800) {
-                    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-                    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-                } else if (cp < 0x10000) {
-                    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-                    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-                    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-                } else {
-                    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-                    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-                    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-                    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-                }
+                AppendUtf8(cp, out);
                 break;
             }
             default:

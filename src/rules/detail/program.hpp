@@ -149,4 +149,7 @@ Value MetadataLookup(std::string_view json, const std::vector<std::string_view>&
 /// The canonical text of the sub-expression at `node` (aggregate specs).
 void AppendCanonicalExpression(const Program& program, int node, std::string* out);
 
+/// Appends the UTF-8 encoding of code point `cp` (<= 0x10FFFF, no surrogates) to `out`.
+void AppendUtf8(std::uint32_t cp, std::string* out);
+
 }  // namespace wt::rules::detail
