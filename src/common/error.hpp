@@ -38,9 +38,13 @@ enum class ErrorCode {
 };
 
 /// One invalid field: `field` is a dotted path into the request body (`settings.time_zone`).
+/// `line` and `column` (1-based) point into the field's text where that is meaningful (a rule
+/// expression's compile error); 0 when they do not apply, and then they are not sent.
 struct FieldError {
     std::string field;
     std::string message;
+    int line = 0;
+    int column = 0;
 };
 
 struct Error {

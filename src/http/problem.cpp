@@ -56,7 +56,14 @@ boost::json::object ProblemJson(const Error& error) {
     body["code"] = name;
     if (!error.fields.empty()) {
         boost::json::array fields;
-        for (const auto& field : error.fields) fields.push_back({{"field", field.field}, {"message", field.message}});
+        for (const auto& field : error.fields) {
+            boost::json::object entry{{"field", field.field}, {"message", field.message}};
+            if (field.line > 0) {
+                entry["line"] = field.line;
+                entry["column"] = field.column;
+            }
+            fields.push_back(std::move(entry));
+        }
         body["errors"] = std::move(fields);
     }
     return body;

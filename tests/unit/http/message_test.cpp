@@ -187,6 +187,17 @@ TEST(ProblemResponseTest, ValidationErrorsArray) {
                                               json::object{{"field", "settings.time_zone"}, {"message", "bad"}}}));
 }
 
+// A rule expression's compile error carries its position as separate members (API.md: `errors:
+// [{field: "expression", message, line, column}]`); other field errors keep the two-member shape.
+TEST(ProblemResponseTest, FieldErrorsCarryLineAndColumnWhenGiven) {
+    Error error = Error::Validation({{"expression", "unknown field \"amont\"", 2, 7}, {"name", "must not be empty"}});
+    json::object body = Body(ProblemResponse(error));
+    EXPECT_EQ(body.at("errors"),
+              (json::array{json::object{{"field", "expression"}, {"message", "unknown field \"amont\""}, {"line", 2},
+                                        {"column", 7}},
+                           json::object{{"field", "name"}, {"message", "must not be empty"}}}));
+}
+
 TEST(ProblemResponseTest, RetryAfterForRateLimitsAndUnavailability) {
     Error limited = Error::Make(ErrorCode::kRateLimited, "slow down");
     limited.retry_after_seconds = 30;
