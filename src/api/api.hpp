@@ -42,6 +42,9 @@ class logger;
 namespace wt::ingest {
 class Writer;
 }
+namespace wt::engine {
+class Engine;
+}
 
 namespace wt::api {
 
@@ -138,6 +141,11 @@ struct ApiContext {
     auth::ApiKeyAuthenticator* api_keys = nullptr;
     /// The group-commit writer of ingestion; wired in main. REQUIRES: set before routes serve.
     ingest::Writer* writer = nullptr;
+    /// The rules engine (rule and list changes reload it; /rules/test reads its windows); wired in
+    /// main. REQUIRES: set before routes serve.
+    engine::Engine* engine = nullptr;
+    /// Long storage scans of console requests (backtests), off the I/O threads; wired in main.
+    BlockingPool* analysis_pool = nullptr;
     /// Requests per API key (token buckets keyed by key id); nullptr: no per-key limit.
     RateLimiter* ingest_limiter = nullptr;
 };

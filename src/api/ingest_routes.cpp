@@ -14,6 +14,7 @@
 
 #include "api/detail/support.hpp"
 #include "common/json.hpp"
+#include "engine/alerts.hpp"
 #include "ingest/transaction.hpp"
 #include "ingest/writer.hpp"
 
@@ -79,12 +80,16 @@ asio::awaitable<Results> Persist(ingest::Writer& writer, std::vector<ingest::Pen
 }
 
 boost::json::object AnswerJson(const ingest::Written& written) {
+    boost::json::array alerts;
+    for (const auto& alert : written.alerts)
+        alerts.push_back(boost::json::object{
+            {"id", alert.id}, {"rule_id", alert.rule_id}, {"rule_name", alert.rule_name}, {"severity", alert.severity}});
     return {{"id", written.id},
             {"external_id", written.external_id},
             {"environment", written.environment},
             {"decision", written.decision},
             {"score", written.score},
-            {"alerts", boost::json::array{}},
+            {"alerts", std::move(alerts)},
             {"received_at", FormatRfc3339(written.received_at)}};
 }
 
@@ -430,8 +435,10 @@ void RegisterIngestRoutes(Registrar& reg) {
                                                            {storage::Text(std::string(request.param("id"))),
                                                             storage::Text(principal.org_id())}));
                 if (!row) return Error::Make(ErrorCode::kNotFound, "no such transaction");
-                // Filled by the rules engine (a later issue): nothing has matched yet.
-                return TransactionText(*row, {{"rule_hits", boost::json::array{}}, {"alerts", boost::json::array{}}});
+                const std::string& id = row->GetText(0);
+                WT_ASSIGN_OR_RETURN(auto hits, engine::HitsOfTransaction(*tx, principal.org_id(), id));
+                WT_ASSIGN_OR_RETURN(auto alerts, engine::AlertsOfTransaction(*tx, principal.org_id(), id));
+                return TransactionText(*row, {{"rule_hits", std::move(hits)}, {"alerts", std::move(alerts)}});
             }();
             if (!found) co_return ErrorResponse(ctx, request, found.error());
             co_return http::JsonTextResponse(HttpStatus::ok, std::move(*found));

@@ -14,6 +14,8 @@ std::vector<RouteSpec> RegisterRoutes(http::Router& router, ApiContext& ctx) {
     detail::RegisterOrgRoutes(reg);
     detail::RegisterApiKeyRoutes(reg);
     detail::RegisterIngestRoutes(reg);
+    detail::RegisterRuleRoutes(reg);
+    detail::RegisterAlertRoutes(reg);
     // The OpenAPI document describes every route registered here, itself included; it is built
     // once, lazily, after registration completed.
     struct Lazy {

@@ -18,6 +18,7 @@
 #include "auth/api_keys.hpp"
 #include "auth/password.hpp"
 #include "auth/sessions.hpp"
+#include "engine/engine.hpp"
 #include "http/access_log.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
@@ -188,8 +189,26 @@ int RunServe(const Config& config) {
     api::ApiContext ctx{*db, sessions, clock, metrics, password_pool, log, api_options};
     auth::ApiKeyAuthenticator api_keys(*db, clock);
     ctx.api_keys = &api_keys;
+    // The rules engine rebuilds its window state from storage before anything is served; declared
+    // before the writer, which decides through it until stopped.
+    engine::Engine rules_engine(*db, clock, engine::Engine::Options{});
+    {
+        const auto started_at = std::chrono::steady_clock::now();
+        if (auto started = rules_engine.Start(); !started) return Fail(started.error());
+        const auto stats = rules_engine.AggregateStats();
+        log->info("rules engine ready in {} ms: {} aggregates, {} tracked keys, {} bytes",
+                  std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_at)
+                      .count(),
+                  stats.aggregates, stats.keys, stats.bytes);
+    }
+    ctx.engine = &rules_engine;
+    // One backtest at a time per core's worth of work: one thread, a short queue (then 503).
+    api::BlockingPool analysis_pool(1, 4, 2);
+    ctx.analysis_pool = &analysis_pool;
     // Declared before the server: destroyed (stopped, drained) after it.
-    ingest::Writer writer(*db);
+    ingest::Writer::Options writer_options;
+    writer_options.decider = &rules_engine;
+    ingest::Writer writer(*db, writer_options);
     ctx.writer = &writer;
     std::unique_ptr<TokenBuckets> ingest_limiter;
     if (config.ingest_rate_per_key > 0) {
@@ -235,6 +254,7 @@ int RunServe(const Config& config) {
     // transactions are committed (their requests are gone, but what a client may retry is
     // stored), then the last key uses are written.
     password_pool.StopAndJoin();
+    analysis_pool.StopAndJoin();
     writer.Stop();
     upkeep.reset();
     db->Close();

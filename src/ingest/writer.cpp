@@ -21,7 +21,17 @@ Applied StorageFailure(const Error& error) { return Applied{error, true}; }
 
 Written FromRow(const storage::Row& row, bool replayed) {
     return Written{row.GetText(0), row.GetText(1), row.GetText(2), row.GetText(3), static_cast<int>(row.GetInt(4)),
-                   row.GetInt(5),  replayed};
+                   row.GetInt(5),  replayed,         {}};
+}
+
+// The alerts a stored transaction raised, for its replayed answer.
+Result<std::vector<RaisedAlert>> StoredAlerts(storage::Transaction& tx, const std::string& transaction_id) {
+    auto rows = tx.Query("SELECT id, rule_id, rule_name, severity FROM alerts WHERE transaction_id = $1 ORDER BY id",
+                         {Text(transaction_id)});
+    if (!rows) return rows.error();
+    std::vector<RaisedAlert> alerts;
+    for (const auto& row : *rows) alerts.push_back({row.GetText(0), row.GetText(1), row.GetText(2), row.GetText(3)});
+    return alerts;
 }
 
 // Idempotency lookups (storage migration 3): a key that differs from its row's external_id is in
@@ -35,23 +45,29 @@ constexpr const char* kByExternalId =
     "SELECT id, external_id, environment, decision, score, received_at, fingerprint, idempotency_key "
     "FROM transactions WHERE org_id = $1 AND environment = $2 AND external_id = $3";
 
-Applied SameKey(const storage::Row& row, const PendingWrite& item) {
-    if (row.GetText(6) == item.fingerprint) return Applied{FromRow(row, true)};
+Applied SameKey(storage::Transaction& tx, const storage::Row& row, const PendingWrite& item) {
+    if (row.GetText(6) == item.fingerprint) {
+        Written replay = FromRow(row, true);
+        auto alerts = StoredAlerts(tx, replay.id);
+        if (!alerts) return StorageFailure(alerts.error());
+        replay.alerts = std::move(*alerts);
+        return Applied{std::move(replay)};
+    }
     return Applied{Error::Make(ErrorCode::kIdempotencyConflict,
                                "this idempotency key was used with a different body; send the original body, "
                                "or a new key for a new transaction")};
 }
 
-Applied Apply(storage::Transaction& tx, const PendingWrite& item) {
+Applied Apply(storage::Transaction& tx, PendingWrite& item, Decider* decider) {
     auto own_key = tx.QueryOne(kByOwnKey, {Text(item.org_id), Text(item.environment), Text(item.idempotency_key)});
     if (!own_key) return StorageFailure(own_key.error());
-    if (*own_key) return SameKey(**own_key, item);
+    if (*own_key) return SameKey(tx, **own_key, item);
     // A stored row whose key is its external_id has this key when its external_id is the key.
     auto key_as_external_id =
         tx.QueryOne(kByExternalId, {Text(item.org_id), Text(item.environment), Text(item.idempotency_key)});
     if (!key_as_external_id) return StorageFailure(key_as_external_id.error());
     if (*key_as_external_id && (*key_as_external_id)->GetText(7) == item.idempotency_key)
-        return SameKey(**key_as_external_id, item);
+        return SameKey(tx, **key_as_external_id, item);
     bool external_id_taken = false;
     if (item.idempotency_key == item.transaction.external_id) {
         external_id_taken = key_as_external_id->has_value();
@@ -66,8 +82,13 @@ Applied Apply(storage::Transaction& tx, const PendingWrite& item) {
                                    "a transaction with this external_id is already stored "
                                    "(under another idempotency key)")};
 
+    std::vector<RaisedAlert> alerts;
+    if (decider) {
+        if (auto decided = decider->Decide(tx, item, &alerts); !decided) return StorageFailure(decided.error());
+    }
     const Transaction& t = item.transaction;
-    Written written{item.id, t.external_id, item.environment, item.decision, item.score, item.received_at, false};
+    Written written{item.id, t.external_id, item.environment, item.decision, item.score, item.received_at, false,
+                    std::move(alerts)};
     std::vector<storage::Value> params{
         Text(written.id),
         Text(item.org_id),
@@ -187,9 +208,9 @@ void Writer::ApplyGroup(std::vector<Request>& group) {
     for (auto& request : group) {
         std::vector<Result<Written>> results;
         results.reserve(request.items.size());
-        for (const auto& item : request.items) {
+        for (auto& item : request.items) {
             if (failed) break;
-            Applied applied = Apply(**tx, item);
+            Applied applied = Apply(**tx, item, options_.decider);
             if (applied.storage_failed) {
                 failed = applied.answer.error();
                 break;
@@ -201,6 +222,12 @@ void Writer::ApplyGroup(std::vector<Request>& group) {
     }
     if (!failed) {
         if (auto committed = (*tx)->Commit(); !committed) failed = committed.error();
+    }
+    if (options_.decider) {
+        if (failed)
+            options_.decider->GroupAborted();
+        else
+            options_.decider->GroupCommitted();
     }
     if (failed) {
         // Nothing of this group is acknowledged: every item, stored or refused, answers 503 and

@@ -53,6 +53,14 @@ struct PendingWrite {
     std::string id;
 };
 
+/// An alert raised for a transaction (API.md "Answer 201", `alerts`).
+struct RaisedAlert {
+    std::string id;
+    std::string rule_id;
+    std::string rule_name;
+    std::string severity;
+};
+
 /// The stored answer of one transaction (API.md "Answer 201").
 struct Written {
     std::string id;
@@ -62,12 +70,33 @@ struct Written {
     int score = 0;
     UnixMicros received_at = 0;
     bool replayed = false;  // an earlier request stored it: answer 200 with Idempotent-Replayed
+    std::vector<RaisedAlert> alerts;
+};
+
+/// The rules engine's place in the writer (ARCHITECTURE.md "Request paths", steps 4-5). Every
+/// call runs on the writer thread, in commit order, so a rule sees every transaction queued
+/// before its own, committed or in its group, and none after: evaluation is serializable.
+class Decider {
+  public:
+    virtual ~Decider() = default;
+    /// Called for each NEW item (idempotency already checked), inside the group's write
+    /// transaction, before the item's row is inserted: sets `item.decision` and `item.score`,
+    /// writes the rule hits and alerts through `tx`, fills `alerts`, and stages the item's effect
+    /// on in-memory state (aggregate windows). An error fails the whole group.
+    virtual Result<void> Decide(storage::Transaction& tx, PendingWrite& item, std::vector<RaisedAlert>* alerts) = 0;
+    /// The group's transaction committed: staged effects become permanent.
+    virtual void GroupCommitted() = 0;
+    /// The group's transaction failed: every staged effect since the last commit is undone, so a
+    /// transaction that was not stored leaves no trace.
+    virtual void GroupAborted() = 0;
 };
 
 class Writer {
   public:
     struct Options {
         std::size_t max_group_items = 2000;
+        /// Decides each new transaction; nullptr: every decision is `allow` with score 0.
+        Decider* decider = nullptr;
     };
     /// Called once per Submit, on the writer thread, with one result per item in order.
     using Completion = std::function<void(std::vector<Result<Written>>)>;

@@ -177,11 +177,118 @@ CREATE UNIQUE INDEX transactions_by_own_idempotency_key ON transactions(org_id, 
     WHERE idempotency_key <> external_id
 )SQL";
 
+// Rules engine (docs/rules-language.md, API.md "Console reads and work"). Rules belong to the
+// organization and apply to both environments; everything they produce (hits, alerts) carries the
+// environment of its transaction. `rule_versions` is immutable: every change of a rule appends a
+// full copy, so any version can be shown, compared and restored. `rule_hits` records every hit of
+// an active or shadow rule with the transaction (same storage transaction); `alerts` are raised by
+// active rules only. `occurred_at` on alerts is the transaction's, for per-rule suppression windows.
+// A hit's `explanation` is the evaluation trace at decision time (JSON), so an alert can show why
+// its rule hit with the window values of that moment. Backtests replay stored transactions in
+// occurred_at order (transactions_by_occurred_at; occurred_at mostly grows, so inserts append).
+constexpr const char* kV4Rules = R"SQL(
+CREATE TABLE rules (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES organizations(id),
+    name TEXT NOT NULL,
+    description TEXT,
+    expression TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    action TEXT NOT NULL,
+    score INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    suppression_seconds BIGINT,
+    version INTEGER NOT NULL,
+    created_at BIGINT NOT NULL,
+    created_by TEXT,
+    updated_at BIGINT NOT NULL,
+    updated_by TEXT
+);
+CREATE UNIQUE INDEX rules_by_name ON rules(org_id, name);
+CREATE TABLE rule_versions (
+    rule_id TEXT NOT NULL REFERENCES rules(id),
+    version INTEGER NOT NULL,
+    org_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    expression TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    action TEXT NOT NULL,
+    score INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    suppression_seconds BIGINT,
+    author_id TEXT,
+    created_at BIGINT NOT NULL,
+    change TEXT NOT NULL,
+    PRIMARY KEY (rule_id, version)
+);
+CREATE TRIGGER rule_versions_no_update BEFORE UPDATE ON rule_versions
+BEGIN SELECT RAISE(ABORT, 'rule_versions is append-only'); END;
+CREATE TRIGGER rule_versions_no_delete BEFORE DELETE ON rule_versions
+BEGIN SELECT RAISE(ABORT, 'rule_versions is append-only'); END;
+CREATE TABLE lists (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES organizations(id),
+    name TEXT NOT NULL,
+    description TEXT,
+    created_at BIGINT NOT NULL,
+    created_by TEXT,
+    updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX lists_by_name ON lists(org_id, name);
+CREATE TABLE list_items (
+    list_id TEXT NOT NULL REFERENCES lists(id),
+    value TEXT NOT NULL,
+    added_at BIGINT NOT NULL,
+    added_by TEXT,
+    PRIMARY KEY (list_id, value)
+);
+CREATE TABLE rule_hits (
+    transaction_id TEXT NOT NULL,
+    rule_id TEXT NOT NULL,
+    org_id TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    rule_version INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    action TEXT NOT NULL,
+    score INTEGER NOT NULL,
+    alert_id TEXT,
+    occurred_at BIGINT NOT NULL,
+    explanation TEXT NOT NULL,
+    PRIMARY KEY (transaction_id, rule_id)
+);
+CREATE INDEX rule_hits_by_rule ON rule_hits(org_id, rule_id, environment, occurred_at);
+CREATE TABLE alerts (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES organizations(id),
+    environment TEXT NOT NULL,
+    rule_id TEXT NOT NULL,
+    rule_version INTEGER NOT NULL,
+    rule_name TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    transaction_id TEXT NOT NULL,
+    entity_key TEXT NOT NULL,
+    occurred_at BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    assignee_id TEXT,
+    disposition TEXT,
+    note TEXT,
+    case_id TEXT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX alerts_by_org ON alerts(org_id, environment, id);
+CREATE INDEX alerts_by_transaction ON alerts(transaction_id);
+CREATE INDEX alerts_by_rule_entity ON alerts(org_id, environment, rule_id, entity_key, occurred_at);
+CREATE INDEX transactions_by_occurred_at ON transactions(org_id, environment, occurred_at, id)
+)SQL";
+
 constexpr Migration kMigrations[] = {
     {1, "foundation: organizations, users, memberships, sessions, audit log", kV1Foundation, nullptr},
     {2, "ingestion: api keys, allowed ips, transactions", kV2Ingestion, nullptr},
     {3, "ingestion: append-friendly account/customer indexes, idempotency index without external_id keys",
      kV3IngestionIndexes, kV3IngestionIndexesPostgres},
+    {4, "rules engine: rules, immutable rule versions, lists and items, rule hits, alerts", kV4Rules, nullptr},
 };
 
 }  // namespace

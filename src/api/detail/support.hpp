@@ -142,6 +142,8 @@ void RegisterAuthRoutes(Registrar& reg);
 void RegisterOrgRoutes(Registrar& reg);
 void RegisterApiKeyRoutes(Registrar& reg);
 void RegisterIngestRoutes(Registrar& reg);
+void RegisterRuleRoutes(Registrar& reg);   // rule_routes.cpp: /rules (catalog), /lists
+void RegisterAlertRoutes(Registrar& reg);  // alert_routes.cpp: /alerts, /rules/test, /rules/backtest
 void RegisterOpsRoutes(Registrar& reg, std::function<boost::json::object()> openapi);
 
 }  // namespace wt::api::detail

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: Apache-2.0
+// /alerts (read), /rules/test and /rules/backtest: what the rules engine produced, and trying an
+// expression before saving it. Reads for every role; test and backtest need kManageRules.
+#include <fmt/format.h>
+
+#include "api/detail/support.hpp"
+#include "common/json.hpp"
+#include "engine/alerts.hpp"
+#include "engine/engine.hpp"
+#include "ingest/transaction.hpp"
+#include "rules/language.hpp"
+
+namespace wt::api::detail {
+namespace {
+
+using http::HttpStatus;
+using http::Method;
+using Perm = auth::Permission;
+
+// A backtest period may span at most this long, and gets at most this much time.
+constexpr std::int64_t kMaxBacktestDays = 400;
+constexpr auto kBacktestDeadline = std::chrono::seconds(120);
+
+constexpr const char* kAlertSchema =
+    R"({"type":"object","properties":{"id":{"type":"string"},"rule_id":{"type":"string"},)"
+    R"("rule_name":{"type":"string"},"rule_version":{"type":"integer"},"severity":{"type":"string",)"
+    R"("enum":["low","medium","high","critical"]},"status":{"type":"string","enum":["open","in_review",)"
+    R"("escalated","closed"]},"environment":{"type":"string"},"transaction_id":{"type":"string"},)"
+    R"("entity_key":{"type":"string"},"assignee_id":{"type":["string","null"]},)"
+    R"("disposition":{"type":["string","null"]},"case_id":{"type":["string","null"]},)"
+    R"("occurred_at":{"type":"string"},"created_at":{"type":"string"},"updated_at":{"type":"string"},)"
+    R"("rule_hit":{"type":["object","null"]},"rule":{"type":["object","null"]}}})";
+constexpr const char* kTestRequestSchema =
+    R"({"type":"object","required":["expression","transaction"],"properties":{"expression":{"type":"string"},)"
+    R"("transaction":{"type":"object","description":"a body of POST /transactions"},)"
+    R"("environment":{"type":"string","enum":["sandbox","production"]}}})";
+constexpr const char* kTestResponseSchema =
+    R"({"type":"object","properties":{"result":{"type":["boolean","null"]},"value":{"type":"string"},)"
+    R"("steps":{"type":"array","items":{"type":"object","properties":{"line":{"type":"integer"},)"
+    R"("column":{"type":"integer"},"begin":{"type":"integer"},"end":{"type":"integer"},)"
+    R"("text":{"type":"string"},"value":{"type":"string"},"evaluated":{"type":"boolean"}}}},)"
+    R"("aggregates":{"type":"array"},"untracked_aggregates":{"type":"array","items":{"type":"string"}}}})";
+constexpr const char* kBacktestRequestSchema =
+    R"({"type":"object","required":["expression","from","to"],"properties":{"expression":{"type":"string"},)"
+    R"("from":{"type":"string","format":"date-time"},"to":{"type":"string","format":"date-time"},)"
+    R"("environment":{"type":"string","enum":["sandbox","production"]}}})";
+constexpr const char* kBacktestResponseSchema =
+    R"({"type":"object","properties":{"evaluated":{"type":"integer"},"hits":{"type":"integer"},)"
+    R"("hit_rate":{"type":"number"},"by_day":{"type":"array","items":{"type":"object","properties":)"
+    R"({"date":{"type":"string"},"hits":{"type":"integer"}}}},"samples":{"type":"array","items":)"
+    R"({"type":"object","properties":{"transaction_id":{"type":"string"},"external_id":{"type":"string"}}}}}})";
+
+Result<engine::AlertFilter> ReadAlertFilter(const Request& request) {
+    engine::AlertFilter filter;
+    std::vector<FieldError> problems;
+    auto one_of = [&](std::string_view name, std::initializer_list<std::string_view> allowed,
+                      std::optional<std::string>* out) {
+        auto value = request.query(name);
+        if (!value || value->empty()) return;
+        for (auto candidate : allowed)
+            if (*value == candidate) {
+                *out = std::string(*value);
+                return;
+            }
+        std::string list;
+        for (auto candidate : allowed) list += fmt::format("{}\"{}\"", list.empty() ? "" : ", ", candidate);
+        problems.push_back({std::string(name), "must be one of " + list});
+    };
+    auto text = [&](std::string_view name, std::optional<std::string>* out) {
+        auto value = request.query(name);
+        if (!value || value->empty()) return;
+        if (value->size() > 64)
+            problems.push_back({std::string(name), "must be at most 64 characters"});
+        else
+            *out = std::string(*value);
+    };
+    std::optional<std::string> environment;
+    one_of("environment", {"production", "sandbox"}, &environment);
+    if (environment) filter.environment = *environment;
+    one_of("status", {"open", "in_review", "escalated", "closed"}, &filter.status);
+    one_of("severity", {"low", "medium", "high", "critical"}, &filter.severity);
+    text("rule_id", &filter.rule_id);
+    text("assignee_id", &filter.assignee_id);
+    text("cursor", &filter.cursor);
+    auto limit = ParseLimit(request);
+    if (!limit)
+        for (const auto& problem : limit.error().fields) problems.push_back(problem);
+    else
+        filter.limit = *limit;
+    if (!problems.empty()) {
+        Error error = Error::Make(ErrorCode::kValidationFailed, "some query parameters are invalid");
+        error.fields = std::move(problems);
+        return error;
+    }
+    return filter;
+}
+
+// The expression of a test or backtest body, compiled against the organization's lists. A compile
+// error is recorded in `in` and its position in `*where`.
+std::optional<rules::CompiledRule> ReadExpression(JsonReader& in, ApiContext& ctx, const std::string& org_id,
+                                                  std::optional<rules::CompileError>* where) {
+    auto expression = in.RequiredString("expression", 1, 64 * 1024);
+    if (!expression) return std::nullopt;
+    rules::CompileOptions options;
+    options.list_exists = [&ctx, &org_id](std::string_view name) { return ctx.engine->HasList(org_id, name); };
+    rules::CompileError error;
+    auto compiled = rules::Compile(*expression, options, &error);
+    if (!compiled) {
+        in.AddError("expression", error.message);
+        *where = std::move(error);
+        return std::nullopt;
+    }
+    return std::move(*compiled);
+}
+
+// in.Finish(), with the compile error's line and column on the `expression` field (API.md).
+Status FinishWithPosition(const JsonReader& in, const std::optional<rules::CompileError>& where) {
+    Status finished = in.Finish();
+    if (finished || !where) return finished;
+    Error error = finished.error();
+    for (auto& field : error.fields)
+        if (field.field == "expression") {
+            field.line = where->line;
+            field.column = where->column;
+        }
+    return error;
+}
+
+std::string EnvironmentOf(JsonReader& in) {
+    auto environment = in.OptionalString("environment", 1, 20);
+    if (!environment) return "production";
+    if (*environment != "production" && *environment != "sandbox")
+        in.AddError("environment", "must be \"production\" or \"sandbox\"");
+    return *environment;
+}
+
+boost::json::value ResultJson(const rules::Value& value) {
+    if (value.type == rules::Type::kBool) return value.boolean;
+    return nullptr;
+}
+
+}  // namespace
+
+void RegisterAlertRoutes(Registrar& reg) {
+    ApiContext& ctx = reg.ctx();
+
+    RouteSpec list{Method::get,
+                   "/api/v1/alerts",
+                   Surface::kConsole,
+                   Perm::kRead,
+                   false,
+                   "alerts",
+                   "Alerts of one environment (default production), newest first; filters on status, severity, "
+                   "rule and assignee",
+                   "",
+                   kAlertSchema};
+    list.query_parameters = {"environment", "status", "severity", "rule_id", "assignee_id", "limit", "cursor"};
+    reg.Console(std::move(list), [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
+        auto page = [&]() -> Result<boost::json::object> {
+            WT_ASSIGN_OR_RETURN(auto filter, ReadAlertFilter(request));
+            WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kRead));
+            return engine::ListAlerts(*tx, principal.org_id(), filter);
+        }();
+        if (!page) co_return ErrorResponse(ctx, request, page.error());
+        co_return http::JsonResponse(HttpStatus::ok, std::move(*page));
+    });
+
+    reg.Console({Method::get, "/api/v1/alerts/{id}", Surface::kConsole, Perm::kRead, false, "alerts",
+                 "One alert with its rule (the version that raised it) and the rule hit explained (the evaluation "
+                 "trace of that moment)",
+                 "", kAlertSchema},
+                [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
+                    auto alert = [&]() -> Result<boost::json::object> {
+                        WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kRead));
+                        return engine::GetAlert(*tx, principal.org_id(), std::string(request.param("id")));
+                    }();
+                    if (!alert) co_return ErrorResponse(ctx, request, alert.error());
+                    co_return http::JsonResponse(HttpStatus::ok, std::move(*alert));
+                });
+
+    reg.Console(
+        {Method::post, "/api/v1/rules/test", Surface::kConsole, Perm::kManageRules, false, "rules",
+         "Evaluate an expression against a transaction body (not stored) with the live windows and lists; answers "
+         "the value of every sub-expression",
+         kTestRequestSchema, kTestResponseSchema},
+        [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
+            auto answer = [&]() -> Result<boost::json::object> {
+                WT_ASSIGN_OR_RETURN(auto body, ParseJsonBody(request, ctx.options));
+                JsonReader in(body);
+                std::optional<rules::CompileError> where;
+                auto rule = ReadExpression(in, ctx, principal.org_id(), &where);
+                std::string environment = EnvironmentOf(in);
+                std::optional<ingest::Transaction> transaction;
+                if (const auto* raw = in.Raw("transaction"); raw == nullptr) {
+                    in.AddError("transaction", "is required");
+                } else if (!raw->is_object()) {
+                    in.AddError("transaction", "must be an object: a body of POST /transactions");
+                } else {
+                    auto parsed = ingest::ParseTransaction(boost::json::serialize(*raw), ctx.clock->Now());
+                    if (parsed)
+                        transaction = std::move(*parsed);
+                    else
+                        for (const auto& problem : parsed.error().fields)
+                            in.AddError("transaction." + problem.field, problem.message);
+                }
+                in.RejectUnknown();
+                WT_RETURN_IF_ERROR(FinishWithPosition(in, where));
+                WT_ASSIGN_OR_RETURN(auto tested, ctx.engine->Test(principal.org_id(), environment, *rule, *transaction));
+                boost::json::array steps;
+                for (const auto& step : tested.trace.steps)
+                    steps.push_back(boost::json::object{{"line", step.line},
+                                                        {"column", step.column},
+                                                        {"begin", step.begin},
+                                                        {"end", step.end},
+                                                        {"text", step.text},
+                                                        {"value", step.value},
+                                                        {"evaluated", step.evaluated}});
+                boost::json::array aggregates;
+                for (const auto& spec : rule->aggregates())
+                    aggregates.push_back(boost::json::object{{"text", spec.canonical},
+                                                             {"function", rules::AggregateFunctionName(spec.function)},
+                                                             {"window", rules::FormatDuration(spec.window_micros)},
+                                                             {"line", spec.line},
+                                                             {"column", spec.column}});
+                boost::json::array untracked;
+                for (const auto& text : tested.untracked_aggregates) untracked.push_back(boost::json::value(text));
+                return boost::json::object{{"result", ResultJson(tested.trace.result)},
+                                           {"value", rules::FormatValue(tested.trace.result)},
+                                           {"steps", std::move(steps)},
+                                           {"aggregates", std::move(aggregates)},
+                                           {"untracked_aggregates", std::move(untracked)}};
+            }();
+            if (!answer) co_return ErrorResponse(ctx, request, answer.error());
+            co_return http::JsonResponse(HttpStatus::ok, std::move(*answer));
+        });
+
+    reg.Console(
+        {Method::post, "/api/v1/rules/backtest", Surface::kConsole, Perm::kManageRules, false, "rules",
+         "Replay stored transactions of a period (at most 400 days) in occurred_at order through an expression; "
+         "answers hit count, rate, hits per day and the latest hits",
+         kBacktestRequestSchema, kBacktestResponseSchema},
+        [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
+            struct Query {
+                std::string org_id;
+                rules::CompiledRule rule;
+                std::string environment;
+                UnixMicros from = 0;
+                UnixMicros to = 0;
+            };
+            auto query = [&]() -> Result<Query> {
+                WT_ASSIGN_OR_RETURN(auto body, ParseJsonBody(request, ctx.options));
+                JsonReader in(body);
+                Query parsed;
+                std::optional<rules::CompileError> where;
+                auto rule = ReadExpression(in, ctx, principal.org_id(), &where);
+                parsed.environment = EnvironmentOf(in);
+                for (const char* name : {"from", "to"}) {
+                    auto text = in.RequiredString(name, 1, 64);
+                    if (!text) continue;
+                    auto at = ParseRfc3339(*text);
+                    if (!at)
+                        in.AddError(name, "must be an RFC 3339 time such as \"2026-11-01T00:00:00Z\"");
+                    else
+                        (std::string_view(name) == "from" ? parsed.from : parsed.to) = *at;
+                }
+                in.RejectUnknown();
+                if (!in.HasErrors() && parsed.to <= parsed.from) in.AddError("to", "must be after from");
+                if (!in.HasErrors() && parsed.to - parsed.from > kMaxBacktestDays * 24 * kMicrosPerHour)
+                    in.AddError("to", fmt::format("the period may span at most {} days", kMaxBacktestDays));
+                WT_RETURN_IF_ERROR(FinishWithPosition(in, where));
+                parsed.rule = std::move(*rule);
+                return parsed;
+            }();
+            if (!query) co_return ErrorResponse(ctx, request, query.error());
+            // Long storage scans run on the analysis pool, never on an I/O thread. The work captures
+            // two pointers only: it fits std::function's inline buffer, so the temporary that GCC 12
+            // mishandles inside a co_await expression owns no heap memory (it freed it twice).
+            query->org_id = principal.org_id();
+            const Query* job = &*query;
+            auto ran = co_await OnPasswordPool<engine::Engine::BacktestResult>(
+                *ctx.analysis_pool, query->org_id, [&ctx, job]() {
+                    return ctx.engine->Backtest(job->org_id, job->environment, job->rule, job->from, job->to,
+                                                std::chrono::steady_clock::now() + kBacktestDeadline);
+                });
+            if (!ran) co_return ErrorResponse(ctx, request, ran.error());
+            boost::json::array by_day;
+            for (const auto& [date, hits] : ran->by_day) by_day.push_back(boost::json::object{{"date", date}, {"hits", hits}});
+            boost::json::array samples;
+            for (const auto& [id, external_id] : ran->samples)
+                samples.push_back(boost::json::object{{"transaction_id", id}, {"external_id", external_id}});
+            const double rate =
+                ran->evaluated == 0 ? 0.0 : static_cast<double>(ran->hits) / static_cast<double>(ran->evaluated);
+            co_return http::JsonResponse(HttpStatus::ok,
+                                         boost::json::object{{"evaluated", ran->evaluated},
+                                                             {"hits", ran->hits},
+                                                             {"hit_rate", rate},
+                                                             {"by_day", std::move(by_day)},
+                                                             {"samples", std::move(samples)}});
+        });
+}
+
+}  // namespace wt::api::detail

@@ -1,0 +1,766 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "engine/engine.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "crypto/crypto.hpp"
+#include "engine/records.hpp"
+#include "orgs/organizations.hpp"
+
+namespace wt::engine {
+namespace {
+
+using storage::Int;
+using storage::OptInt;
+using storage::OptText;
+using storage::Text;
+
+constexpr UnixMicros kMicrosPerDay = 24 * kMicrosPerHour;
+
+// Environments index the per-organization state.
+constexpr std::array<std::string_view, 2> kEnvironments = {"sandbox", "production"};
+std::size_t EnvironmentIndex(std::string_view environment) { return environment == "sandbox" ? 0 : 1; }
+
+// Rows of the rebuild and backfill scans, read in pages of this many (storage returns whole result
+// sets, so a page bounds the memory a scan holds).
+constexpr int kScanPage = 5000;
+
+// One rule of a rule set, compiled, with its aggregates' ids in each environment's store.
+struct CompiledEntry {
+    Rule rule;
+    rules::CompiledRule compiled;
+    std::array<std::vector<rules::AggregateStore::SpecId>, 2> spec_ids;
+};
+
+// What rules see of an organization's named lists: items sorted (for similarity) and hashed (for
+// membership).
+struct ListSet {
+    std::map<std::string, std::vector<std::string>, std::less<>> items;
+    std::map<std::string, std::unordered_set<std::string>, std::less<>> members;
+};
+
+// The rules an organization evaluates (shadow and active ones), in a stable order.
+struct RuleSet {
+    std::vector<CompiledEntry> entries;
+};
+
+// One environment's window state of an organization: the aggregate store and when each account
+// was first seen (for account_age).
+struct Windows {
+    rules::AggregateStore store;
+    mutable std::shared_mutex first_seen_mutex;                // the writer changes, readers test
+    std::unordered_map<std::string, UnixMicros> first_seen;  // GUARDED_BY(first_seen_mutex)
+    explicit Windows(const rules::AggregateStore::Options& options) : store(options) {}
+};
+
+struct OrgState {
+    std::string org_id;
+    mutable std::mutex mutex;                    // guards the three snapshots below
+    std::shared_ptr<const RuleSet> rule_set;     // GUARDED_BY(mutex)
+    std::shared_ptr<const ListSet> lists;        // GUARDED_BY(mutex)
+    std::shared_ptr<const rules::TimeZone> zone;  // GUARDED_BY(mutex)
+    std::array<std::unique_ptr<Windows>, 2> windows;
+
+    std::shared_ptr<const RuleSet> Rules() const {
+        std::lock_guard lock(mutex);
+        return rule_set;
+    }
+    std::shared_ptr<const ListSet> Lists() const {
+        std::lock_guard lock(mutex);
+        return lists;
+    }
+    std::shared_ptr<const rules::TimeZone> Zone() const {
+        std::lock_guard lock(mutex);
+        return zone;
+    }
+};
+
+std::optional<std::string_view> OptView(const std::optional<std::string>& text) {
+    if (!text) return std::nullopt;
+    return std::string_view(*text);
+}
+
+// The evaluation context of one organization and environment. `entry` is the rule being
+// evaluated (its aggregates' ids); a rule outside the set (POST /rules/test) finds tracked
+// aggregates by their canonical text and gets null for untracked ones.
+class Context : public rules::EvalContext {
+  public:
+    Context(const ListSet& lists, const rules::TimeZone& zone, Windows& windows, std::size_t environment)
+        : lists_(lists), zone_(zone), windows_(windows), environment_(environment) {}
+
+    void SetEntry(const CompiledEntry* entry) { entry_ = entry; }
+
+    rules::Value Aggregate(const rules::CompiledRule& rule, std::size_t spec_index, std::string_view key,
+                           const rules::TransactionView& current) override {
+        if (entry_ != nullptr && &entry_->compiled == &rule) {
+            const auto& ids = entry_->spec_ids[environment_];
+            if (spec_index < ids.size()) return windows_.store.Query(ids[spec_index], key, current.occurred_at);
+            return rules::Value::Null();
+        }
+        const rules::AggregateSpec& spec = rule.aggregates().at(spec_index);
+        if (!windows_.store.IsTracked(spec)) {
+            untracked_.push_back(spec.canonical);
+            return rules::Value::Null();
+        }
+        // Track answers the existing id for an already tracked canonical text (no new state).
+        return windows_.store.Query(windows_.store.Track(rule, spec_index), key, current.occurred_at);
+    }
+
+    std::optional<bool> ListContains(std::string_view list, std::string_view value) override {
+        auto found = lists_.members.find(list);
+        if (found == lists_.members.end()) return std::nullopt;
+        return found->second.contains(std::string(value));
+    }
+
+    const std::vector<std::string>* ListItems(std::string_view list) override {
+        auto found = lists_.items.find(list);
+        return found == lists_.items.end() ? nullptr : &found->second;
+    }
+
+    std::optional<UnixMicros> AccountFirstSeen(std::string_view account_id) override {
+        const std::string account(account_id);
+        if (earlier_ != nullptr) {
+            // A backtest replays from scan_start_ on: an account seen before that was first seen
+            // then (the live state knows when); any other account's history is all replayed.
+            std::shared_lock lock(earlier_->first_seen_mutex);
+            auto found = earlier_->first_seen.find(account);
+            if (found != earlier_->first_seen.end() && found->second < scan_start_) return found->second;
+        }
+        std::shared_lock lock(windows_.first_seen_mutex);
+        auto found = windows_.first_seen.find(account);
+        if (found == windows_.first_seen.end()) return std::nullopt;
+        return found->second;
+    }
+
+    /// Backtests: `earlier` is the live state of the environment, the replay starts at `scan_start`.
+    void SetEarlier(const Windows* earlier, UnixMicros scan_start) {
+        earlier_ = earlier;
+        scan_start_ = scan_start;
+    }
+
+    const rules::TimeZone& time_zone() const override { return zone_; }
+
+    const std::vector<std::string>& untracked() const { return untracked_; }
+
+  private:
+    const ListSet& lists_;
+    const rules::TimeZone& zone_;
+    Windows& windows_;
+    std::size_t environment_;
+    const CompiledEntry* entry_ = nullptr;
+    std::vector<std::string> untracked_;
+    const Windows* earlier_ = nullptr;
+    UnixMicros scan_start_ = 0;
+};
+
+Rule RuleFromRow(const storage::Row& row) {
+    Rule rule;
+    rule.id = row.GetText(0);
+    rule.org_id = row.GetText(1);
+    rule.name = row.GetText(2);
+    rule.description = row.GetOptText(3);
+    rule.expression = row.GetText(4);
+    rule.severity = ParseSeverity(row.GetText(5)).value_or(Severity::kMedium);
+    rule.action = ParseRuleAction(row.GetText(6)).value_or(RuleAction::kAlert);
+    rule.score = static_cast<int>(row.GetInt(7));
+    rule.status = ParseRuleStatus(row.GetText(8)).value_or(RuleStatus::kDisabled);
+    rule.suppression_seconds = row.GetOptInt(9);
+    rule.version = static_cast<int>(row.GetInt(10));
+    return rule;
+}
+
+constexpr const char* kRuleColumns =
+    "id, org_id, name, description, expression, severity, action, score, status, suppression_seconds, version";
+
+// The transaction columns a rule can see, in the order ViewOfRow reads them.
+constexpr const char* kViewColumns =
+    "id, external_id, occurred_at, amount_minor, currency, direction, type, account_id, customer_id, "
+    "counterparty_name, counterparty_account, counterparty_country, channel, country, ip, device_id, metadata, "
+    "environment";
+
+// A stored transaction as the rules see it. `row` must outlive the view.
+rules::TransactionView ViewOfRow(const storage::Row& row) {
+    auto opt = [&row](std::size_t col) -> std::optional<std::string_view> {
+        if (row.IsNull(col)) return std::nullopt;
+        return std::string_view(row.GetText(col));
+    };
+    rules::TransactionView view;
+    view.external_id = row.GetText(1);
+    view.occurred_at = row.GetInt(2);
+    view.amount_minor = row.GetInt(3);
+    view.currency = row.GetText(4);
+    view.currency_exponent = ingest::CurrencyExponent(view.currency).value_or(2);
+    view.direction = row.GetText(5);
+    view.type = row.GetText(6);
+    view.account_id = row.GetText(7);
+    view.customer_id = opt(8);
+    view.counterparty_name = opt(9);
+    view.counterparty_account = opt(10);
+    view.counterparty_country = opt(11);
+    view.channel = opt(12);
+    view.country = opt(13);
+    view.ip = opt(14);
+    view.device_id = opt(15);
+    view.metadata_json = row.GetText(16);
+    return view;
+}
+
+void NoteFirstSeen(Windows& windows, std::string_view account_id, UnixMicros occurred_at,
+                   std::vector<std::pair<std::string, std::optional<UnixMicros>>>* undo) {
+    std::unique_lock lock(windows.first_seen_mutex);
+    auto [it, inserted] = windows.first_seen.try_emplace(std::string(account_id), occurred_at);
+    if (inserted) {
+        if (undo) undo->emplace_back(it->first, std::nullopt);
+    } else if (occurred_at < it->second) {
+        if (undo) undo->emplace_back(it->first, it->second);
+        it->second = occurred_at;
+    }
+}
+
+// The stored explanation of a hit: the trace's evaluated steps, outermost first, at most
+// kExplanationSteps of them, texts cut to 200 bytes.
+constexpr std::size_t kExplanationSteps = 40;
+std::string ExplanationJson(const rules::Trace& trace) {
+    boost::json::array steps;
+    for (auto it = trace.steps.rbegin(); it != trace.steps.rend() && steps.size() < kExplanationSteps; ++it) {
+        if (!it->evaluated) continue;
+        std::string text = it->text;
+        if (text.size() > 200) {
+            std::size_t cut = 200;
+            while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
+            text = text.substr(0, cut) + "...";
+        }
+        steps.push_back(boost::json::object{
+            {"line", it->line}, {"column", it->column}, {"text", std::move(text)}, {"value", it->value}});
+    }
+    return boost::json::serialize(steps);
+}
+
+int ActionStrength(RuleAction action) {
+    switch (action) {
+        case RuleAction::kAlert:
+            return 0;
+        case RuleAction::kReview:
+            return 1;
+        case RuleAction::kBlock:
+            return 2;
+    }
+    return 0;
+}
+
+}  // namespace
+
+rules::TransactionView ViewOf(const ingest::Transaction& transaction, UnixMicros received_at) {
+    rules::TransactionView view;
+    view.external_id = transaction.external_id;
+    view.occurred_at = transaction.occurred_at.value_or(received_at);
+    view.amount_minor = transaction.amount_minor;
+    view.currency_exponent = transaction.currency_exponent;
+    view.currency = transaction.currency;
+    view.direction = ingest::DirectionName(transaction.direction);
+    view.type = ingest::TransactionTypeName(transaction.type);
+    view.account_id = transaction.account_id;
+    view.customer_id = OptView(transaction.customer_id);
+    view.counterparty_name = OptView(transaction.counterparty_name);
+    view.counterparty_account = OptView(transaction.counterparty_account);
+    view.counterparty_country = OptView(transaction.counterparty_country);
+    view.channel = OptView(transaction.channel);
+    view.country = OptView(transaction.country);
+    view.ip = OptView(transaction.ip);
+    view.device_id = OptView(transaction.device_id);
+    view.metadata_json = transaction.metadata_json;
+    return view;
+}
+
+struct Engine::Impl {
+    storage::Database& db;
+    std::shared_ptr<Clock> clock;
+    Options options;
+
+    mutable std::shared_mutex orgs_mutex;
+    std::unordered_map<std::string, std::unique_ptr<OrgState>> orgs;  // GUARDED_BY(orgs_mutex)
+
+    // Held by the writer from its group's first Decide until GroupCommitted/GroupAborted, and by a
+    // rule change while it backfills new aggregates and swaps the rule set: a backfill reads
+    // exactly the committed transactions, none of which is also being recorded by the writer.
+    std::mutex group_mutex;
+    bool group_open = false;  // writer thread only
+    std::unique_lock<std::mutex> group_lock{group_mutex, std::defer_lock};
+
+    // Undo information of the open group (writer thread only).
+    std::vector<std::pair<rules::AggregateStore*, rules::AggregateStore::Journal>> journals;
+    std::vector<std::pair<Windows*, std::vector<std::pair<std::string, std::optional<UnixMicros>>>>> first_seen_undo;
+
+    Impl(storage::Database& database, std::shared_ptr<Clock> clk, Options opts)
+        : db(database), clock(std::move(clk)), options(opts) {}
+
+    OrgState* FindOrg(const std::string& org_id) const {
+        std::shared_lock lock(orgs_mutex);
+        auto found = orgs.find(org_id);
+        return found == orgs.end() ? nullptr : found->second.get();
+    }
+
+    // The organization's state, created (rules and lists loaded) on first use.
+    Result<OrgState*> Org(const std::string& org_id) {
+        if (OrgState* found = FindOrg(org_id)) return found;
+        auto state = std::make_unique<OrgState>();
+        state->org_id = org_id;
+        for (auto& windows : state->windows) windows = std::make_unique<Windows>(options.aggregates);
+        state->rule_set = std::make_shared<RuleSet>();
+        state->lists = std::make_shared<ListSet>();
+        state->zone = std::make_shared<rules::TimeZone>();
+        OrgState* raw = nullptr;
+        {
+            std::unique_lock lock(orgs_mutex);
+            auto [it, inserted] = orgs.try_emplace(org_id, std::move(state));
+            raw = it->second.get();
+            if (!inserted) return raw;
+        }
+        if (auto lists = LoadLists(*raw); !lists) return lists.error();
+        if (auto rules = LoadRules(*raw, /*backfill=*/true); !rules) return rules.error();
+        return raw;
+    }
+
+    Status LoadLists(OrgState& org) {
+        auto tx = db.Begin(storage::TxMode::kRead);
+        if (!tx) return tx.error();
+        auto rows = (*tx)->Query(
+            "SELECT l.name, i.value FROM lists l JOIN list_items i ON i.list_id = l.id WHERE l.org_id = $1 "
+            "ORDER BY l.name, i.value",
+            {Text(org.org_id)});
+        if (!rows) return rows.error();
+        auto names = (*tx)->Query("SELECT name FROM lists WHERE org_id = $1", {Text(org.org_id)});
+        if (!names) return names.error();
+        auto set = std::make_shared<ListSet>();
+        for (const auto& row : *names) {
+            set->items[row.GetText(0)];
+            set->members[row.GetText(0)];
+        }
+        for (const auto& row : *rows) {
+            set->items[row.GetText(0)].push_back(row.GetText(1));
+            set->members[row.GetText(0)].insert(row.GetText(1));
+        }
+        std::lock_guard lock(org.mutex);
+        org.lists = std::move(set);
+        return Ok();
+    }
+
+    Result<std::shared_ptr<const rules::TimeZone>> LoadZone(storage::Transaction& tx, const std::string& org_id) {
+        auto org = orgs::FindOrganization(tx, org_id);
+        if (!org) return org.error();
+        auto zone = std::make_shared<rules::TimeZone>();
+        if (*org) {
+            if (auto found = rules::TimeZone::Find((*org)->settings.time_zone)) *zone = *found;
+        }
+        return std::shared_ptr<const rules::TimeZone>(std::move(zone));
+    }
+
+    // Reads the organization's shadow and active rules, compiles them, tracks their aggregates
+    // and swaps the rule set in. With `backfill`, aggregates new to the stores are first filled
+    // from stored transactions; the caller then holds group_mutex (or runs before the writer).
+    Status LoadRules(OrgState& org, bool backfill) {
+        auto tx = db.Begin(storage::TxMode::kRead);
+        if (!tx) return tx.error();
+        auto rows = (*tx)->Query(fmt::format("SELECT {} FROM rules WHERE org_id = $1 AND status IN ('shadow', 'active') "
+                                             "ORDER BY created_at, id",
+                                             kRuleColumns),
+                                 {Text(org.org_id)});
+        if (!rows) return rows.error();
+        auto zone = LoadZone(**tx, org.org_id);
+        if (!zone) return zone.error();
+        tx->reset();
+        {
+            std::lock_guard lock(org.mutex);
+            org.zone = *zone;
+        }
+        auto set = std::make_shared<RuleSet>();
+        auto lists = org.Lists();
+        rules::CompileOptions compile_options;
+        for (const auto& row : *rows) {
+            CompiledEntry entry;
+            entry.rule = RuleFromRow(row);
+            auto compiled = rules::Compile(entry.rule.expression, compile_options);
+            if (!compiled) {
+                // Stored rules compiled when saved; a rule that no longer does (a newer language
+                // refusing it) is skipped, loudly, rather than stopping every decision.
+                spdlog::error("rule {} of organization {} does not compile and is not evaluated: {}", entry.rule.id,
+                              org.org_id, compiled.error().detail);
+                continue;
+            }
+            entry.compiled = std::move(*compiled);
+            set->entries.push_back(std::move(entry));
+        }
+        for (std::size_t env = 0; env < kEnvironments.size(); ++env) {
+            Windows& windows = *org.windows[env];
+            std::vector<std::pair<rules::AggregateStore::SpecId, const CompiledEntry*>> fresh;
+            for (auto& entry : set->entries) {
+                const auto& specs = entry.compiled.aggregates();
+                for (std::size_t idx = 0; idx < specs.size(); ++idx) {
+                    bool is_new = !windows.store.IsTracked(specs[idx]);
+                    auto id = windows.store.Track(entry.compiled, idx);
+                    entry.spec_ids[env].push_back(id);
+                    if (is_new) fresh.emplace_back(id, &entry);
+                }
+            }
+            if (backfill && !fresh.empty()) {
+                if (auto filled = Backfill(org, env, windows, fresh, *lists, **zone); !filled) return filled;
+            }
+        }
+        std::lock_guard lock(org.mutex);
+        org.rule_set = std::move(set);
+        return Ok();
+    }
+
+    // Fills newly tracked aggregates from the stored transactions of one environment.
+    Status Backfill(OrgState& org, std::size_t env, Windows& windows,
+                    const std::vector<std::pair<rules::AggregateStore::SpecId, const CompiledEntry*>>& fresh,
+                    const ListSet& lists, const rules::TimeZone& zone) {
+        Context context(lists, zone, windows, env);
+        std::string last_id;
+        while (true) {
+            auto tx = db.Begin(storage::TxMode::kRead);
+            if (!tx) return tx.error();
+            auto rows = (*tx)->Query(fmt::format("SELECT {} FROM transactions WHERE org_id = $1 AND environment = $2 "
+                                                 "AND id > $3 ORDER BY id LIMIT {}",
+                                                 kViewColumns, kScanPage),
+                                     {Text(org.org_id), Text(std::string(kEnvironments[env])), Text(last_id)});
+            if (!rows) return rows.error();
+            for (const auto& row : *rows) {
+                rules::TransactionView view = ViewOfRow(row);
+                for (const auto& [id, entry] : fresh) {
+                    context.SetEntry(entry);
+                    windows.store.RecordInto(id, view, context);
+                }
+            }
+            if (rows->size() < static_cast<std::size_t>(kScanPage)) return Ok();
+            last_id = rows->back().GetText(0);
+        }
+    }
+
+    // Start: every organization's rules and lists, then one scan of every stored transaction.
+    Status Rebuild() {
+        std::vector<std::string> org_ids;
+        {
+            auto tx = db.Begin(storage::TxMode::kRead);
+            if (!tx) return tx.error();
+            auto rows = (*tx)->Query("SELECT id FROM organizations ORDER BY id");
+            if (!rows) return rows.error();
+            for (const auto& row : *rows) org_ids.push_back(row.GetText(0));
+        }
+        for (const auto& org_id : org_ids) {
+            auto state = std::make_unique<OrgState>();
+            state->org_id = org_id;
+            for (auto& windows : state->windows) windows = std::make_unique<Windows>(options.aggregates);
+            state->rule_set = std::make_shared<RuleSet>();
+            state->lists = std::make_shared<ListSet>();
+            state->zone = std::make_shared<rules::TimeZone>();
+            OrgState& org = *state;
+            {
+                std::unique_lock lock(orgs_mutex);
+                orgs[org_id] = std::move(state);
+            }
+            if (auto lists = LoadLists(org); !lists) return lists;
+            if (auto loaded = LoadRules(org, /*backfill=*/false); !loaded) return loaded;
+        }
+        // One pass over every stored transaction, in id order, page by page.
+        std::string last_id;
+        std::uint64_t scanned = 0;
+        while (true) {
+            auto tx = db.Begin(storage::TxMode::kRead);
+            if (!tx) return tx.error();
+            auto rows = (*tx)->Query(
+                fmt::format("SELECT {}, org_id FROM transactions WHERE id > $1 ORDER BY id LIMIT {}", kViewColumns,
+                            kScanPage),
+                {Text(last_id)});
+            if (!rows) return rows.error();
+            tx->reset();
+            for (const auto& row : *rows) {
+                OrgState* org = FindOrg(row.GetText(18));
+                if (org == nullptr) continue;
+                RecordRow(*org, row);
+            }
+            scanned += rows->size();
+            if (rows->size() < static_cast<std::size_t>(kScanPage)) break;
+            last_id = rows->back().GetText(0);
+        }
+        spdlog::info("rules engine: window state rebuilt from {} stored transactions", scanned);
+        return Ok();
+    }
+
+    void RecordRow(OrgState& org, const storage::Row& row) {
+        std::size_t env = EnvironmentIndex(row.GetText(17));
+        Windows& windows = *org.windows[env];
+        rules::TransactionView view = ViewOfRow(row);
+        auto lists = org.Lists();
+        auto zone = org.Zone();
+        Context context(*lists, *zone, windows, env);
+        windows.store.Record(view, context, nullptr);
+        NoteFirstSeen(windows, view.account_id, view.occurred_at, nullptr);
+    }
+
+    void OpenGroup() {
+        if (group_open) return;
+        group_lock.lock();
+        group_open = true;
+    }
+
+    void CloseGroup() {
+        journals.clear();
+        first_seen_undo.clear();
+        if (group_open) {
+            group_open = false;
+            group_lock.unlock();
+        }
+    }
+
+    rules::AggregateStore::Journal& JournalFor(rules::AggregateStore& store) {
+        for (auto& [owner, journal] : journals)
+            if (owner == &store) return journal;
+        journals.emplace_back(&store, rules::AggregateStore::Journal());
+        return journals.back().second;
+    }
+
+    std::vector<std::pair<std::string, std::optional<UnixMicros>>>& FirstSeenUndoFor(Windows& windows) {
+        for (auto& [owner, undo] : first_seen_undo)
+            if (owner == &windows) return undo;
+        first_seen_undo.emplace_back(&windows, std::vector<std::pair<std::string, std::optional<UnixMicros>>>());
+        return first_seen_undo.back().second;
+    }
+};
+
+Engine::Engine(storage::Database& db, std::shared_ptr<Clock> clock, Options options)
+    : impl_(std::make_unique<Impl>(db, std::move(clock), options)) {}
+
+Engine::~Engine() = default;
+
+Status Engine::Start() { return impl_->Rebuild(); }
+
+Status Engine::RulesChanged(const std::string& org_id) {
+    auto org = impl_->Org(org_id);
+    if (!org) return org.error();
+    // Waits for the writer's open group: the backfill then reads exactly what is committed.
+    std::lock_guard group(impl_->group_mutex);
+    return impl_->LoadRules(**org, /*backfill=*/true);
+}
+
+Status Engine::ListsChanged(const std::string& org_id) {
+    auto org = impl_->Org(org_id);
+    if (!org) return org.error();
+    return impl_->LoadLists(**org);
+}
+
+Result<Engine::TestResult> Engine::Test(const std::string& org_id, std::string_view environment,
+                                        const rules::CompiledRule& rule, const ingest::Transaction& transaction) {
+    auto org = impl_->Org(org_id);
+    if (!org) return org.error();
+    std::size_t env = EnvironmentIndex(environment);
+    auto lists = (*org)->Lists();
+    auto zone = (*org)->Zone();
+    Context context(*lists, *zone, *(*org)->windows[env], env);
+    rules::TransactionView view = ViewOf(transaction, impl_->clock->Now());
+    TestResult result;
+    result.trace = rules::EvaluateWithTrace(rule, view, context);
+    result.untracked_aggregates = context.untracked();
+    std::sort(result.untracked_aggregates.begin(), result.untracked_aggregates.end());
+    result.untracked_aggregates.erase(
+        std::unique(result.untracked_aggregates.begin(), result.untracked_aggregates.end()),
+        result.untracked_aggregates.end());
+    return result;
+}
+
+bool Engine::HasList(const std::string& org_id, std::string_view name) {
+    auto org = impl_->Org(org_id);
+    if (!org) return false;
+    auto lists = (*org)->Lists();
+    return lists->items.find(name) != lists->items.end();
+}
+
+Result<Engine::BacktestResult> Engine::Backtest(const std::string& org_id, std::string_view environment,
+                                                const rules::CompiledRule& rule, UnixMicros from, UnixMicros to,
+                                                std::chrono::steady_clock::time_point deadline) {
+    WT_ASSIGN_OR_RETURN(OrgState * org, impl_->Org(org_id));
+    const std::size_t env = EnvironmentIndex(environment);
+    auto lists = org->Lists();
+    auto zone = org->Zone();
+    // Fresh window state, exact for every window: the replay runs in occurred_at order.
+    rules::AggregateStore::Options options = impl_->options.aggregates;
+    options.exact_window_limit_micros = rules::kMaxWindowMicros;
+    Windows replay(options);
+    CompiledEntry entry;
+    entry.compiled = rule;
+    std::int64_t longest = 0;
+    for (std::size_t idx = 0; idx < rule.aggregates().size(); ++idx) {
+        entry.spec_ids[env].push_back(replay.store.Track(rule, idx));
+        longest = std::max(longest, rule.aggregates()[idx].window_micros);
+    }
+    const UnixMicros scan_start = from - longest;
+    Context context(*lists, *zone, replay, env);
+    context.SetEarlier(org->windows[env].get(), scan_start);
+
+    BacktestResult result;
+    std::map<std::int64_t, std::int64_t> by_day;  // local day number -> hits
+    constexpr std::size_t kSamples = 20;
+    std::deque<std::pair<std::string, std::string>> samples;
+    UnixMicros last_at = scan_start - 1;
+    std::string last_id;
+    while (true) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            Error error = Error::Make(ErrorCode::kUnavailable, "the backtest took too long; choose a shorter period");
+            error.retry_after_seconds = 1;
+            return error;
+        }
+        WT_ASSIGN_OR_RETURN(auto tx, impl_->db.Begin(storage::TxMode::kRead));
+        WT_ASSIGN_OR_RETURN(
+            auto rows,
+            tx->Query(fmt::format("SELECT {} FROM transactions WHERE org_id = $1 AND environment = $2 AND "
+                                  "(occurred_at, id) > ($3, $4) AND occurred_at < $5 ORDER BY occurred_at, id LIMIT {}",
+                                  kViewColumns, kScanPage),
+                      {Text(org_id), Text(std::string(kEnvironments[env])), Int(last_at), Text(last_id), Int(to)}));
+        tx.reset();
+        for (const auto& row : rows) {
+            rules::TransactionView view = ViewOfRow(row);
+            if (view.occurred_at >= from) {
+                ++result.evaluated;
+                context.SetEntry(&entry);
+                if (rules::Evaluate(entry.compiled, view, context).IsTrue()) {
+                    ++result.hits;
+                    const UnixMicros local = zone->ToLocal(view.occurred_at);
+                    ++by_day[local >= 0 ? local / kMicrosPerDay : (local - kMicrosPerDay + 1) / kMicrosPerDay];
+                    samples.emplace_back(row.GetText(0), row.GetText(1));
+                    if (samples.size() > kSamples) samples.pop_front();
+                }
+            }
+            context.SetEntry(nullptr);
+            replay.store.Record(view, context, nullptr);
+            NoteFirstSeen(replay, view.account_id, view.occurred_at, nullptr);
+        }
+        if (rows.size() < static_cast<std::size_t>(kScanPage)) break;
+        last_at = rows.back().GetInt(2);
+        last_id = rows.back().GetText(0);
+    }
+    for (const auto& [day, hits] : by_day)
+        result.by_day.emplace_back(FormatRfc3339(day * kMicrosPerDay).substr(0, 10), hits);
+    result.samples.assign(samples.rbegin(), samples.rend());
+    return result;
+}
+
+rules::AggregateStore::Stats Engine::AggregateStats() const {
+    rules::AggregateStore::Stats total;
+    std::shared_lock lock(impl_->orgs_mutex);
+    for (const auto& [id, org] : impl_->orgs) {
+        for (const auto& windows : org->windows) {
+            auto stats = windows->store.GetStats();
+            total.aggregates += stats.aggregates;
+            total.keys += stats.keys;
+            total.bytes += stats.bytes;
+            total.events += stats.events;
+            total.buckets += stats.buckets;
+            total.truncated_keys += stats.truncated_keys;
+        }
+    }
+    return total;
+}
+
+Result<void> Engine::Decide(storage::Transaction& tx, ingest::PendingWrite& item,
+                            std::vector<ingest::RaisedAlert>* alerts) {
+    Impl& impl = *impl_;
+    auto org_result = impl.Org(item.org_id);
+    if (!org_result) return org_result.error();
+    OrgState& org = **org_result;
+    impl.OpenGroup();
+
+    std::size_t env = EnvironmentIndex(item.environment);
+    Windows& windows = *org.windows[env];
+    auto rule_set = org.Rules();
+    auto lists = org.Lists();
+    auto zone = org.Zone();
+    Context context(*lists, *zone, windows, env);
+    rules::TransactionView view = ViewOf(item.transaction, item.received_at);
+
+    int score = 0;
+    int strongest = -1;  // no review/block hit yet
+    for (const CompiledEntry& entry : rule_set->entries) {
+        context.SetEntry(&entry);
+        if (!rules::Evaluate(entry.compiled, view, context).IsTrue()) continue;
+        const Rule& rule = entry.rule;
+        const bool active = rule.status == RuleStatus::kActive;
+        std::optional<std::string> alert_id;
+        if (active) {
+            score += rule.score;
+            if (rule.action != RuleAction::kAlert) strongest = std::max(strongest, ActionStrength(rule.action));
+            std::string entity_key = "account:" + item.transaction.account_id;
+            bool suppressed = false;
+            if (rule.suppression_seconds) {
+                std::int64_t window = *rule.suppression_seconds * kMicrosPerSecond;
+                auto earlier = tx.QueryOne(
+                    "SELECT 1 FROM alerts WHERE org_id = $1 AND environment = $2 AND rule_id = $3 AND entity_key = $4 "
+                    "AND occurred_at > $5 AND occurred_at < $6 LIMIT 1",
+                    {Text(item.org_id), Text(item.environment), Text(rule.id), Text(entity_key),
+                     Int(view.occurred_at - window), Int(view.occurred_at + window)});
+                if (!earlier) return earlier.error();
+                suppressed = earlier->has_value();
+            }
+            if (!suppressed) {
+                alert_id = crypto::NewId("alt");
+                auto inserted = tx.Exec(
+                    "INSERT INTO alerts (id, org_id, environment, rule_id, rule_version, rule_name, severity, "
+                    "transaction_id, entity_key, occurred_at, status, created_at, updated_at) "
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', $11, $11)",
+                    {Text(*alert_id), Text(item.org_id), Text(item.environment), Text(rule.id), Int(rule.version),
+                     Text(rule.name), Text(std::string(SeverityName(rule.severity))), Text(item.id), Text(entity_key),
+                     Int(view.occurred_at), Int(item.received_at)});
+                if (!inserted) return inserted.error();
+                alerts->push_back({*alert_id, rule.id, rule.name, std::string(SeverityName(rule.severity))});
+            }
+        }
+        // Hits are rare: the traced re-evaluation (same windows, same answer) is affordable here.
+        std::string explanation = ExplanationJson(rules::EvaluateWithTrace(entry.compiled, view, context));
+        auto hit = tx.Exec(
+            "INSERT INTO rule_hits (transaction_id, rule_id, org_id, environment, rule_version, status, action, score, "
+            "alert_id, occurred_at, explanation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            {Text(item.id), Text(rule.id), Text(item.org_id), Text(item.environment), Int(rule.version),
+             Text(std::string(RuleStatusName(rule.status))), Text(std::string(RuleActionName(rule.action))),
+             Int(rule.score), OptText(alert_id), Int(view.occurred_at), Text(std::move(explanation))});
+        if (!hit) return hit.error();
+    }
+    item.score = std::min(score, 100);
+    item.decision = strongest == 2 ? "block" : strongest == 1 ? "review" : "allow";
+
+    // The transaction joins the windows only after its own evaluation (history BEFORE it), staged.
+    context.SetEntry(nullptr);
+    windows.store.Record(view, context, &impl.JournalFor(windows.store));
+    NoteFirstSeen(windows, view.account_id, view.occurred_at, &impl.FirstSeenUndoFor(windows));
+    return Ok();
+}
+
+void Engine::GroupCommitted() {
+    for (auto& [store, journal] : impl_->journals) store->Commit(journal);
+    impl_->CloseGroup();
+}
+
+void Engine::GroupAborted() {
+    for (auto& [store, journal] : impl_->journals) store->Rollback(journal);
+    for (auto& [windows, undo] : impl_->first_seen_undo) {
+        std::unique_lock lock(windows->first_seen_mutex);
+        for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+            if (it->second)
+                windows->first_seen[it->first] = *it->second;
+            else
+                windows->first_seen.erase(it->first);
+        }
+    }
+    impl_->CloseGroup();
+}
+
+}  // namespace wt::engine
