@@ -3,10 +3,13 @@
 // expression before saving it. Reads for every role; test and backtest need kManageRules.
 #include <fmt/format.h>
 
+#include <set>
+
 #include "api/detail/support.hpp"
 #include "common/json.hpp"
 #include "engine/alerts.hpp"
 #include "engine/engine.hpp"
+#include "engine/starter_pack.hpp"
 #include "ingest/transaction.hpp"
 #include "rules/language.hpp"
 
@@ -139,6 +142,23 @@ boost::json::value ResultJson(const rules::Value& value) {
     return nullptr;
 }
 
+boost::json::object TemplateJson(const engine::RuleTemplate& rule_template, bool enabled) {
+    boost::json::array lists;
+    for (const auto& list : rule_template.lists) lists.push_back(boost::json::value(list.name));
+    return {{"key", rule_template.key},
+            {"name", rule_template.name},
+            {"typology", rule_template.typology},
+            {"description", rule_template.description},
+            {"expression", rule_template.expression},
+            {"severity", engine::SeverityName(rule_template.severity)},
+            {"action", engine::RuleActionName(rule_template.action)},
+            {"score", rule_template.score},
+            {"suppression_seconds", rule_template.suppression_seconds ? boost::json::value(*rule_template.suppression_seconds)
+                                                                      : boost::json::value(nullptr)},
+            {"lists", std::move(lists)},
+            {"enabled", enabled}};
+}
+
 }  // namespace
 
 void RegisterAlertRoutes(Registrar& reg) {
@@ -229,6 +249,129 @@ void RegisterAlertRoutes(Registrar& reg) {
                                            {"steps", std::move(steps)},
                                            {"aggregates", std::move(aggregates)},
                                            {"untracked_aggregates", std::move(untracked)}};
+            }();
+            if (!answer) co_return ErrorResponse(ctx, request, answer.error());
+            co_return http::JsonResponse(HttpStatus::ok, std::move(*answer));
+        });
+
+    reg.Console(
+        {Method::get, "/api/v1/rules/starter-pack", Surface::kConsole, Perm::kRead, false, "rules",
+         "The starter pack's rule templates; `enabled` when the organization has a rule of the template's name", "",
+         R"({"type":"object","properties":{"data":{"type":"array","items":{"type":"object"}}}})"},
+        [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
+            auto answer = [&]() -> Result<boost::json::object> {
+                WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kRead));
+                WT_ASSIGN_OR_RETURN(auto rows, tx->Query("SELECT name FROM rules WHERE org_id = $1",
+                                                         {storage::Text(principal.org_id())}));
+                std::set<std::string, std::less<>> names;
+                for (const auto& row : rows) names.insert(row.GetText(0));
+                boost::json::array data;
+                for (const auto& rule_template : engine::StarterPack())
+                    data.push_back(TemplateJson(rule_template, names.contains(rule_template.name)));
+                return boost::json::object{{"data", std::move(data)}};
+            }();
+            if (!answer) co_return ErrorResponse(ctx, request, answer.error());
+            co_return http::JsonResponse(HttpStatus::ok, std::move(*answer));
+        });
+
+    reg.Console(
+        {Method::post, "/api/v1/rules/starter-pack", Surface::kConsole, Perm::kManageRules, false, "rules",
+         "Enable starter pack templates (all when `templates` is absent) as rules in `status` (default active), "
+         "creating the lists they use; templates whose rule name exists are skipped",
+         R"({"type":"object","properties":{"templates":{"type":"array","items":{"type":"string"}},)"
+         R"("status":{"type":"string","enum":["draft","shadow","active","disabled"]}}})",
+         R"({"type":"object","properties":{"created":{"type":"array"},"lists_created":{"type":"array"},)"
+         R"("skipped":{"type":"array"}}})",
+         201},
+        [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
+            auto enabled = [&]() -> Result<engine::EnabledPack> {
+                WT_ASSIGN_OR_RETURN(auto body, ParseJsonBody(request, ctx.options));
+                JsonReader in(body);
+                std::vector<std::string> keys;
+                if (const auto* raw = in.Raw("templates"); raw != nullptr && !raw->is_null()) {
+                    if (!raw->is_array() || raw->as_array().size() > 100) {
+                        in.AddError("templates", "must be an array of at most 100 template keys");
+                    } else {
+                        for (std::size_t idx = 0; idx < raw->as_array().size(); ++idx) {
+                            const auto& key = raw->as_array()[idx];
+                            if (!key.is_string() || key.as_string().size() > 100)
+                                in.AddError(fmt::format("templates[{}]", idx), "must be a template key (text)");
+                            else
+                                keys.emplace_back(key.as_string());
+                        }
+                    }
+                }
+                auto status_text = in.OptionalString("status", 1, 20);
+                auto status = engine::ParseRuleStatus(status_text.value_or("active"));
+                if (!status) in.AddError("status", "must be one of \"draft\", \"shadow\", \"active\", \"disabled\"");
+                in.RejectUnknown();
+                WT_RETURN_IF_ERROR(in.Finish());
+                WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
+                engine::Change change{principal.user_id(), ClientIpOf(ctx, request), UserAgentOf(request),
+                                      ctx.clock->Now()};
+                WT_ASSIGN_OR_RETURN(auto pack, engine::EnableStarterPack(*tx, principal.org_id(), keys, *status, change));
+                WT_RETURN_IF_ERROR(tx->Commit());
+                return pack;
+            }();
+            if (!enabled) co_return ErrorResponse(ctx, request, enabled.error());
+            // Committed: the engine picks up the new lists first, then the rules that use them.
+            for (auto reload : {&engine::Engine::ListsChanged, &engine::Engine::RulesChanged})
+                if (auto reloaded = (ctx.engine->*reload)(principal.org_id()); !reloaded)
+                    ctx.log->error("reloading the engine of {} failed: {}", principal.org_id(), reloaded.error().internal);
+            boost::json::array created;
+            for (const auto& rule : enabled->created) created.push_back(engine::ToJson(rule));
+            boost::json::array lists;
+            for (const auto& list : enabled->lists_created) lists.push_back(boost::json::value(list.name));
+            boost::json::array skipped;
+            for (const auto& [key, reason] : enabled->skipped)
+                skipped.push_back(boost::json::object{{"key", key}, {"reason", reason}});
+            co_return http::JsonResponse(HttpStatus::created, boost::json::object{{"created", std::move(created)},
+                                                                                  {"lists_created", std::move(lists)},
+                                                                                  {"skipped", std::move(skipped)}});
+        });
+
+    reg.Console(
+        {Method::post, "/api/v1/rules/validate", Surface::kConsole, Perm::kRead, false, "rules",
+         "Check an expression as the editor types: 200 with valid true and its aggregates, or valid false with the "
+         "error's line, column and message (nothing is stored)",
+         R"({"type":"object","required":["expression"],"properties":{"expression":{"type":"string"}}})",
+         R"({"type":"object","properties":{"valid":{"type":"boolean"},"errors":{"type":"array"},)"
+         R"("aggregates":{"type":"array"},"lists":{"type":"array","items":{"type":"string"}}}})"},
+        [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
+            auto answer = [&]() -> Result<boost::json::object> {
+                WT_ASSIGN_OR_RETURN(auto body, ParseJsonBody(request, ctx.options));
+                JsonReader in(body);
+                auto expression = in.RequiredString("expression", 0, 64 * 1024);
+                in.RejectUnknown();
+                WT_RETURN_IF_ERROR(in.Finish());
+                rules::CompileOptions options;
+                const std::string org_id = principal.org_id();
+                options.list_exists = [&ctx, &org_id](std::string_view name) {
+                    return ctx.engine->HasList(org_id, name);
+                };
+                rules::CompileError error;
+                auto compiled = rules::Compile(*expression, options, &error);
+                if (!compiled)
+                    return boost::json::object{
+                        {"valid", false},
+                        {"errors", boost::json::array{boost::json::object{
+                                       {"field", "expression"},
+                                       {"message", error.message},
+                                       {"line", error.line},
+                                       {"column", error.column}}}}};
+                boost::json::array aggregates;
+                for (const auto& spec : compiled->aggregates())
+                    aggregates.push_back(boost::json::object{{"text", spec.canonical},
+                                                             {"function", rules::AggregateFunctionName(spec.function)},
+                                                             {"window", rules::FormatDuration(spec.window_micros)},
+                                                             {"line", spec.line},
+                                                             {"column", spec.column}});
+                boost::json::array lists;
+                for (const auto& name : compiled->lists()) lists.push_back(boost::json::value(name));
+                return boost::json::object{{"valid", true},
+                                           {"errors", boost::json::array{}},
+                                           {"aggregates", std::move(aggregates)},
+                                           {"lists", std::move(lists)}};
             }();
             if (!answer) co_return ErrorResponse(ctx, request, answer.error());
             co_return http::JsonResponse(HttpStatus::ok, std::move(*answer));

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "engine/starter_pack.hpp"
 
+#include <algorithm>
+
 namespace wt::engine {
 namespace {
 
@@ -86,6 +88,64 @@ const RuleTemplate* FindTemplate(std::string_view key) {
     for (const auto& rule_template : kTemplates)
         if (rule_template.key == key) return &rule_template;
     return nullptr;
+}
+
+Result<EnabledPack> EnableStarterPack(storage::Transaction& tx, std::string_view org_id,
+                                      const std::vector<std::string>& keys, RuleStatus status, const Change& change) {
+    std::vector<const RuleTemplate*> chosen;
+    if (keys.empty()) {
+        for (const auto& rule_template : kTemplates) chosen.push_back(&rule_template);
+    } else {
+        std::vector<FieldError> unknown;
+        for (std::size_t idx = 0; idx < keys.size(); ++idx) {
+            const RuleTemplate* found = FindTemplate(keys[idx]);
+            if (found == nullptr)
+                unknown.push_back({"templates[" + std::to_string(idx) + "]", "is not a starter pack template"});
+            else if (std::find(chosen.begin(), chosen.end(), found) == chosen.end())
+                chosen.push_back(found);
+        }
+        if (!unknown.empty()) {
+            Error error = Error::Make(ErrorCode::kValidationFailed, "unknown starter pack templates");
+            error.fields = std::move(unknown);
+            return error;
+        }
+    }
+    EnabledPack pack;
+    const std::string org(org_id);
+    for (const RuleTemplate* rule_template : chosen) {
+        WT_ASSIGN_OR_RETURN(auto taken, tx.QueryOne("SELECT id FROM rules WHERE org_id = $1 AND name = $2",
+                                                     {storage::Text(org), storage::Text(std::string(rule_template->name))}));
+        if (taken) {
+            pack.skipped.emplace_back(std::string(rule_template->key), "a rule with this name exists");
+            continue;
+        }
+        for (const TemplateList& list : rule_template->lists) {
+            WT_ASSIGN_OR_RETURN(auto exists, tx.QueryOne("SELECT id FROM lists WHERE org_id = $1 AND name = $2",
+                                                          {storage::Text(org), storage::Text(std::string(list.name))}));
+            if (exists) continue;
+            WT_ASSIGN_OR_RETURN(NamedList created,
+                                CreateList(tx, org_id, ListInput{std::string(list.name), std::string(list.description)},
+                                           change));
+            if (!list.items.empty()) {
+                std::vector<std::string> items(list.items.begin(), list.items.end());
+                WT_RETURN_IF_ERROR(AddItems(tx, org_id, created.id, items, change));
+                created.items = std::move(items);
+            }
+            pack.lists_created.push_back(std::move(created));
+        }
+        RuleInput input;
+        input.name = std::string(rule_template->name);
+        input.description = std::string(rule_template->description);
+        input.expression = std::string(rule_template->expression);
+        input.severity = std::string(SeverityName(rule_template->severity));
+        input.action = std::string(RuleActionName(rule_template->action));
+        input.score = rule_template->score;
+        input.status = std::string(RuleStatusName(status));
+        input.suppression_seconds = rule_template->suppression_seconds;
+        WT_ASSIGN_OR_RETURN(Rule rule, CreateRule(tx, org_id, input, change));
+        pack.created.push_back(std::move(rule));
+    }
+    return pack;
 }
 
 }  // namespace wt::engine

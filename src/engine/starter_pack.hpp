@@ -10,7 +10,13 @@
 #include <span>
 #include <string_view>
 
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "engine/catalog.hpp"
 #include "engine/records.hpp"
+#include "storage/database.hpp"
 
 namespace wt::engine {
 
@@ -36,5 +42,20 @@ struct RuleTemplate {
 
 std::span<const RuleTemplate> StarterPack();
 const RuleTemplate* FindTemplate(std::string_view key);
+
+struct EnabledPack {
+    std::vector<Rule> created;
+    std::vector<NamedList> lists_created;
+    /// Templates not enabled, with the reason (a rule of that name exists already).
+    std::vector<std::pair<std::string, std::string>> skipped;
+};
+
+/// Creates a rule in `status` for each template of `keys` (all of them when empty), with the
+/// template's name, and each list a template needs that the organization lacks (with the
+/// template's items). A template whose rule name is taken is skipped, not an error, so enabling
+/// twice is harmless. Unknown keys are kValidationFailed (field `templates`). Audited through the
+/// catalog, in `tx`.
+Result<EnabledPack> EnableStarterPack(storage::Transaction& tx, std::string_view org_id,
+                                      const std::vector<std::string>& keys, RuleStatus status, const Change& change);
 
 }  // namespace wt::engine
