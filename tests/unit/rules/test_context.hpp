@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -54,6 +55,9 @@ class BruteForceContext : public EvalContext {
     std::map<std::string, std::vector<std::string>, std::less<>> lists;
     TimeZone zone;
     int aggregate_calls = 0;
+    /// When set, replaces the window test (the default is occurred_at in (current - window,
+    /// current]): e.g. a bucket-aware window for the aggregate store's long windows.
+    std::function<bool(const AggregateSpec& spec, UnixMicros past, UnixMicros current)> in_window;
 
     Value Aggregate(const CompiledRule& rule, std::size_t spec_index, std::string_view key,
                     const TransactionView& current) override {
@@ -67,8 +71,12 @@ class BruteForceContext : public EvalContext {
         std::set<std::string> distinct;
         for (const TransactionView& past : history) {
             // The window: (t - window, t], earlier-processed transactions only.
-            if (past.occurred_at > current.occurred_at) continue;
-            if (past.occurred_at <= current.occurred_at - spec.window_micros) continue;
+            if (in_window) {
+                if (!in_window(spec, past.occurred_at, current.occurred_at)) continue;
+            } else {
+                if (past.occurred_at > current.occurred_at) continue;
+                if (past.occurred_at <= current.occurred_at - spec.window_micros) continue;
+            }
             std::string past_key;
             if (!AggregateKey(rule, spec_index, past, *this, &past_key) || past_key != wanted) continue;
             if (!AggregateFilter(rule, spec_index, past, *this)) continue;
@@ -134,5 +142,23 @@ class BruteForceContext : public EvalContext {
 
     const TimeZone& time_zone() const override { return zone; }
 };
+
+/// floor(t / width), also for negative t.
+inline std::int64_t BucketOf(UnixMicros t, std::int64_t width) {
+    std::int64_t bucket = t / width;
+    if (t % width != 0 && t < 0) --bucket;
+    return bucket;
+}
+
+/// The bucket-aware window of the aggregate store's long windows: the events whose bucket index
+/// lies in (bucket(current - window), bucket(current)] for buckets `width_micros` wide. For
+/// BruteForceContext::in_window.
+inline std::function<bool(const AggregateSpec&, UnixMicros, UnixMicros)> BucketedWindow(std::int64_t width_micros) {
+    return [width_micros](const AggregateSpec& spec, UnixMicros past, UnixMicros current) {
+        std::int64_t bucket = BucketOf(past, width_micros);
+        return bucket > BucketOf(current - spec.window_micros, width_micros) &&
+               bucket <= BucketOf(current, width_micros);
+    };
+}
 
 }  // namespace wt::rules::testing

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: Apache-2.0
+/// `AggregateStore`: the in-memory window state behind the rules language's aggregates
+/// (`count(by: account_id, window: 1h)` ...) for one organization and environment.
+///
+/// Every accepted transaction is recorded once (`Record`); a rule asks for the value of one of its
+/// aggregates over the history before the current transaction (`Query`). Each distinct aggregate
+/// (equal `AggregateSpec::canonical` texts share one state, whatever rule wrote them) keeps, per
+/// key (the text AggregateKey writes), either:
+/// - exact state (windows up to `Options::exact_window_limit_micros`): the events (occurred_at,
+///   value) sorted by occurred_at; a query counts exactly the events in (T - window, T];
+/// - bucketed state (longer windows): per-bucket count/sum/min/max (and distinct values per
+///   bucket), buckets of `window / Options::buckets_per_window` rounded to whole minutes (at least
+///   one minute); bucket(t) = floor(t / width); a query takes the buckets whose index lies in
+///   (bucket(T - window), bucket(T)], so each edge of the window is exact to one bucket
+///   (documented in docs/rules-language.md "Aggregates").
+///
+/// What an event holds: `count` keeps every transaction that passes the filter and has a key;
+/// `sum`/`avg`/`min`/`max` keep only those whose value is a decimal (others cannot contribute);
+/// `distinct_count` keeps those whose value is not null, as a 64-bit keyed hash (SipHash-1-3 with a
+/// random per-store key) of the value's AppendCanonical text: two different values count as one
+/// only on a hash collision, about n^2 / 2^65 for n distinct values in one window (1e-10 for
+/// n = 100,000), and the random key keeps anyone from choosing colliding values on purpose.
+/// Keys are hashed with the same keyed hash (no hash flooding through chosen account ids).
+///
+/// Windows run on occurred_at, in any arrival order: an event with a later occurred_at than the
+/// current transaction is not in its window. Events at or before the key's newest occurred_at minus
+/// (window + `Options::lateness_micros`) may be dropped (lazily, when they are a quarter of the
+/// key's events), and a transaction that old is not recorded at all: a transaction arriving later
+/// than the lateness sees less history (documented). Keys whose newest event left every window
+/// are dropped by `Sweep`. A key holding more than `max_exact_events_per_key` exact events drops
+/// its oldest down to 7/8 of the cap (amortising the shift) and counts as truncated.
+///
+/// Results are exactly those of a recomputation over the kept events (EvalContext::Aggregate):
+/// count and distinct_count are integers, sum is the exact total (0 when empty; null when it
+/// leaves the Decimal range), avg is Div(sum, count of values), min/max the extreme value (among
+/// values that compare equal but are spelled with different scales, 5.0 vs 5.00, the earliest by
+/// occurred_at).
+///
+/// Staging: `Record` applies at once and appends what it changed to a `Journal`; `Rollback`
+/// restores the exact state before the journaled records (a group commit that failed), including
+/// keys they created, events they pruned, vector capacities and the store's newest time; `Commit`
+/// just forgets the journal.
+///
+/// Threading: one writer (Record/RecordInto/Rollback/Commit/Track/Sweep, each under the exclusive
+/// lock, key/filter/value expressions evaluated inside it) and any number of concurrent readers
+/// (Query/IsTracked/GetStats, under the shared lock); internally synchronised with a
+/// std::shared_mutex. Nothing here fails except by std::bad_alloc.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "rules/language.hpp"
+
+namespace wt::rules {
+
+class AggregateStore {
+  public:
+    struct Options {
+        /// Windows up to this length are exact; longer ones are bucketed.
+        std::int64_t exact_window_limit_micros = 2 * 24 * kMicrosPerHour;
+        int buckets_per_window = 256;
+        /// How late (in occurred_at, behind the key's newest event) a transaction may arrive and
+        /// still see its full window.
+        std::int64_t lateness_micros = 24 * kMicrosPerHour;
+        /// Exact events kept per key and aggregate at most; beyond this the oldest are dropped
+        /// (counted in Stats::truncated_keys).
+        std::size_t max_exact_events_per_key = 100'000;
+    };
+
+    /// A tracked aggregate: index into the store's table (stable for the store's life).
+    using SpecId = std::uint32_t;
+
+    /// One undo log of staged records.
+    class Journal {
+      public:
+        Journal();
+        ~Journal();
+        Journal(Journal&&) noexcept;
+        Journal& operator=(Journal&&) noexcept;
+        /// True when Rollback would change nothing (no Record has used this journal since it was
+        /// created, rolled back or committed).
+        bool empty() const;
+
+      private:
+        friend class AggregateStore;
+        struct Entry;
+        std::vector<Entry> entries_;
+        bool started_ = false;          // a Record used this journal
+        UnixMicros newest_before_ = 0;  // the store's newest occurred_at before the first Record
+        bool had_newest_before_ = false;
+    };
+
+    struct Stats {
+        std::size_t aggregates = 0;      // tracked specs
+        std::size_t keys = 0;            // (spec, key) pairs with state
+        std::size_t bytes = 0;           // approximate heap bytes of all state
+        std::size_t events = 0;          // exact events held
+        std::size_t buckets = 0;         // non-empty buckets held
+        std::size_t truncated_keys = 0;  // keys that hit max_exact_events_per_key
+        double bytes_per_key() const { return keys ? static_cast<double>(bytes) / keys : 0.0; }
+    };
+
+    explicit AggregateStore(Options options);
+    AggregateStore() : AggregateStore(Options{}) {}
+    ~AggregateStore();
+    AggregateStore(const AggregateStore&) = delete;
+    AggregateStore& operator=(const AggregateStore&) = delete;
+
+    /// Tracks `rule.aggregates()[spec_index]` (the rule is kept to evaluate key, filter and
+    /// value). A spec whose canonical text is already tracked answers the existing id. A newly
+    /// tracked spec starts empty: the caller backfills it by recording history with
+    /// `RecordInto`.
+    SpecId Track(const CompiledRule& rule, std::size_t spec_index);
+    /// Whether a spec with this canonical text is tracked. When it is not, `Track` creates empty
+    /// state that the caller must backfill.
+    bool IsTracked(const AggregateSpec& spec) const;
+
+    /// Records one stored transaction into every tracked aggregate whose filter it passes and
+    /// whose key it has. `context` serves lists/time zone to key, filter and value expressions.
+    /// `journal` (optional) receives the undo information.
+    void Record(const TransactionView& transaction, EvalContext& context, Journal* journal);
+    /// Records into one aggregate only (backfilling a newly tracked spec). Not journaled.
+    void RecordInto(SpecId spec, const TransactionView& transaction, EvalContext& context);
+
+    /// The aggregate's value for `key` over (occurred_at - window, occurred_at], as
+    /// EvalContext::Aggregate specifies (count/distinct_count integers; sum 0 when empty;
+    /// avg/min/max null when empty). Bucketed specs answer over whole buckets (see above). An
+    /// unknown spec id answers null. Does not allocate, except that distinct_count grows a
+    /// per-thread scratch vector to the largest window it has seen.
+    Value Query(SpecId spec, std::string_view key, UnixMicros occurred_at) const;
+
+    /// Undoes every Record made with `journal` since it was created or last committed/rolled back,
+    /// newest first, and empties the journal. REQUIRES: no Sweep or RecordInto since those
+    /// records, and the journals of later records already rolled back or committed.
+    void Rollback(Journal& journal);
+    /// Keeps the journaled records and empties the journal.
+    void Commit(Journal& journal);
+
+    /// Drops events and keys that left every window, relative to the newest occurred_at recorded
+    /// (minus lateness), and gives back vector capacity that is more than twice what is used.
+    /// Call periodically (the engine's upkeep); it walks every key.
+    void Sweep();
+
+    /// Counts held state; walks every key (for metrics, not per transaction).
+    Stats GetStats() const;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wt::rules
