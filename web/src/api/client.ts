@@ -15,6 +15,9 @@
 export interface FieldError {
   field: string;
   message: string;
+  /** 1-based position in the field's text (rule expressions); absent when not applicable. */
+  line?: number;
+  column?: number;
 }
 
 /** RFC 9457 problem details as the WatchTower API sends them. */

@@ -3,6 +3,9 @@
 import { transactionQuery, type TransactionFilters } from '../lib/transactionFilters';
 import { api } from './client';
 import type {
+  AlertDetail,
+  AlertStatus,
+  AlertSummary,
   AllowedIps,
   ApiKey,
   AuditEntry,
@@ -11,8 +14,20 @@ import type {
   LoginResult,
   Me,
   Member,
+  NamedList,
+  NamedListDetail,
   Page,
   Role,
+  Rule,
+  RuleInput,
+  RuleSeverity,
+  RuleStatus,
+  RuleVersion,
+  StarterPackResult,
+  StarterTemplate,
+  TestResult,
+  ValidateResult,
+  BacktestResult,
   SessionInfo,
   SignedIn,
   Transaction,
@@ -64,6 +79,60 @@ export const transactions = {
   list: (filters: TransactionFilters, cursor?: string | null) =>
     api.get<Page<Transaction>>('/transactions', { query: transactionQuery(filters, cursor) }),
   get: (id: string) => api.get<TransactionDetail>(`/transactions/${seg(id)}`),
+};
+
+export const rules = {
+  list: (query: { status?: RuleStatus | ''; environment?: Environment; cursor?: string | null; limit?: number } = {}) =>
+    api.get<Page<Rule>>('/rules', { query }),
+  get: (id: string, environment?: Environment) => api.get<Rule>(`/rules/${seg(id)}`, { query: { environment } }),
+  create: (input: RuleInput) => api.post<Rule>('/rules', input),
+  /** `version`: the version edited; the server answers 409 when the rule moved on meanwhile. */
+  replace: (id: string, input: RuleInput, version?: number) =>
+    api.put<Rule>(`/rules/${seg(id)}`, version === undefined ? input : { ...input, version }),
+  versions: (id: string, cursor?: string | null) =>
+    api.get<Page<RuleVersion>>(`/rules/${seg(id)}/versions`, { query: { cursor, limit: 50 } }),
+  restore: (id: string, version: number) => api.post<Rule>(`/rules/${seg(id)}/versions/${version}/restore`),
+  validate: (expression: string, signal?: AbortSignal) =>
+    api.post<ValidateResult>('/rules/validate', { expression }, { signal }),
+  test: (expression: string, transaction: Record<string, unknown>, environment?: Environment) =>
+    api.post<TestResult>('/rules/test', { expression, transaction, environment }),
+  backtest: (body: { expression: string; from: string; to: string; environment?: Environment }) =>
+    api.post<BacktestResult>('/rules/backtest', body),
+  starterPack: () => api.get<{ data: StarterTemplate[] }>('/rules/starter-pack'),
+  enableStarterPack: (body: { templates?: string[]; status?: RuleStatus }) =>
+    api.post<StarterPackResult>('/rules/starter-pack', body),
+};
+
+export const lists = {
+  list: (cursor?: string | null) => api.get<Page<NamedList>>('/lists', { query: { cursor, limit: 100 } }),
+  create: (body: { name: string; description?: string }) => api.post<NamedList>('/lists', body),
+  get: (id: string, cursor?: string | null, limit = 50) =>
+    api.get<NamedListDetail>(`/lists/${seg(id)}`, { query: { cursor, limit } }),
+  addItems: (id: string, values: string[]) => api.post<unknown>(`/lists/${seg(id)}/items`, { values }),
+  removeItem: (id: string, value: string) => api.delete<void>(`/lists/${seg(id)}/items/${seg(value)}`),
+};
+
+export interface AlertFilters {
+  environment: Environment;
+  status?: AlertStatus | '';
+  severity?: RuleSeverity | '';
+  ruleId?: string;
+  limit?: number;
+}
+
+export const alerts = {
+  list: (filters: AlertFilters, cursor?: string | null) =>
+    api.get<Page<AlertSummary>>('/alerts', {
+      query: {
+        environment: filters.environment,
+        status: filters.status,
+        severity: filters.severity,
+        rule_id: filters.ruleId,
+        limit: filters.limit,
+        cursor,
+      },
+    }),
+  get: (id: string) => api.get<AlertDetail>(`/alerts/${seg(id)}`),
 };
 
 export interface AuditFilters {

@@ -152,24 +152,211 @@ export interface Transaction {
   api_key_id: string | null;
 }
 
-export interface RuleHit {
-  rule_id?: string;
-  rule_name?: string;
-  [field: string]: unknown;
+/** One evaluated sub-expression of a stored hit, outermost first (`explanation`). */
+export interface ExplanationStep {
+  line: number;
+  column: number;
+  /** Its source text (shortened by the server to 200 bytes, ending "..."). */
+  text: string;
+  value: string;
 }
 
-export interface TransactionAlert {
-  id: string;
-  rule_id?: string;
-  rule_name?: string;
-  severity?: string;
-  [field: string]: unknown;
+/** A rule hit of a transaction (`GET /transactions/{id}` `rule_hits`). */
+export interface RuleHit {
+  rule_id: string;
+  /** Null when the rule is gone. */
+  rule_name: string | null;
+  rule_version: number;
+  /** The rule's status when it hit: `active` (counted) or `shadow` (recorded only). */
+  status: string;
+  action: string;
+  score: number;
+  alert_id: string | null;
+  explanation: ExplanationStep[];
 }
+
+export type AlertStatus = 'open' | 'in_review' | 'escalated' | 'closed';
+
+/** `GET /alerts` items, and a transaction's `alerts`. */
+export interface AlertSummary {
+  id: string;
+  rule_id: string;
+  rule_name: string;
+  rule_version: number;
+  severity: RuleSeverity;
+  status: AlertStatus;
+  environment: Environment;
+  transaction_id: string;
+  entity_key: string;
+  assignee_id: string | null;
+  disposition: string | null;
+  case_id: string | null;
+  occurred_at: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** `GET /alerts/{id}`: the alert, the rule version that raised it, and the hit explained. */
+export interface AlertDetail extends AlertSummary {
+  rule: {
+    id: string;
+    name: string;
+    expression: string;
+    /** The version that raised the alert. */
+    version: number;
+    current_version: number;
+    status: RuleStatus;
+  } | null;
+  rule_hit: {
+    rule_version: number;
+    action: string;
+    score: number;
+    status: string;
+    explanation: ExplanationStep[];
+  } | null;
+}
+
+/** @deprecated name kept for the transaction page: a transaction's alerts are alert summaries. */
+export type TransactionAlert = AlertSummary;
 
 /** `GET /transactions/{id}`: the transaction plus what the rules made of it. */
 export interface TransactionDetail extends Transaction {
   rule_hits: RuleHit[];
   alerts: TransactionAlert[];
+}
+
+// --- Rules and lists (docs/api.md "Rules and lists") ------------------------------------------
+
+export type RuleStatus = 'draft' | 'shadow' | 'active' | 'disabled';
+export type RuleSeverity = 'low' | 'medium' | 'high' | 'critical';
+export type RuleAction = 'alert' | 'review' | 'block';
+
+/** The body of `POST /rules` and `PUT /rules/{id}` (PUT may add the edited `version`). */
+export interface RuleInput {
+  name: string;
+  description: string | null;
+  expression: string;
+  severity: RuleSeverity;
+  action: RuleAction;
+  score: number;
+  status: RuleStatus;
+  suppression_seconds: number | null;
+}
+
+export interface Rule extends RuleInput {
+  id: string;
+  version: number;
+  created_at: string;
+  created_by: string | null;
+  updated_at: string;
+  updated_by: string | null;
+  /** List and detail only: hits in the environment asked for. */
+  hits_24h?: number;
+  hits_total?: number;
+}
+
+/** `GET /rules/{id}/versions` items, newest first. */
+export interface RuleVersion extends RuleInput {
+  version: number;
+  author_id: string | null;
+  created_at: string;
+  /** "created", "updated", "restored from version N". */
+  change: string;
+  diff: { field: string; from: unknown; to: unknown }[];
+  /** " " kept, "-" removed, "+" added. */
+  expression_diff: { op: ' ' | '-' | '+'; line: string }[];
+}
+
+export interface CompileProblem {
+  field?: string;
+  message: string;
+  line: number;
+  column: number;
+}
+
+export interface AggregateInfo {
+  text: string;
+  function: string;
+  window: string;
+  line: number;
+  column: number;
+}
+
+/** `POST /rules/validate`. */
+export interface ValidateResult {
+  valid: boolean;
+  errors: CompileProblem[];
+  aggregates?: AggregateInfo[];
+  lists?: string[];
+}
+
+export interface TestStep {
+  line: number;
+  column: number;
+  /** UTF-8 byte offsets of the sub-expression in the source. */
+  begin: number;
+  end: number;
+  text: string;
+  value: string;
+  evaluated: boolean;
+}
+
+/** `POST /rules/test`. */
+export interface TestResult {
+  result: boolean | null;
+  value: string;
+  /** Every sub-expression but literals, innermost first. */
+  steps: TestStep[];
+  aggregates: AggregateInfo[];
+  /** Aggregates the live windows do not hold yet (their value in the test is from no history). */
+  untracked_aggregates: string[];
+}
+
+/** `POST /rules/backtest`. */
+export interface BacktestResult {
+  evaluated: number;
+  hits: number;
+  hit_rate: number;
+  by_day: { date: string; hits: number }[];
+  samples: { transaction_id: string; external_id: string }[];
+}
+
+/** `GET /rules/starter-pack` items. */
+export interface StarterTemplate {
+  key: string;
+  name: string;
+  typology: string;
+  description: string;
+  expression: string;
+  severity: RuleSeverity;
+  action: RuleAction;
+  score: number;
+  /** The organization already has a rule of this name. */
+  enabled: boolean;
+}
+
+/** `POST /rules/starter-pack`. */
+export interface StarterPackResult {
+  created: Rule[];
+  lists_created: string[];
+  skipped: { key: string; reason: string }[];
+}
+
+export interface NamedList {
+  id: string;
+  name: string;
+  description: string | null;
+  item_count: number;
+  created_at: string;
+  created_by: string | null;
+  updated_at: string;
+}
+
+/** `GET /lists/{id}`: a page of items in value order, and the rules that use the list. */
+export interface NamedListDetail extends NamedList {
+  items: { value: string; added_at: string; added_by: string | null }[];
+  next_cursor: string | null;
+  used_by: { id: string; name: string; status: RuleStatus }[];
 }
 
 export const ROLES: readonly Role[] = ['VIEWER', 'ANALYST', 'RISK_LEAD', 'ADMIN'];

@@ -3,11 +3,16 @@
 import type { ReactNode } from 'react';
 import { Layout } from '../components/Layout';
 import { Alert, Loading } from '../components/ui';
+import { AlertDetailPage, AlertsPage } from '../pages/AlertsPage';
 import { AllowedIpsPage } from '../pages/AllowedIpsPage';
 import { ApiKeysPage } from '../pages/ApiKeysPage';
 import { AuditLogPage } from '../pages/AuditLogPage';
 import { ComingSoon, NotFound } from '../pages/ComingSoon';
+import { ListDetailPage, ListsPage } from '../pages/ListsPage';
 import { LoginPage } from '../pages/LoginPage';
+import { RuleEditorPage } from '../pages/RuleEditorPage';
+import { RulesPage } from '../pages/RulesPage';
+import { RuleVersionsPage } from '../pages/RuleVersionsPage';
 import { SessionsPage } from '../pages/SessionsPage';
 import { TeamPage } from '../pages/TeamPage';
 import { TransactionDetailPage } from '../pages/TransactionDetailPage';
@@ -71,6 +76,17 @@ function Page({ pathname }: { pathname: string }): ReactNode {
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
   const transaction = /^\/transactions\/([^/]+)$/.exec(path);
   if (transaction) return <TransactionDetailPage key={transaction[1]} id={decodeSegment(transaction[1])} />;
+  const ruleVersions = /^\/rules\/([^/]+)\/versions$/.exec(path);
+  if (ruleVersions) return <RuleVersionsPage key={ruleVersions[1]} id={decodeSegment(ruleVersions[1])} />;
+  const rule = /^\/rules\/([^/]+)$/.exec(path);
+  if (rule) {
+    const id = rule[1] === 'new' ? null : decodeSegment(rule[1]);
+    return <RuleEditorPage key={rule[1]} id={id} />;
+  }
+  const list = /^\/lists\/([^/]+)$/.exec(path);
+  if (list) return <ListDetailPage key={list[1]} id={decodeSegment(list[1])} />;
+  const alert = /^\/alerts\/([^/]+)$/.exec(path);
+  if (alert) return <AlertDetailPage key={alert[1]} id={decodeSegment(alert[1])} />;
   switch (path) {
     case '/':
       return (
@@ -83,13 +99,7 @@ function Page({ pathname }: { pathname: string }): ReactNode {
     case '/transactions':
       return <TransactionsPage />;
     case '/alerts':
-      return (
-        <ComingSoon
-          title="Alerts"
-          icon="alerts"
-          description="The alert queue: triage, assign and close alerts raised by your rules."
-        />
-      );
+      return <AlertsPage />;
     case '/cases':
       return (
         <ComingSoon
@@ -99,13 +109,9 @@ function Page({ pathname }: { pathname: string }): ReactNode {
         />
       );
     case '/rules':
-      return (
-        <ComingSoon
-          title="Rules"
-          icon="rules"
-          description="Write, test, backtest and activate detection rules and value lists."
-        />
-      );
+      return <RulesPage />;
+    case '/lists':
+      return <ListsPage />;
     case '/reports':
       return (
         <ComingSoon

@@ -24,6 +24,7 @@ export const MAIN_NAV: NavItem[] = [
   { to: '/alerts', label: 'Alerts', icon: 'alerts' },
   { to: '/cases', label: 'Cases', icon: 'cases' },
   { to: '/rules', label: 'Rules', icon: 'rules' },
+  { to: '/lists', label: 'Lists', icon: 'lists' },
   { to: '/reports', label: 'Reports', icon: 'reports' },
 ];
 

@@ -218,6 +218,7 @@ export type IconName =
   | 'alerts'
   | 'cases'
   | 'rules'
+  | 'lists'
   | 'reports'
   | 'team'
   | 'audit'
@@ -236,6 +237,7 @@ const ICONS: Record<IconName, string> = {
   alerts: 'M12 4a6 6 0 0 0-6 6v4l-2 3h16l-2-3v-4a6 6 0 0 0-6-6zm-2 15a2 2 0 0 0 4 0',
   cases: 'M4 8h16v11H4zM9 8V5h6v3M4 13h16',
   rules: 'M5 6h14M5 12h9M5 18h5m7-3 2 2 3-4',
+  lists: 'M9 6h11M9 12h11M9 18h11M4 6h1m-1 6h1m-1 6h1',
   reports: 'M6 20V10m6 10V4m6 16v-7',
   team: 'M9 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6zm-6 8c0-3 3-5 6-5s6 2 6 5m1-8a3 3 0 1 0 0-6m2 14c0-2-1-4-3-4.6',
   audit: 'M7 4h8l4 4v12H7zM15 4v4h4M10 12h6m-6 4h6',

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // Transactions › one transaction (`/transactions/{id}`): every stored field, the counterparty,
-// the sender's metadata, and what the rules made of it (rule hits and alerts).
+// the sender's metadata, and what the rules made of it: the rule hits (active and shadow, each with
+// its explanation) and the alerts raised, linking to the rules and the alerts.
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
 import { transactions } from '../api/endpoints';
 import type { RuleHit, TransactionAlert, TransactionDetail } from '../api/types';
 import { Link } from '../app/router';
 import { PageError } from '../components/PageError';
-import { Badge, EmptyState, EnvironmentBadge, Icon, Loading, PageHeader } from '../components/ui';
+import { ActionLabel, AlertStatusBadge, RuleStatusBadge, SeverityBadge, TraceValue } from '../components/RuleBadges';
+import { EmptyState, EnvironmentBadge, Icon, Loading, PageHeader } from '../components/ui';
 import { countryName, formatAmount } from '../lib/money';
 import { formatDateTime } from '../lib/time';
 import { DecisionBadge, Direction, transactionsListHref, typeLabel } from './TransactionsPage';
@@ -202,8 +204,8 @@ export function TransactionDetailPage({ id }: { id: string }) {
         </div>
         {t.rule_hits.length === 0 ? (
           <SectionEmpty icon="rules" title="No rule matched this transaction">
-            The decision is <strong>{t.decision}</strong> with a score of {t.score}. Rules that match are listed here with
-            the score and action they contributed.
+            The decision is <strong>{t.decision}</strong> with a score of {t.score}. Rules that match (active and shadow)
+            are listed here with the action and score they contributed and why they hit.
           </SectionEmpty>
         ) : (
           <RuleHits hits={t.rule_hits} />
@@ -278,36 +280,71 @@ function SectionEmpty({ icon, title, children }: { icon: 'rules' | 'alerts'; tit
   );
 }
 
-function text(value: unknown): string {
-  if (value === null || value === undefined || value === '') return '—';
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
 function RuleHits({ hits }: { hits: RuleHit[] }) {
   return (
     <div className="table-wrap">
-      <table className="table">
+      <table className="table table-hits">
         <thead>
           <tr>
             <th scope="col">Rule</th>
-            <th scope="col">Details</th>
+            <th scope="col">Hit as</th>
+            <th scope="col">Action</th>
+            <th scope="col" className="col-number">
+              Score
+            </th>
+            <th scope="col">Alert</th>
+            <th scope="col">Why</th>
           </tr>
         </thead>
         <tbody>
-          {hits.map((hit, index) => {
-            const { rule_id: ruleId, rule_name: ruleName, ...rest } = hit;
-            return (
-              <tr key={`${text(ruleId)}-${index}`}>
-                <td>
-                  <div className="cell-primary">{text(ruleName ?? ruleId)}</div>
-                  {ruleName && ruleId ? <div className="cell-secondary cell-id">{text(ruleId)}</div> : null}
-                </td>
-                <td>
-                  <pre className="json">{JSON.stringify(rest, null, 2)}</pre>
-                </td>
-              </tr>
-            );
-          })}
+          {hits.map((hit) => (
+            <tr key={hit.rule_id} data-rule-id={hit.rule_id}>
+              <td>
+                <Link to={`/rules/${encodeURIComponent(hit.rule_id)}`} className="cell-primary">
+                  {hit.rule_name ?? hit.rule_id}
+                </Link>
+                <div className="cell-secondary">version {hit.rule_version}</div>
+              </td>
+              <td>
+                <RuleStatusBadge status={hit.status} />
+              </td>
+              <td>
+                <ActionLabel action={hit.action} />
+              </td>
+              <td className="col-number">{hit.status === 'shadow' ? <span className="muted" title="Shadow hits do not count">({hit.score})</span> : hit.score}</td>
+              <td>
+                {hit.alert_id ? (
+                  <Link to={`/alerts/${encodeURIComponent(hit.alert_id)}`} className="cell-id">
+                    {hit.alert_id}
+                  </Link>
+                ) : (
+                  <span className="muted">{hit.status === 'shadow' ? 'none (shadow)' : 'none (suppressed or no alert)'}</span>
+                )}
+              </td>
+              <td className="cell-explanation">
+                {hit.explanation.length === 0 ? (
+                  <span className="muted">—</span>
+                ) : (
+                  <details>
+                    <summary>
+                      {hit.explanation.length} {hit.explanation.length === 1 ? 'step' : 'steps'}
+                    </summary>
+                    <ol className="explanation explanation-compact">
+                      {hit.explanation.map((step, index) => (
+                        <li key={index} className="explanation-step">
+                          <code className="trace-text">{step.text}</code>
+                          <span className="trace-arrow" aria-hidden="true">
+                            →
+                          </span>
+                          <TraceValue value={step.value} />
+                        </li>
+                      ))}
+                    </ol>
+                  </details>
+                )}
+              </td>
+            </tr>
+          ))}
         </tbody>
       </table>
     </div>
@@ -323,14 +360,28 @@ function AlertsTable({ alerts }: { alerts: TransactionAlert[] }) {
             <th scope="col">Alert</th>
             <th scope="col">Rule</th>
             <th scope="col">Severity</th>
+            <th scope="col">Status</th>
+            <th scope="col">Raised</th>
           </tr>
         </thead>
         <tbody>
           {alerts.map((alert) => (
-            <tr key={alert.id}>
-              <td className="cell-id">{alert.id}</td>
-              <td>{text(alert.rule_name ?? alert.rule_id)}</td>
-              <td>{alert.severity ? <Badge tone={alert.severity === 'low' ? 'neutral' : 'warn'}>{alert.severity}</Badge> : '—'}</td>
+            <tr key={alert.id} data-alert-id={alert.id}>
+              <td>
+                <Link to={`/alerts/${encodeURIComponent(alert.id)}`} className="cell-id">
+                  {alert.id}
+                </Link>
+              </td>
+              <td>
+                {alert.rule_name} <span className="cell-secondary">v{alert.rule_version}</span>
+              </td>
+              <td>
+                <SeverityBadge severity={alert.severity} />
+              </td>
+              <td>
+                <AlertStatusBadge status={alert.status} />
+              </td>
+              <td className="nowrap">{formatDateTime(alert.created_at)}</td>
             </tr>
           ))}
         </tbody>
