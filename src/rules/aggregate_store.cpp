@@ -104,6 +104,17 @@ struct Bucket {
     std::vector<std::uint64_t> distinct;  // distinct_count: sorted, unique value hashes
 };
 
+/// The smallest and largest of a run of values (the first of equal ones).
+struct Extremes {
+    Decimal min;
+    Decimal max;
+};
+
+/// Exact min/max summarise values per block of kBlock events and per kBlock blocks, so a query
+/// reads at most 2 partial blocks, 2 partial superblocks and the superblocks between: about 130
+/// comparisons for 25,000 events instead of 25,000.
+constexpr std::size_t kBlock = 32;
+
 /// One key of one aggregate. Exact specs use the parallel vectors (sorted by occurred_at, equal
 /// times in arrival order); bucketed specs use `buckets` (ascending index, non-empty ones only).
 struct KeyState {
@@ -115,6 +126,8 @@ struct KeyState {
     std::vector<Decimal> values;        // exact sum/avg/min/max
     std::vector<Decimal> prefix;        // exact sum/avg: values[0] + ... + values[i]
     std::vector<std::uint64_t> hashes;  // exact distinct_count
+    std::vector<Extremes> blocks;       // exact min/max: values[32b, 32b + 32)
+    std::vector<Extremes> superblocks;  // exact min/max: blocks[32s, 32s + 32)
     std::vector<Bucket> buckets;
 };
 
@@ -131,6 +144,7 @@ struct SpecState {
     bool keeps_values = false;
     bool keeps_prefix = false;
     bool keeps_hashes = false;
+    bool keeps_extremes = false;
     KeyMap keys;
 };
 
@@ -186,6 +200,36 @@ void RecomputePrefix(KeyState& key, std::size_t from) {
     }
 }
 
+void Widen(Extremes& into, const Extremes& other) {
+    if (Compare(other.min, into.min) < 0) into.min = other.min;
+    if (Compare(other.max, into.max) > 0) into.max = other.max;
+}
+
+/// The block and superblock summaries from the one holding event `from` on (derived data: a
+/// function of `values` alone), sized to the values.
+void RecomputeExtremes(KeyState& key, std::size_t from) {
+    const std::size_t values = key.values.size();
+    const std::size_t blocks = (values + kBlock - 1) / kBlock;
+    key.blocks.resize(blocks);
+    for (std::size_t block = from / kBlock; block < blocks; ++block) {
+        const std::size_t begin = block * kBlock;
+        const std::size_t end = std::min(values, begin + kBlock);
+        Extremes extremes{key.values[begin], key.values[begin]};
+        for (std::size_t index = begin + 1; index < end; ++index)
+            Widen(extremes, Extremes{key.values[index], key.values[index]});
+        key.blocks[block] = extremes;
+    }
+    const std::size_t superblocks = (blocks + kBlock - 1) / kBlock;
+    key.superblocks.resize(superblocks);
+    for (std::size_t superblock = from / (kBlock * kBlock); superblock < superblocks; ++superblock) {
+        const std::size_t begin = superblock * kBlock;
+        const std::size_t end = std::min(blocks, begin + kBlock);
+        Extremes extremes = key.blocks[begin];
+        for (std::size_t block = begin + 1; block < end; ++block) Widen(extremes, key.blocks[block]);
+        key.superblocks[superblock] = extremes;
+    }
+}
+
 Value EmptyResult(AggregateFunction function) {
     switch (function) {
         case AggregateFunction::kCount:
@@ -227,6 +271,8 @@ struct AggregateStore::Journal::Entry {
     std::size_t prefix_capacity = 0;
     std::size_t hashes_capacity = 0;
     std::size_t buckets_capacity = 0;
+    std::size_t blocks_capacity = 0;
+    std::size_t superblocks_capacity = 0;
     // Exact: where the event went (index before the front drop) and the events dropped at the front.
     std::size_t inserted_at = kNone;
     std::vector<UnixMicros> dropped_times;
@@ -303,6 +349,7 @@ AggregateStore::SpecId AggregateStore::Track(const CompiledRule& rule, std::size
                           spec.function == AggregateFunction::kMin || spec.function == AggregateFunction::kMax;
     state->keeps_prefix = spec.function == AggregateFunction::kSum || spec.function == AggregateFunction::kAvg;
     state->keeps_hashes = spec.function == AggregateFunction::kDistinctCount;
+    state->keeps_extremes = spec.function == AggregateFunction::kMin || spec.function == AggregateFunction::kMax;
     state->keys = KeyMap(0, KeyHash{impl_->Hasher()});
     const auto id = static_cast<SpecId>(impl_->specs.size());
     impl_->specs.push_back(std::move(state));
@@ -387,6 +434,8 @@ void AggregateStore::Impl::RecordOne(SpecId spec_id, const TransactionView& tran
         entry->prefix_capacity = key.prefix.capacity();
         entry->hashes_capacity = key.hashes.capacity();
         entry->buckets_capacity = key.buckets.capacity();
+        entry->blocks_capacity = key.blocks.capacity();
+        entry->superblocks_capacity = key.superblocks.capacity();
     }
     if (spec.bucketed)
         InsertBucketed(spec, key, at, value, has_value, hash, entry);
@@ -410,6 +459,7 @@ void AggregateStore::Impl::InsertExact(SpecState& spec, KeyState& key, UnixMicro
         RecomputePrefix(key, position);
     }
     if (spec.keeps_hashes) key.hashes.insert(key.hashes.begin() + static_cast<std::ptrdiff_t>(position), hash);
+    if (spec.keeps_extremes) RecomputeExtremes(key, position);
     key.newest = std::max(key.newest, at);
     if (entry) entry->inserted_at = position;
 
@@ -445,6 +495,7 @@ void AggregateStore::Impl::InsertExact(SpecState& spec, KeyState& key, UnixMicro
     // Prefix sums stay valid under a front drop: queries use differences.
     if (spec.keeps_prefix) key.prefix.erase(key.prefix.begin(), key.prefix.begin() + end);
     if (spec.keeps_hashes) key.hashes.erase(key.hashes.begin(), key.hashes.begin() + end);
+    if (spec.keeps_extremes) RecomputeExtremes(key, 0);
 }
 
 void AggregateStore::Impl::InsertBucketed(SpecState& spec, KeyState& key, UnixMicros at, const Decimal& value,
@@ -542,11 +593,15 @@ void AggregateStore::Impl::Undo(Journal::Entry& entry) {
     // Entries from the insert position on were recomputed with the undone event: recompute them
     // (those before it were never touched, so the sums come out as they were).
     if (spec.keeps_prefix && entry.inserted_at != kNone) RecomputePrefix(key, entry.inserted_at);
+    if (spec.keeps_extremes && entry.inserted_at != kNone)
+        RecomputeExtremes(key, entry.dropped_times.empty() ? entry.inserted_at : 0);
     RestoreCapacity(key.times, entry.times_capacity);
     RestoreCapacity(key.values, entry.values_capacity);
     RestoreCapacity(key.prefix, entry.prefix_capacity);
     RestoreCapacity(key.hashes, entry.hashes_capacity);
     RestoreCapacity(key.buckets, entry.buckets_capacity);
+    RestoreCapacity(key.blocks, entry.blocks_capacity);
+    RestoreCapacity(key.superblocks, entry.superblocks_capacity);
     if (entry.created_key) {
         spec.keys.erase(found);
         if (spec.keys.bucket_count() != entry.map_buckets_before) {
@@ -640,15 +695,24 @@ Value AggregateStore::Query(SpecId spec_id, std::string_view key_text, UnixMicro
             std::optional<Decimal> sum = Decimal();
             if (count == 0) {
                 // 0 (scale 0), as a recomputation over nothing answers.
-            } else if (key.prefix_ok && std::has_single_bit(key.scale_mask)) {
-                // One scale s among the held values: the difference of prefix sums is the exact total,
-                // which a recomputation spells with scale s (the prefix sums may carry a larger
-                // scale from a value dropped since; rounding to s is then exact). O(log n).
+            } else if (key.prefix_ok) {
+                // The difference of prefix sums is the exact total; a recomputation spells it with
+                // the largest scale among the window's values, s (the prefix sums may carry a larger
+                // scale, from a value outside the window: rounding to s is then exact). With one
+                // scale among the key's values s is known: O(log n); otherwise the scales are
+                // scanned up to the first value with the key's largest scale.
+                int scale = std::countr_zero(key.scale_mask);
+                if (!std::has_single_bit(key.scale_mask)) {
+                    const int largest = 31 - std::countl_zero(key.scale_mask);
+                    scale = -1;
+                    for (std::size_t index = lo; index < hi && scale < largest; ++index)
+                        scale = std::max<int>(scale, key.values[index].scale());
+                }
                 // prefix[lo] - values[lo], not prefix[lo - 1]: after a front drop the prefix sums
                 // do not start at 0.
                 sum = Sub(key.prefix[hi - 1], key.prefix[lo]);
                 if (sum) sum = Add(*sum, key.values[lo]);
-                if (sum) sum = sum->Round(std::countr_zero(key.scale_mask));
+                if (sum) sum = sum->Round(scale);
             } else {
                 for (std::size_t index = lo; index < hi && sum; ++index) sum = Add(*sum, key.values[index]);
             }
@@ -659,11 +723,21 @@ Value AggregateStore::Query(SpecId spec_id, std::string_view key_text, UnixMicro
         case AggregateFunction::kMax: {
             if (count == 0) return Value::Null();
             const bool want_min = spec.function == AggregateFunction::kMin;
-            const Decimal* best = &key.values[lo];
-            for (std::size_t index = lo + 1; index < hi; ++index) {
-                const Decimal& candidate = key.values[index];
-                if (want_min ? Compare(candidate, *best) < 0 : Compare(candidate, *best) > 0) best = &candidate;
-            }
+            const Decimal* best = nullptr;
+            auto consider = [&](const Decimal& candidate) {
+                if (!best || (want_min ? Compare(candidate, *best) < 0 : Compare(candidate, *best) > 0))
+                    best = &candidate;
+            };
+            auto consider_run = [&](const Extremes& run) { consider(want_min ? run.min : run.max); };
+            // Left to right, so the first of equal values wins as in a plain scan.
+            constexpr std::size_t kSuper = kBlock * kBlock;
+            std::size_t index = lo;
+            for (; index < hi && index % kBlock != 0; ++index) consider(key.values[index]);
+            for (; index + kBlock <= hi && index % kSuper != 0; index += kBlock)
+                consider_run(key.blocks[index / kBlock]);
+            for (; index + kSuper <= hi; index += kSuper) consider_run(key.superblocks[index / kSuper]);
+            for (; index + kBlock <= hi; index += kBlock) consider_run(key.blocks[index / kBlock]);
+            for (; index < hi; ++index) consider(key.values[index]);
             return Value::Dec(*best);
         }
     }
@@ -701,11 +775,14 @@ void AggregateStore::Sweep() {
                     }
                     if (spec.keeps_prefix) key.prefix.erase(key.prefix.begin(), key.prefix.begin() + drop);
                     if (spec.keeps_hashes) key.hashes.erase(key.hashes.begin(), key.hashes.begin() + drop);
+                    if (spec.keeps_extremes) RecomputeExtremes(key, 0);
                 }
                 ShrinkIfLoose(key.times);
                 ShrinkIfLoose(key.values);
                 ShrinkIfLoose(key.prefix);
                 ShrinkIfLoose(key.hashes);
+                ShrinkIfLoose(key.blocks);
+                ShrinkIfLoose(key.superblocks);
             }
             ++key_it;
         }
@@ -732,7 +809,8 @@ AggregateStore::Stats AggregateStore::GetStats() const {
         for (const auto& [text, key] : spec->keys) {
             ++stats.keys;
             stats.bytes += HeapBlock(kKeyNode) + StringBytes(text) + VectorBytes(key.times) + VectorBytes(key.values) +
-                           VectorBytes(key.prefix) + VectorBytes(key.hashes) + VectorBytes(key.buckets);
+                           VectorBytes(key.prefix) + VectorBytes(key.hashes) + VectorBytes(key.buckets) +
+                           VectorBytes(key.blocks) + VectorBytes(key.superblocks);
             stats.events += key.times.size();
             stats.buckets += key.buckets.size();
             if (key.truncated) ++stats.truncated_keys;

@@ -568,6 +568,62 @@ TEST(AggregateStoreTest, EventCapDropsTheOldestAndCountsTruncatedKeys) {
     EXPECT_LE(store.GetStats().events, 32u);
 }
 
+TEST(AggregateStoreTest, MinMaxAndSumOverThousandsOfEventsInOneKey) {
+    // One hot key with ~3,600 events in its window: min/max through block and superblock
+    // summaries, sum through prefix sums with two decimal scales, all with late inserts and a
+    // rolled-back batch in the middle.
+    std::vector<CompiledRule> rules =
+        CompileAll({"min(amount, by: account_id, window: 1h) > 0", "max(amount, by: account_id, window: 1h) > 0",
+                    "sum(amount, by: account_id, window: 50m) > 0"});
+    ASSERT_EQ(rules.size(), 3u);
+    AggregateStore store(TestOptions());
+    std::vector<Tracked> tracked = TrackAll(store, rules);
+    BruteForceContext brute;
+    std::mt19937 rng(71);
+    std::deque<ingest::Transaction> made;
+    auto make = [&](UnixMicros at) -> TransactionView {
+        ingest::Transaction& txn = made.emplace_back();
+        txn.account_id = "hot";
+        txn.amount_minor = std::uniform_int_distribution<std::int64_t>(1, 1'000'000)(rng);
+        txn.currency_exponent = made.size() % 500 == 0 ? 3 : 2;
+        txn.occurred_at = at;
+        return ViewOf(txn);
+    };
+    UnixMicros clock = kStart;
+    auto next_time = [&] {
+        clock += kMicrosPerSecond;
+        return rng() % 5 == 0 ? clock - std::uniform_int_distribution<std::int64_t>(0, kLateness)(rng) : clock;
+    };
+    for (int index = 0; index < 9000; ++index) {
+        TransactionView view = make(next_time());
+        if (index % 97 == 0) CompareAt(store, tracked, brute, view, view.occurred_at, "txn " + std::to_string(index));
+        store.Record(view, brute, nullptr);
+        brute.history.push_back(view);
+    }
+    ASSERT_GT(store.GetStats().events, 3u * 3000u);
+    std::vector<UnixMicros> times;
+    for (int probe = 0; probe < 40; ++probe)
+        times.push_back(clock - std::uniform_int_distribution<std::int64_t>(0, kLateness)(rng));
+    auto answers = [&] {
+        std::vector<std::string> out;
+        for (UnixMicros at : times)
+            for (const Tracked& t : tracked) out.push_back(FormatValue(store.Query(t.id, "s3:hot\x1f", at)));
+        return out;
+    };
+    for (UnixMicros at : times) CompareAt(store, tracked, brute, ViewOf(made.back()), at, "probe");
+    const std::vector<std::string> before = answers();
+    EXPECT_EQ(std::count(before.begin(), before.end(), "null"), 0);
+    const AggregateStore::Stats stats_before = store.GetStats();
+    AggregateStore::Journal journal;
+    const UnixMicros clock_before = clock;
+    for (int index = 0; index < 2000; ++index) store.Record(make(next_time()), brute, &journal);
+    EXPECT_LT(store.GetStats().events, stats_before.events + 3 * 2000);  // the batch pruned too
+    store.Rollback(journal);
+    clock = clock_before;
+    EXPECT_EQ(answers(), before);
+    ExpectSameStats(store.GetStats(), stats_before);
+}
+
 TEST(AggregateStoreTest, EqualSpecsFromDifferentRulesShareOneState) {
     auto first = Compile("count(by: account_id, window: 60m, where: direction == \"outbound\") > 5");
     auto second = Compile("amount > 1 and count ( by:account_id,window:1h , where:(direction=='outbound') ) >= 2");
