@@ -221,7 +221,6 @@ export function AlertsPage() {
                   <tr>
                     <th scope="col">Raised</th>
                     <th scope="col">Alert</th>
-                    <th scope="col">Rule</th>
                     <th scope="col">Severity</th>
                     <th scope="col">Status</th>
                     <th scope="col">Entity</th>
@@ -236,13 +235,12 @@ export function AlertsPage() {
                         <div className="cell-secondary">{formatTime(alert.created_at)}</div>
                       </td>
                       <td className="cell-link">
-                        <Link to={`/alerts/${encodeURIComponent(alert.id)}`} className="cell-id">
-                          {alert.id}
+                        <Link to={`/alerts/${encodeURIComponent(alert.id)}`} className="cell-primary">
+                          {alert.rule_name}
                         </Link>
-                      </td>
-                      <td>
-                        <div className="cell-primary">{alert.rule_name}</div>
-                        <div className="cell-secondary">version {alert.rule_version}</div>
+                        <div className="cell-secondary">
+                          version {alert.rule_version} · <span className="cell-id">{alert.id}</span>
+                        </div>
                       </td>
                       <td>
                         <SeverityBadge severity={alert.severity} />
@@ -251,7 +249,7 @@ export function AlertsPage() {
                         <AlertStatusBadge status={alert.status} />
                       </td>
                       <td className="cell-id">{alert.entity_key}</td>
-                      <td>
+                      <td className="nowrap">
                         <Link to={`/transactions/${encodeURIComponent(alert.transaction_id)}`} className="cell-id">
                           {alert.transaction_id}
                         </Link>

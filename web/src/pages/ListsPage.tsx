@@ -255,9 +255,9 @@ export function ListDetailPage({ id }: { id: string }) {
     setAdding(true);
     try {
       await listsApi.addItems(id, parsed);
+      await load();
       setValues('');
       setNotice({ text: parsed.length === 1 ? `Added “${parsed[0]}” (values already in the list are kept once).` : `Added ${parsed.length} values (values already in the list are kept once).` });
-      await load();
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       setAddError(err);
@@ -271,8 +271,8 @@ export function ListDetailPage({ id }: { id: string }) {
     setNotice(null);
     try {
       await listsApi.removeItem(id, value);
-      setNotice({ text: `Removed “${value}”.`, undo: value });
       await load();
+      setNotice({ text: `Removed “${value}”.`, undo: value });
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       setActionError(err);
@@ -283,8 +283,8 @@ export function ListDetailPage({ id }: { id: string }) {
     setNotice(null);
     try {
       await listsApi.addItems(id, [value]);
-      setNotice({ text: `“${value}” is back in the list.` });
       await load();
+      setNotice({ text: `“${value}” is back in the list.` });
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       setActionError(err);

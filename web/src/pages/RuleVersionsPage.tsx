@@ -90,9 +90,9 @@ export function RuleVersionsPage({ id }: { id: string }) {
     setRestoreError(null);
     try {
       const restored = await rulesApi.restore(id, restoring.version);
-      setNotice(`Version ${restoring.version} was restored as version ${restored.version}.`);
-      setRestoring(null);
       await load();
+      setRestoring(null);
+      setNotice(`Version ${restoring.version} was restored as version ${restored.version}.`);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       setRestoreError(err);
