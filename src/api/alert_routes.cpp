@@ -254,6 +254,51 @@ void RegisterAlertRoutes(Registrar& reg) {
             co_return http::JsonResponse(HttpStatus::ok, std::move(*answer));
         });
 
+    RouteSpec hits{Method::get,
+                   "/api/v1/rules/{id}/hits",
+                   Surface::kConsole,
+                   Perm::kRead,
+                   false,
+                   "rules",
+                   "The rule's hits in one environment (default production), newest occurred_at first, with the alert "
+                   "each raised (null for shadow hits and suppressed ones)",
+                   "",
+                   R"({"type":"object","properties":{"data":{"type":"array","items":{"type":"object"}},)"
+                   R"("next_cursor":{"type":["string","null"]}}})"};
+    hits.query_parameters = {"environment", "limit", "cursor"};
+    reg.Console(std::move(hits), [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
+        auto page = [&]() -> Result<boost::json::object> {
+            std::vector<FieldError> problems;
+            std::string environment = "production";
+            if (auto given = request.query("environment"); given && !given->empty()) {
+                if (*given != "production" && *given != "sandbox")
+                    problems.push_back({"environment", "must be \"production\" or \"sandbox\""});
+                else
+                    environment = std::string(*given);
+            }
+            std::optional<std::string> cursor;
+            if (auto given = request.query("cursor"); given && !given->empty()) {
+                if (given->size() > 100)
+                    problems.push_back({"cursor", "is not a cursor of this list"});
+                else
+                    cursor = std::string(*given);
+            }
+            auto limit = ParseLimit(request);
+            if (!limit)
+                for (const auto& problem : limit.error().fields) problems.push_back(problem);
+            if (!problems.empty()) {
+                Error error = Error::Make(ErrorCode::kValidationFailed, "some query parameters are invalid");
+                error.fields = std::move(problems);
+                return error;
+            }
+            WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kRead));
+            return engine::HitsOfRule(*tx, principal.org_id(), std::string(request.param("id")), environment, cursor,
+                                      *limit);
+        }();
+        if (!page) co_return ErrorResponse(ctx, request, page.error());
+        co_return http::JsonResponse(HttpStatus::ok, std::move(*page));
+    });
+
     reg.Console(
         {Method::get, "/api/v1/rules/starter-pack", Surface::kConsole, Perm::kRead, false, "rules",
          "The starter pack's rule templates; `enabled` when the organization has a rule of the template's name", "",

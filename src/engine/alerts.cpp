@@ -109,6 +109,63 @@ Result<boost::json::object> GetAlert(storage::Transaction& tx, const std::string
     return alert;
 }
 
+Result<boost::json::object> HitsOfRule(storage::Transaction& tx, const std::string& org_id, const std::string& rule_id,
+                                       const std::string& environment, const std::optional<std::string>& cursor,
+                                       int limit) {
+    auto rule = tx.QueryOne("SELECT 1 FROM rules WHERE id = $1 AND org_id = $2", {Text(rule_id), Text(org_id)});
+    if (!rule) return rule.error();
+    if (!*rule) return Error::Make(ErrorCode::kNotFound, "no such rule");
+    std::string sql =
+        "SELECT h.transaction_id, t.external_id, h.occurred_at, h.rule_version, h.status, h.action, h.score, "
+        "h.alert_id FROM rule_hits h JOIN transactions t ON t.id = h.transaction_id "
+        "WHERE h.org_id = $1 AND h.rule_id = $2 AND h.environment = $3";
+    std::vector<storage::Value> params{Text(org_id), Text(rule_id), Text(environment)};
+    if (cursor) {
+        // "<occurred_at>.<transaction id>" of the previous page's last hit.
+        auto dot = cursor->find('.');
+        std::int64_t at = 0;
+        bool valid = dot != std::string::npos && dot > 0 && dot < 20;
+        for (std::size_t idx = 0; valid && idx < dot; ++idx) {
+            char c = (*cursor)[idx];
+            if (c < '0' || c > '9')
+                valid = false;
+            else
+                at = at * 10 + (c - '0');
+        }
+        if (!valid) {
+            Error error = Error::Make(ErrorCode::kValidationFailed, "some query parameters are invalid");
+            error.fields.push_back({"cursor", "is not a cursor of this list"});
+            return error;
+        }
+        params.push_back(Int(at));
+        params.push_back(Text(cursor->substr(dot + 1)));
+        sql += " AND (h.occurred_at, h.transaction_id) < ($4, $5)";
+    }
+    params.push_back(Int(limit + 1));
+    sql += fmt::format(" ORDER BY h.occurred_at DESC, h.transaction_id DESC LIMIT ${}", params.size());
+    auto rows = tx.Query(sql, params);
+    if (!rows) return rows.error();
+    boost::json::array data;
+    boost::json::value next_cursor = nullptr;
+    for (std::size_t idx = 0; idx < rows->size(); ++idx) {
+        const auto& row = (*rows)[idx];
+        if (static_cast<int>(idx) == limit) {
+            const auto& last = (*rows)[idx - 1];
+            next_cursor = boost::json::value(fmt::format("{}.{}", last.GetInt(2), last.GetText(0)));
+            break;
+        }
+        data.push_back(boost::json::object{{"transaction_id", row.GetText(0)},
+                                           {"external_id", row.GetText(1)},
+                                           {"occurred_at", FormatRfc3339(row.GetInt(2))},
+                                           {"rule_version", row.GetInt(3)},
+                                           {"status", row.GetText(4)},
+                                           {"action", row.GetText(5)},
+                                           {"score", row.GetInt(6)},
+                                           {"alert_id", OptText(row, 7)}});
+    }
+    return boost::json::object{{"data", std::move(data)}, {"next_cursor", std::move(next_cursor)}};
+}
+
 Result<boost::json::array> HitsOfTransaction(storage::Transaction& tx, const std::string& org_id,
                                              const std::string& transaction_id) {
     auto rows = tx.Query(

@@ -36,6 +36,14 @@ Result<boost::json::object> ListAlerts(storage::Transaction& tx, const std::stri
 /// version, expression}`: the expression of the version that raised it).
 Result<boost::json::object> GetAlert(storage::Transaction& tx, const std::string& org_id, const std::string& alert_id);
 
+/// The hits of one rule, newest occurred_at first: `{data: [{transaction_id, external_id,
+/// occurred_at, rule_version, status, action, score, alert_id}], next_cursor}`. The cursor is
+/// opaque (occurred_at and transaction id of the page's last hit). kNotFound for another
+/// organization's rule.
+Result<boost::json::object> HitsOfRule(storage::Transaction& tx, const std::string& org_id, const std::string& rule_id,
+                                       const std::string& environment, const std::optional<std::string>& cursor,
+                                       int limit);
+
 /// A transaction's rule hits `[{rule_id, rule_name, rule_version, status, action, score, alert_id,
 /// explanation}]` and alerts (as in ListAlerts).
 Result<boost::json::array> HitsOfTransaction(storage::Transaction& tx, const std::string& org_id,

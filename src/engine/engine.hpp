@@ -38,7 +38,13 @@ namespace wt::engine {
 class Engine : public ingest::Decider {
   public:
     struct Options {
-        rules::AggregateStore::Options aggregates;
+        /// Windows keep events for a week beyond their length: transactions that arrive up to 7
+        /// days late (in occurred_at, behind the newest of their key) still see complete windows.
+        rules::AggregateStore::Options aggregates = [] {
+            rules::AggregateStore::Options options;
+            options.lateness_micros = 7 * 24 * kMicrosPerHour;
+            return options;
+        }();
     };
 
     Engine(storage::Database& db, std::shared_ptr<Clock> clock, Options options);

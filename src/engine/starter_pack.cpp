@@ -64,14 +64,15 @@ constexpr RuleTemplate kTemplates[] = {
     {"new-counterparty-large", "New counterparty with a large amount",
      "A payment far larger than usual to a payee the account never paid before (fraud, authorised push payment "
      "scams).",
-     "An outbound wire or transfer to a counterparty the account has not paid in 180 days, more than 8 times the "
-     "account's 30-day average wire/transfer amount, on an account with at least 5 transactions in 30 days.",
+     "An outbound wire or transfer to a counterparty the account has not paid in 180 days, more than 20 times the "
+     "smallest wire/transfer the account sent in 30 days (a floor of its usual size that one earlier large "
+     "payment does not move, unlike an average), on an account with at least 3 transactions in 30 days.",
      R"(direction == "outbound" and type in ["wire", "transfer"] and counterparty.name is not null
   and count(by: [account_id, counterparty.name], window: 180d) == 0
-  and count(by: account_id, window: 30d) >= 5
-  and amount > 8 * avg(amount, by: account_id, window: 30d,
-                       where: direction == "outbound" and type in ["wire", "transfer"]))",
-     Severity::kHigh, RuleAction::kReview, 35, kDay, {}},
+  and count(by: account_id, window: 30d) >= 3
+  and amount > 20 * min(amount, by: account_id, window: 30d,
+                        where: direction == "outbound" and type in ["wire", "transfer"]))",
+     Severity::kHigh, RuleAction::kReview, 35, std::nullopt, {}},
     {"sanctions-name-match", "Sanctions list name match",
      "A counterparty whose name closely matches a name on the organization's screening list.",
      "Any transaction whose counterparty name has a Jaro-Winkler similarity of at least 0.92 with a name of "

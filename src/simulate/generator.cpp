@@ -264,7 +264,7 @@ double ExpectedSize(Pattern pattern) {
         case Pattern::kDormant:
             return 7.5;
         case Pattern::kNewCounterparty:
-            return 1.0;
+            return 5.5;
     }
     return 1.0;
 }
@@ -755,11 +755,27 @@ void Generator::StartInstance(Pattern pattern, std::uint64_t seq) {
             account = &NormalAccount(static_cast<std::uint64_t>(rng.Int(0, 199)));
             const TypeModel& transfer = TypeOf("transfer");
             double usual_usd = transfer.median_usd * account->wealth;
+            const UnixMicros pay_at = Before(start, rng, 0, kDay - kSecond);
+            // Its usual behaviour first, inside the stream: 3-6 transfers of usual size to its usual
+            // counterparties in the 4 weeks before ("history", not suspicious). Without them a
+            // short stream would give no detector any "usual" to compare the payment with.
+            std::vector<UnixMicros> history;
+            for (std::int64_t idx = rng.Int(3, 6); idx > 0; --idx)
+                history.push_back(pay_at - rng.Int(kHour / kSecond, 28 * kDay / kSecond) * kSecond);
+            std::sort(history.begin(), history.end());
+            for (UnixMicros at : history) {
+                auto usual = Base(*account, at, "transfer", rng.Chance(0.5) ? "online" : "mobile", false);
+                usual->amount_minor = ToMinor(rng.LogNormal(usual_usd, 0.5), *account->currency);
+                usual->counterparty = PoolCounterparty(
+                    options_.seed, account->usual[static_cast<std::size_t>(
+                                       rng.Int(0, static_cast<std::int64_t>(account->usual.size()) - 1))]);
+                usual->suspicious = false;
+                add(std::move(usual), "history", static_cast<std::uint64_t>(rng.Int(1, 3)));
+            }
             double factor = rng.Uniform(20, 50);
             double usd = std::max(10'000.0, usual_usd * factor);
             bool wire = rng.Chance(0.6);
-            auto planned = Base(*account, Before(start, rng, 0, kDay - kSecond), wire ? "wire" : "transfer",
-                                rng.Chance(0.7) ? "online" : "mobile", false);
+            auto planned = Base(*account, pay_at, wire ? "wire" : "transfer", rng.Chance(0.7) ? "online" : "mobile", false);
             planned->amount_minor = ToMinor(usd, *account->currency);
             std::string_view country =
                 rng.Chance(0.5) ? account->country : kOtherCountries[rng.Int(0, std::size(kOtherCountries) - 1)];
@@ -769,7 +785,7 @@ void Generator::StartInstance(Pattern pattern, std::uint64_t seq) {
                 "transfer",
                 planned->counterparty->name, country, Money(planned->amount_minor, *account->currency),
                 usd / usual_usd);
-            add(std::move(planned), "payment", 0);
+            add(std::move(planned), "payment", static_cast<std::uint64_t>(rng.Int(5, 30)));
             break;
         }
     }

@@ -44,7 +44,7 @@ enum class Pattern {
     kRoundAmounts,     // "round-amounts": 3-5 outbound transfers/wires of whole thousands within 3 days
     kPassThrough,      // "pass-through": 1-3 pairs: money in, then 90-99% of it out within 30 min-6 h
     kDormant,          // "dormant": 3-6 old transactions 6-18 months back, then 2-4 large ones today
-    kNewCounterparty,  // "new-counterparty": a busy account pays 20-50x its usual to a new payee
+    kNewCounterparty,  // "new-counterparty": 3-6 usual transfers, then 20-50x its usual to a new payee
 };
 inline constexpr int kPatternCount = 7;
 
@@ -89,7 +89,7 @@ struct TruthMember {
     std::uint64_t seq = 0;
     std::string external_id;
     std::string role;        // "deposit", "burst", "wire", "round", "in", "out", "history", "reactivation", "payment"
-    bool suspicious = true;  // false only for a dormant account's old "history"
+    bool suspicious = true;  // false only for "history" (a dormant account's old activity, a payer's usual transfers)
 };
 
 /// One injected pattern occurrence and the transactions that make it up, in stream order.

@@ -269,7 +269,7 @@ int RunSimulate(const SimulateOptions& options, std::ostream& out, std::ostream&
     if (truth.is_open()) {
         boost::json::object run;
         run["type"] = "run";
-        run["generator_version"] = 1;
+        run["generator_version"] = 2;
         run["seed"] = std::to_string(options.seed);
         run["start"] = start_text;
         run["url"] = options.url;

@@ -257,7 +257,7 @@ CREATE TABLE rule_hits (
     explanation TEXT NOT NULL,
     PRIMARY KEY (transaction_id, rule_id)
 );
-CREATE INDEX rule_hits_by_rule ON rule_hits(org_id, rule_id, environment, occurred_at);
+CREATE INDEX rule_hits_by_rule ON rule_hits(org_id, rule_id, environment, occurred_at, transaction_id);
 CREATE TABLE alerts (
     id TEXT PRIMARY KEY,
     org_id TEXT NOT NULL REFERENCES organizations(id),

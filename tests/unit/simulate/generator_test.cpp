@@ -422,11 +422,31 @@ TEST_F(PatternShapeTest, NewCounterpartyIsNeverSeenBeforeAndLarge) {
     auto instances = Instances(*stream_, Pattern::kNewCounterparty);
     ASSERT_GT(instances.size(), 5u);
     for (const auto& members : instances) {
-        ASSERT_EQ(members.size(), 1u);
-        const auto& body = members.front();
+        // 3-6 usual transfers to usual counterparties, then the payment.
+        ASSERT_GE(members.size(), 4u);
+        ASSERT_LE(members.size(), 7u);
+        const auto& body = members.back();
         EXPECT_EQ(Str(body, "direction"), "outbound");
         std::string account = Str(body, "account_id");
         EXPECT_GT(known[account].size(), 0u) << "a busy account with history";
+        std::int64_t last_history_at = 0;
+        for (std::size_t idx = 0; idx + 1 < members.size(); ++idx) {
+            const auto& usual = members[idx];
+            EXPECT_EQ(Str(usual, "account_id"), account);
+            EXPECT_EQ(Str(usual, "type"), "transfer");
+            std::string payee = Str(usual.at("counterparty").as_object(), "account");
+            EXPECT_NE(payee, Str(body.at("counterparty").as_object(), "account"));
+            EXPECT_EQ(Str(usual, "role"), "history");
+            EXPECT_FALSE(usual.at("suspicious").as_bool());
+            // Usual size: the payment is far larger than each usual transfer.
+            EXPECT_GT(Minor(body), 3 * Minor(usual));
+            EXPECT_GE(At(usual), last_history_at) << "history in time order";
+            last_history_at = At(usual);
+        }
+        EXPECT_EQ(Str(body, "role"), "payment");
+        EXPECT_TRUE(body.at("suspicious").as_bool());
+        EXPECT_GT(At(body), last_history_at);
+        EXPECT_LE(At(body) - last_history_at, 28 * 24 * kMicrosPerHour);
         EXPECT_FALSE(known[account].count(Str(body.at("counterparty").as_object(), "account")));
         const auto& currency = *std::find_if(Currencies().begin(), Currencies().end(),
                                              [&](const CurrencyInfo& c) { return c.code == Str(body, "currency"); });
