@@ -42,7 +42,7 @@ inline constexpr std::int64_t kMaxSuppressionSeconds = 400LL * 24 * 3600;  // 34
 inline constexpr std::size_t kMaxListNameChars = 100;
 inline constexpr std::size_t kMaxItemChars = 256;
 inline constexpr std::size_t kMaxItemsPerRequest = 10'000;
-inline constexpr std::size_t kMaxItemsPerPage = 1000;
+inline constexpr std::size_t kMaxItemsPerPage = 500;
 
 /// Who makes a change and when: the author recorded in the version and the audit entry.
 struct Change {
@@ -213,7 +213,7 @@ struct ListDetail {
     std::optional<std::string> next_cursor;
     std::vector<RuleRef> used_by;  // the organization's rules that name the list, by name
 };
-/// One list with a page of its items (`limit` 1..1000, `cursor`: after that value) and the rules
+/// One list with a page of its items (`limit` 1..500, `cursor`: after that value) and the rules
 /// that use it.
 Result<ListDetail> GetList(storage::Transaction& tx, std::string_view org_id, std::string_view list_id, int limit,
                            std::optional<std::string> cursor);

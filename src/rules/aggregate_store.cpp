@@ -128,8 +128,28 @@ struct KeyState {
     std::vector<std::uint64_t> hashes;  // exact distinct_count
     std::vector<Extremes> blocks;       // exact min/max: values[32b, 32b + 32)
     std::vector<Extremes> superblocks;  // exact min/max: blocks[32s, 32s + 32)
+    // distinct_count: each held value's newest occurred_at (bucketed: newest bucket index), by
+    // hash, and the same times sorted. A query whose window reaches the key's newest event (the
+    // common case) counts the times after the window's start.
+    std::vector<std::pair<std::uint64_t, std::int64_t>> latest;
+    std::vector<std::int64_t> latest_times;
     std::vector<Bucket> buckets;
 };
+
+using Latest = std::pair<std::uint64_t, UnixMicros>;
+
+auto LatestOf(std::vector<Latest>& latest, std::uint64_t hash) {
+    return std::lower_bound(latest.begin(), latest.end(), hash,
+                            [](const Latest& entry, std::uint64_t wanted) { return entry.first < wanted; });
+}
+
+void EraseOneTime(std::vector<UnixMicros>& times, UnixMicros at) {
+    times.erase(std::lower_bound(times.begin(), times.end(), at));
+}
+
+void InsertTime(std::vector<UnixMicros>& times, UnixMicros at) {
+    times.insert(std::upper_bound(times.begin(), times.end(), at), at);
+}
 
 using KeyMap = std::unordered_map<std::string, KeyState, KeyHash, std::equal_to<>>;
 
@@ -279,6 +299,14 @@ struct AggregateStore::Journal::Entry {
     std::vector<Decimal> dropped_values;
     std::vector<Decimal> dropped_prefix;
     std::vector<std::uint64_t> dropped_hashes;
+    // Exact distinct_count: the value's entry in `latest` that the insert created or moved (its
+    // time before), and the entries a drop removed.
+    std::size_t latest_at = kNone;
+    bool latest_created = false;
+    UnixMicros latest_before = 0;
+    std::vector<Latest> dropped_latest;
+    std::size_t latest_capacity = 0;
+    std::size_t latest_times_capacity = 0;
     // Bucketed: the bucket touched (index before the front drop), its scalars before (unless it was
     // created), where its distinct hash went and that vector's capacity, and the dropped buckets.
     std::size_t bucket_at = kNone;
@@ -294,6 +322,66 @@ AggregateStore::Journal::~Journal() = default;
 AggregateStore::Journal::Journal(Journal&&) noexcept = default;
 AggregateStore::Journal& AggregateStore::Journal::operator=(Journal&&) noexcept = default;
 bool AggregateStore::Journal::empty() const { return !started_; }
+
+namespace {
+
+/// distinct_count: value `hash` occurred at `at` (a time, or a bucket index for bucketed specs).
+template <typename Entry>  // AggregateStore::Journal::Entry, whose name is private
+void TouchLatest(KeyState& key, std::uint64_t hash, std::int64_t at, Entry* entry) {
+    auto latest = LatestOf(key.latest, hash);
+    const auto latest_at = static_cast<std::size_t>(latest - key.latest.begin());
+    if (latest == key.latest.end() || latest->first != hash) {
+        key.latest.insert(latest, Latest{hash, at});
+        InsertTime(key.latest_times, at);
+        if (entry) {
+            entry->latest_at = latest_at;
+            entry->latest_created = true;
+        }
+    } else if (at > latest->second) {
+        if (entry) {
+            entry->latest_at = latest_at;
+            entry->latest_before = latest->second;
+        }
+        EraseOneTime(key.latest_times, latest->second);
+        InsertTime(key.latest_times, at);
+        latest->second = at;
+    }
+}
+
+/// distinct_count: forgets the values none of whose occurrences is left, given the oldest time
+/// (bucket index) left. After a cap drop, values whose newest time equals the oldest kept one
+/// stay: truncated keys are answered by a scan.
+template <typename Entry>
+void DropLatest(KeyState& key, std::int64_t oldest_kept, Entry* entry) {
+    auto gone = [&](const Latest& latest) { return latest.second < oldest_kept; };
+    if (entry) std::copy_if(key.latest.begin(), key.latest.end(), std::back_inserter(entry->dropped_latest), gone);
+    std::erase_if(key.latest, gone);
+    key.latest_times.erase(key.latest_times.begin(),
+                           std::lower_bound(key.latest_times.begin(), key.latest_times.end(), oldest_kept));
+}
+
+/// Undoes DropLatest, then TouchLatest (they ran in the other order).
+template <typename Entry>
+void UndoLatest(KeyState& key, const Entry& entry) {
+    std::vector<std::int64_t> dropped_times;
+    for (const Latest& latest : entry.dropped_latest) {
+        key.latest.insert(LatestOf(key.latest, latest.first), latest);
+        dropped_times.push_back(latest.second);
+    }
+    std::sort(dropped_times.begin(), dropped_times.end());
+    key.latest_times.insert(key.latest_times.begin(), dropped_times.begin(), dropped_times.end());
+    if (entry.latest_at == kNone) return;
+    auto latest = key.latest.begin() + static_cast<std::ptrdiff_t>(entry.latest_at);
+    EraseOneTime(key.latest_times, latest->second);
+    if (entry.latest_created) {
+        key.latest.erase(latest);
+    } else {
+        latest->second = entry.latest_before;
+        InsertTime(key.latest_times, entry.latest_before);
+    }
+}
+
+}  // namespace
 
 struct AggregateStore::Impl {
     explicit Impl(Options opts) : options(opts) {
@@ -436,6 +524,8 @@ void AggregateStore::Impl::RecordOne(SpecId spec_id, const TransactionView& tran
         entry->buckets_capacity = key.buckets.capacity();
         entry->blocks_capacity = key.blocks.capacity();
         entry->superblocks_capacity = key.superblocks.capacity();
+        entry->latest_capacity = key.latest.capacity();
+        entry->latest_times_capacity = key.latest_times.capacity();
     }
     if (spec.bucketed)
         InsertBucketed(spec, key, at, value, has_value, hash, entry);
@@ -458,7 +548,10 @@ void AggregateStore::Impl::InsertExact(SpecState& spec, KeyState& key, UnixMicro
         key.prefix.insert(key.prefix.begin() + static_cast<std::ptrdiff_t>(position), Decimal());
         RecomputePrefix(key, position);
     }
-    if (spec.keeps_hashes) key.hashes.insert(key.hashes.begin() + static_cast<std::ptrdiff_t>(position), hash);
+    if (spec.keeps_hashes) {
+        key.hashes.insert(key.hashes.begin() + static_cast<std::ptrdiff_t>(position), hash);
+        TouchLatest(key, hash, at, entry);
+    }
     if (spec.keeps_extremes) RecomputeExtremes(key, position);
     key.newest = std::max(key.newest, at);
     if (entry) entry->inserted_at = position;
@@ -494,7 +587,10 @@ void AggregateStore::Impl::InsertExact(SpecState& spec, KeyState& key, UnixMicro
     }
     // Prefix sums stay valid under a front drop: queries use differences.
     if (spec.keeps_prefix) key.prefix.erase(key.prefix.begin(), key.prefix.begin() + end);
-    if (spec.keeps_hashes) key.hashes.erase(key.hashes.begin(), key.hashes.begin() + end);
+    if (spec.keeps_hashes) {
+        key.hashes.erase(key.hashes.begin(), key.hashes.begin() + end);
+        DropLatest(key, key.times.empty() ? std::numeric_limits<UnixMicros>::max() : key.times.front(), entry);
+    }
     if (spec.keeps_extremes) RecomputeExtremes(key, 0);
 }
 
@@ -532,6 +628,7 @@ void AggregateStore::Impl::InsertBucketed(SpecState& spec, KeyState& key, UnixMi
     }
     ++bucket->count;
     if (spec.keeps_hashes) {
+        TouchLatest(key, hash, index, entry);
         auto slot = std::lower_bound(bucket->distinct.begin(), bucket->distinct.end(), hash);
         if (slot == bucket->distinct.end() || *slot != hash) {
             if (entry) entry->distinct_at = static_cast<std::size_t>(slot - bucket->distinct.begin());
@@ -547,6 +644,9 @@ void AggregateStore::Impl::InsertBucketed(SpecState& spec, KeyState& key, UnixMi
     if (keep == key.buckets.begin()) return;
     if (entry) std::move(key.buckets.begin(), keep, std::back_inserter(entry->dropped_buckets));
     key.buckets.erase(key.buckets.begin(), keep);
+    if (spec.keeps_hashes)
+        DropLatest(key, key.buckets.empty() ? std::numeric_limits<std::int64_t>::max() : key.buckets.front().index,
+                   entry);
 }
 
 void AggregateStore::Impl::Undo(Journal::Entry& entry) {
@@ -586,6 +686,7 @@ void AggregateStore::Impl::Undo(Journal::Entry& entry) {
             if (spec.keeps_hashes) key.hashes.erase(key.hashes.begin() + at);
         }
     }
+    if (spec.keeps_hashes) UndoLatest(key, entry);
     key.newest = entry.newest;
     key.scale_mask = entry.scale_mask;
     key.truncated = entry.truncated;
@@ -602,6 +703,8 @@ void AggregateStore::Impl::Undo(Journal::Entry& entry) {
     RestoreCapacity(key.buckets, entry.buckets_capacity);
     RestoreCapacity(key.blocks, entry.blocks_capacity);
     RestoreCapacity(key.superblocks, entry.superblocks_capacity);
+    RestoreCapacity(key.latest, entry.latest_capacity);
+    RestoreCapacity(key.latest_times, entry.latest_times_capacity);
     if (entry.created_key) {
         spec.keys.erase(found);
         if (spec.keys.bucket_count() != entry.map_buckets_before) {
@@ -647,6 +750,14 @@ Value AggregateStore::Query(SpecId spec_id, std::string_view key_text, UnixMicro
                 for (auto bucket = first; bucket != last; ++bucket) count += bucket->count;
                 return Value::Dec(Decimal::FromInt(count));
             case AggregateFunction::kDistinctCount:
+                if (FloorDiv(occurred_at, spec.width) >= FloorDiv(key.newest, spec.width)) {
+                    // The window's last bucket is the key's newest: a value is in the window exactly
+                    // when its newest bucket is after the window's first. O(log distinct values).
+                    const auto in_window =
+                        key.latest_times.end() -
+                        std::upper_bound(key.latest_times.begin(), key.latest_times.end(), FloorDiv(start, spec.width));
+                    return Value::Dec(Decimal::FromInt(static_cast<std::int64_t>(in_window)));
+                }
                 scratch.clear();
                 for (auto bucket = first; bucket != last; ++bucket)
                     scratch.insert(scratch.end(), bucket->distinct.begin(), bucket->distinct.end());
@@ -687,6 +798,13 @@ Value AggregateStore::Query(SpecId spec_id, std::string_view key_text, UnixMicro
         case AggregateFunction::kCount:
             return Value::Dec(Decimal::FromInt(count));
         case AggregateFunction::kDistinctCount:
+            if (occurred_at >= key.newest && !key.truncated) {
+                // The window reaches the key's newest event: a value is in it exactly when its
+                // newest occurrence is after the start. O(log distinct values).
+                const auto in_window =
+                    key.latest_times.end() - std::upper_bound(key.latest_times.begin(), key.latest_times.end(), start);
+                return Value::Dec(Decimal::FromInt(static_cast<std::int64_t>(in_window)));
+            }
             scratch.assign(key.hashes.begin() + static_cast<std::ptrdiff_t>(lo),
                            key.hashes.begin() + static_cast<std::ptrdiff_t>(hi));
             return CountOfDistinct(scratch);
@@ -764,6 +882,13 @@ void AggregateStore::Sweep() {
                 auto keep = std::upper_bound(key.buckets.begin(), key.buckets.end(), last_expired,
                                              [](std::int64_t wanted, const Bucket& b) { return wanted < b.index; });
                 key.buckets.erase(key.buckets.begin(), keep);
+                if (spec.keeps_hashes) {
+                    DropLatest(
+                        key, key.buckets.empty() ? std::numeric_limits<std::int64_t>::max() : key.buckets.front().index,
+                        static_cast<Journal::Entry*>(nullptr));
+                    ShrinkIfLoose(key.latest);
+                    ShrinkIfLoose(key.latest_times);
+                }
                 ShrinkIfLoose(key.buckets);
             } else {
                 const auto drop = std::upper_bound(key.times.begin(), key.times.end(), cutoff) - key.times.begin();
@@ -774,7 +899,13 @@ void AggregateStore::Sweep() {
                         key.scale_mask = ScaleMask(key.values);
                     }
                     if (spec.keeps_prefix) key.prefix.erase(key.prefix.begin(), key.prefix.begin() + drop);
-                    if (spec.keeps_hashes) key.hashes.erase(key.hashes.begin(), key.hashes.begin() + drop);
+                    if (spec.keeps_hashes) {
+                        key.hashes.erase(key.hashes.begin(), key.hashes.begin() + drop);
+                        std::erase_if(key.latest, [&](const Latest& latest) { return latest.second <= cutoff; });
+                        key.latest_times.erase(
+                            key.latest_times.begin(),
+                            std::upper_bound(key.latest_times.begin(), key.latest_times.end(), cutoff));
+                    }
                     if (spec.keeps_extremes) RecomputeExtremes(key, 0);
                 }
                 ShrinkIfLoose(key.times);
@@ -783,6 +914,8 @@ void AggregateStore::Sweep() {
                 ShrinkIfLoose(key.hashes);
                 ShrinkIfLoose(key.blocks);
                 ShrinkIfLoose(key.superblocks);
+                ShrinkIfLoose(key.latest);
+                ShrinkIfLoose(key.latest_times);
             }
             ++key_it;
         }
@@ -810,7 +943,8 @@ AggregateStore::Stats AggregateStore::GetStats() const {
             ++stats.keys;
             stats.bytes += HeapBlock(kKeyNode) + StringBytes(text) + VectorBytes(key.times) + VectorBytes(key.values) +
                            VectorBytes(key.prefix) + VectorBytes(key.hashes) + VectorBytes(key.buckets) +
-                           VectorBytes(key.blocks) + VectorBytes(key.superblocks);
+                           VectorBytes(key.blocks) + VectorBytes(key.superblocks) + VectorBytes(key.latest) +
+                           VectorBytes(key.latest_times);
             stats.events += key.times.size();
             stats.buckets += key.buckets.size();
             if (key.truncated) ++stats.truncated_keys;

@@ -47,6 +47,17 @@ const std::map<std::string, Access>& ExpectedAccess() {
         {"POST /api/v1/transactions/batch", Access::kApiKey},
         {"GET /api/v1/transactions", Access::kMember},
         {"GET /api/v1/transactions/{id}", Access::kMember},
+        {"GET /api/v1/rules", Access::kMember},
+        {"POST /api/v1/rules", Access::kRiskLeadOrAdmin},
+        {"GET /api/v1/rules/{id}", Access::kMember},
+        {"PUT /api/v1/rules/{id}", Access::kRiskLeadOrAdmin},
+        {"GET /api/v1/rules/{id}/versions", Access::kMember},
+        {"POST /api/v1/rules/{id}/versions/{version}/restore", Access::kRiskLeadOrAdmin},
+        {"GET /api/v1/lists", Access::kMember},
+        {"POST /api/v1/lists", Access::kRiskLeadOrAdmin},
+        {"GET /api/v1/lists/{id}", Access::kMember},
+        {"POST /api/v1/lists/{id}/items", Access::kRiskLeadOrAdmin},
+        {"DELETE /api/v1/lists/{id}/items/{value}", Access::kRiskLeadOrAdmin},
     };
     return kTable;
 }
@@ -183,12 +194,33 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
                                 R"({"external_id": "matrix-0", "amount": "1", "currency": "USD", "direction": "inbound", "account_id": "acc-0"})",
                                 {{"Authorization", bearer}});
     ASSERT_EQ(stored.status, 201) << stored.body;
+    // A rule and a list of Acme for the /rules and /lists routes; the list holds one value per
+    // role, so that each permitted role has a value of its own to remove.
+    const std::string rule_body =
+        R"({"name": "matrix rule", "expression": "amount > 1", "severity": "low", "action": "alert", "status": "draft"})";
+    auto rule = server_->As(main_sessions["ADMIN"], "POST", "/api/v1/rules", rule_body);
+    ASSERT_EQ(rule.status, 201) << rule.body;
+    const std::string rule_id(rule.Json().at("id").as_string());
+    auto list = server_->As(main_sessions["ADMIN"], "POST", "/api/v1/lists", R"({"name": "matrix_list"})");
+    ASSERT_EQ(list.status, 201) << list.body;
+    const std::string list_id(list.Json().at("id").as_string());
+    auto items = server_->As(main_sessions["ADMIN"], "POST", "/api/v1/lists/" + list_id + "/items",
+                             R"({"values": ["viewer", "analyst", "risk_lead", "admin"]})");
+    ASSERT_EQ(items.status, 200) << items.body;
+
     // Path ids by route: keys to rotate and to revoke (separate ones: the order of the routes is
-    // not fixed) and a stored transaction.
+    // not fixed), a stored transaction, the rule and the list.
     const std::map<std::string, std::string> key_ids = {
         {"POST /api/v1/orgs/api-keys/{id}/rotate", new_key("rotate-me")},
         {"DELETE /api/v1/orgs/api-keys/{id}", new_key("revoke-me")},
-        {"GET /api/v1/transactions/{id}", std::string(stored.Json().at("id").as_string())}};
+        {"GET /api/v1/transactions/{id}", std::string(stored.Json().at("id").as_string())},
+        {"GET /api/v1/rules/{id}", rule_id},
+        {"PUT /api/v1/rules/{id}", rule_id},
+        {"GET /api/v1/rules/{id}/versions", rule_id},
+        {"POST /api/v1/rules/{id}/versions/{version}/restore", rule_id},
+        {"GET /api/v1/lists/{id}", list_id},
+        {"POST /api/v1/lists/{id}/items", list_id},
+        {"DELETE /api/v1/lists/{id}/items/{value}", list_id}};
 
     // Valid bodies for the routes that take one.
     const std::map<std::string, std::string> bodies = {
@@ -206,6 +238,13 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
         {"PUT /api/v1/orgs/allowed-ips", R"({"console": [], "ingestion": []})"},
         {"POST /api/v1/auth/login",
          json::serialize(json::object{{"email", server_->admin_email}, {"password", kPassword}})},
+        // "$role" becomes the role in lower case: names that must be unique differ per role.
+        {"POST /api/v1/rules",
+         R"({"name": "matrix $role", "expression": "amount > 2", "severity": "high", "action": "review", "status": "shadow"})"},
+        {"PUT /api/v1/rules/{id}",
+         R"({"name": "matrix rule", "expression": "amount > 3", "severity": "low", "action": "alert", "status": "draft"})"},
+        {"POST /api/v1/lists", R"({"name": "matrix_$role"})"},
+        {"POST /api/v1/lists/{id}/items", R"({"values": ["added by $role"]})"},
     };
     // Routes that end or replace the caller's session get a throwaway session of their own.
     const std::set<std::string> destroys_session = {"POST /api/v1/auth/logout",
@@ -223,7 +262,7 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
             EXPECT_NE(body_it, bodies.end()) << "add a valid body for " << op.Key();
         }
         std::map<std::string, std::string> params = {
-            {"user_id", op.method == "DELETE" ? removable_id : target_id}};
+            {"user_id", op.method == "DELETE" ? removable_id : target_id}, {"version", "1"}};
 
         if (op.api_key) {
             // No credentials, then every role's session cookie: 401; the key: accepted.
@@ -263,7 +302,13 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
             Session session = main_sessions[role];
             if (allowed && destroys_session.count(op.Key())) session = server_->MustLogin(server_->role_email.at(role));
             params["id"] = key_ids.count(op.Key()) ? key_ids.at(op.Key()) : CurrentSessionId(session);
-            auto res = server_->As(session, op.method, Substitute(op.path, params), body);
+            std::string role_lower;
+            for (char c : role) role_lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            params["value"] = role_lower;
+            std::string role_body = body;
+            for (auto pos = role_body.find("$role"); pos != std::string::npos; pos = role_body.find("$role"))
+                role_body.replace(pos, 5, role_lower);
+            auto res = server_->As(session, op.method, Substitute(op.path, params), role_body);
             if (!allowed) {
                 EXPECT_EQ(res.status, 403) << res.body;
                 EXPECT_EQ(res.Code(), "forbidden") << res.body;
@@ -308,8 +353,8 @@ TEST_F(CrossTenantTest, AnotherOrganizationsIdsAreNotFoundOnEveryRoute) {
     auto admin = server_->MustLogin(server_->admin_email);
     auto foreign = server_->MustLogin(server_->other_admin_email);
     std::string foreign_session_id = CurrentSessionId(foreign);
-    const std::map<std::string, std::string> foreign_ids = {{"user_id", server_->other_admin_id},
-                                                            {"id", foreign_session_id}};
+    const std::map<std::string, std::string> foreign_ids = {
+        {"user_id", server_->other_admin_id}, {"id", foreign_session_id}, {"version", "1"}, {"value", "theirs"}};
     auto foreign_key = server_->As(foreign, "POST", "/api/v1/orgs/api-keys",
                                    json::serialize(json::object{{"name", "theirs"}, {"environment", "production"}}));
     ASSERT_EQ(foreign_key.status, 201) << foreign_key.body;
@@ -322,6 +367,17 @@ TEST_F(CrossTenantTest, AnotherOrganizationsIdsAreNotFoundOnEveryRoute) {
         {{"Authorization", foreign_bearer}});
     ASSERT_EQ(foreign_txn.status, 201) << foreign_txn.body;
     const std::string foreign_txn_id(foreign_txn.Json().at("id").as_string());
+    auto foreign_rule = server_->As(
+        foreign, "POST", "/api/v1/rules",
+        R"({"name": "theirs", "expression": "amount > 1", "severity": "low", "action": "alert", "status": "active"})");
+    ASSERT_EQ(foreign_rule.status, 201) << foreign_rule.body;
+    const std::string foreign_rule_id(foreign_rule.Json().at("id").as_string());
+    auto foreign_list = server_->As(foreign, "POST", "/api/v1/lists", R"({"name": "theirs"})");
+    ASSERT_EQ(foreign_list.status, 201) << foreign_list.body;
+    const std::string foreign_list_id(foreign_list.Json().at("id").as_string());
+    ASSERT_EQ(server_->As(foreign, "POST", "/api/v1/lists/" + foreign_list_id + "/items", R"({"values": ["theirs"]})")
+                  .status,
+              200);
     // Acme's own production transactions never include it either.
     auto acme_list = server_->As(admin, "GET", "/api/v1/transactions?limit=500");
     ASSERT_EQ(acme_list.status, 200) << acme_list.body;
@@ -329,6 +385,9 @@ TEST_F(CrossTenantTest, AnotherOrganizationsIdsAreNotFoundOnEveryRoute) {
     const std::map<std::string, std::string> bodies = {
         {"PATCH /api/v1/orgs/members/{user_id}", json::serialize(json::object{{"role", "VIEWER"}})},
         {"POST /api/v1/orgs/api-keys/{id}/rotate", json::serialize(json::object{{"grace_seconds", 0}})},
+        {"PUT /api/v1/rules/{id}",
+         R"({"name": "ours now", "expression": "amount > 0", "severity": "low", "action": "alert", "status": "draft"})"},
+        {"POST /api/v1/lists/{id}/items", R"({"values": ["ours"]})"},
     };
     int checked = 0;
     for (const auto& op : operations) {
@@ -343,6 +402,8 @@ TEST_F(CrossTenantTest, AnotherOrganizationsIdsAreNotFoundOnEveryRoute) {
             std::string id = it->second;
             if (op.path.rfind("/api/v1/orgs/api-keys/", 0) == 0) id = foreign_key_id;
             if (op.path.rfind("/api/v1/transactions/", 0) == 0) id = foreign_txn_id;
+            if (name == "id" && op.path.rfind("/api/v1/rules/", 0) == 0) id = foreign_rule_id;
+            if (name == "id" && op.path.rfind("/api/v1/lists/", 0) == 0) id = foreign_list_id;
             target.replace(open, close - open + 1, id);
         }
         auto body_it = bodies.find(op.Key());
@@ -357,6 +418,14 @@ TEST_F(CrossTenantTest, AnotherOrganizationsIdsAreNotFoundOnEveryRoute) {
     ASSERT_EQ(me.status, 200) << "the other organization's session was ended from Acme";
     EXPECT_EQ(me.Json().at("role").as_string(), "ADMIN");
     EXPECT_EQ(me.Json().at("organization").at("id").as_string(), server_->other_org_id);
+    // ... and its rule and list are as they were.
+    auto their_rule = server_->As(foreign, "GET", "/api/v1/rules/" + foreign_rule_id);
+    ASSERT_EQ(their_rule.status, 200) << their_rule.body;
+    EXPECT_EQ(their_rule.Json().at("version"), 1);
+    EXPECT_EQ(their_rule.Json().at("name"), "theirs");
+    auto their_list = server_->As(foreign, "GET", "/api/v1/lists/" + foreign_list_id);
+    ASSERT_EQ(their_list.status, 200) << their_list.body;
+    EXPECT_EQ(their_list.Json().at("item_count"), 1);
 
     auto switched = server_->As(admin, "POST", "/api/v1/auth/switch-organization",
                                 json::serialize(json::object{{"organization_id", server_->other_org_id}}));

@@ -51,6 +51,7 @@ const std::vector<std::string> kBucketedRules = {
     "min(amount, by: customer_id, window: 12h, where: direction == \"inbound\") > 0",
     "max(amount, by: account_id, window: 6h) > 0",
     "distinct_count(counterparty.country, by: account_id, window: 12h) > 0",
+    "distinct_count(amount, by: customer_id, window: 5h) > 0",  // rarely a repeated value
 };
 const std::vector<std::int64_t> kBucketedWindows = {5 * 60 * kMinute, 6 * 60 * kMinute, 12 * 60 * kMinute,
                                                     24 * 60 * kMinute};
