@@ -597,7 +597,7 @@ TEST(AggregateStoreTest, MinMaxAndSumOverThousandsOfEventsInOneKey) {
     };
     for (int index = 0; index < 9000; ++index) {
         TransactionView view = make(next_time());
-        if (index % 97 == 0) CompareAt(store, tracked, brute, view, view.occurred_at, "txn " + std::to_string(index));
+        if (index % 331 == 0) CompareAt(store, tracked, brute, view, view.occurred_at, "txn " + std::to_string(index));
         store.Record(view, brute, nullptr);
         brute.history.push_back(view);
     }
@@ -611,7 +611,8 @@ TEST(AggregateStoreTest, MinMaxAndSumOverThousandsOfEventsInOneKey) {
             for (const Tracked& t : tracked) out.push_back(FormatValue(store.Query(t.id, "s3:hot\x1f", at)));
         return out;
     };
-    for (UnixMicros at : times) CompareAt(store, tracked, brute, ViewOf(made.back()), at, "probe");
+    for (std::size_t probe = 0; probe < 12; ++probe)
+        CompareAt(store, tracked, brute, ViewOf(made.back()), times[probe], "probe");
     const std::vector<std::string> before = answers();
     EXPECT_EQ(std::count(before.begin(), before.end(), "null"), 0);
     const AggregateStore::Stats stats_before = store.GetStats();
