@@ -292,8 +292,8 @@ async function main() {
     );
 
     await check('unbuilt sections show a coming-soon state', async () => {
-      await openNav(page, 'Alerts', '/alerts');
-      await page.getByRole('heading', { name: 'Alerts is coming soon' }).waitFor();
+      await openNav(page, 'Cases', '/cases');
+      await page.getByRole('heading', { name: 'Cases is coming soon' }).waitFor();
       await openNav(page, 'Dashboard', '/');
       await page.getByRole('heading', { name: 'Dashboard is coming soon' }).waitFor();
     });

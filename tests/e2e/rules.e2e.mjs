@@ -346,10 +346,16 @@ await runSuite('rules, lists and alerts', async (page) => {
     await page.locator('tr', { hasText: template.name }).first().waitFor();
   });
 
-  await check('the list shows the rule that uses it', async () => {
-    await page.goto(`${BASE}/lists/${encodeURIComponent(state.listId)}`);
-    await page.locator('.used-by').getByRole('link', { name: RULE }).waitFor();
+  await check('the lists show their value counts, and a list the rule that uses it', async () => {
+    await openNav(page, 'Lists', '/lists');
+    const row = page.locator(`tr[data-list-id="${state.listId}"]`);
+    await row.waitFor();
+    assert(/\b2\b/.test(await row.locator('td.col-number').innerText()), 'the list does not count 2 values');
     await screenshot(page, 'lists');
+    await row.getByRole('link', { name: LIST }).click();
+    await waitForPath(page, `/lists/${state.listId}`);
+    await page.locator('.used-by').getByRole('link', { name: RULE }).waitFor();
+    await screenshot(page, 'list-detail');
   });
 
   await check('an analyst sees rules and lists read-only', async () => {

@@ -65,7 +65,7 @@ export function RuleBacktestPanel({ expression, onExpressionError }: { expressio
       <form className="card-body" onSubmit={(e) => void run(e)} noValidate>
         <div className="backtest-controls">
           <TextField label="From (UTC day)" type="date" value={fromDate} onChange={(e) => setFromDate(e.target.value)} error={periodError ?? undefined} />
-          <TextField label="To (UTC day, included)" type="date" value={toDate} onChange={(e) => setToDate(e.target.value)} />
+          <TextField label="Through (UTC day)" type="date" value={toDate} onChange={(e) => setToDate(e.target.value)} />
           <div className="field">
             <label htmlFor="backtest-environment">Environment</label>
             <select id="backtest-environment" value={environment} onChange={(e) => setEnvironment(e.target.value as Environment)}>
@@ -73,10 +73,13 @@ export function RuleBacktestPanel({ expression, onExpressionError }: { expressio
               <option value="sandbox">Sandbox</option>
             </select>
           </div>
-          <div className="backtest-presets" role="group" aria-label="Period presets">
+          <div className="backtest-presets" role="group" aria-label="The last days">
+            <span className="muted" aria-hidden="true">
+              Last
+            </span>
             {PRESETS.map((days) => (
-              <button key={days} type="button" className="btn btn-ghost btn-small" onClick={() => preset(days)}>
-                Last {days} days
+              <button key={days} type="button" className="btn btn-ghost btn-small" onClick={() => preset(days)} aria-label={`Last ${days} days`}>
+                {days} days
               </button>
             ))}
           </div>

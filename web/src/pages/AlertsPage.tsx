@@ -12,36 +12,12 @@ import { PageError } from '../components/PageError';
 import { AlertStatusBadge, ActionLabel, RuleStatusBadge, SeverityBadge, TraceValue } from '../components/RuleBadges';
 import { RuleCodeView } from '../components/RuleCode';
 import { Alert, EmptyState, EnvironmentBadge, ErrorAlert, Icon, Loading, PageHeader, SelectField } from '../components/ui';
+import { ALERT_STATUSES, alertFiltersFromSearch, alertFiltersToSearch } from '../lib/alertFilters';
 import { capitalize, SEVERITIES } from '../lib/rules';
 import { spanOfStep, type Span } from '../lib/ruleSyntax';
 import { formatDate, formatDateTime, formatRelative, formatTime } from '../lib/time';
 
-const ALERT_STATUSES: readonly AlertStatus[] = ['open', 'in_review', 'escalated', 'closed'];
-const PAGE_SIZE = 50;
-
 let lastAlertsHref = '/alerts';
-
-export function alertFiltersFromSearch(search: URLSearchParams): AlertFilters {
-  const status = search.get('status') ?? '';
-  const severity = search.get('severity') ?? '';
-  return {
-    environment: search.get('environment') === 'sandbox' ? 'sandbox' : 'production',
-    status: (ALERT_STATUSES as readonly string[]).includes(status) ? (status as AlertStatus) : '',
-    severity: (SEVERITIES as readonly string[]).includes(severity) ? (severity as RuleSeverity) : '',
-    ruleId: search.get('rule_id') ?? '',
-    limit: PAGE_SIZE,
-  };
-}
-
-export function alertFiltersToSearch(filters: AlertFilters): string {
-  const params = new URLSearchParams();
-  if (filters.environment !== 'production') params.set('environment', filters.environment);
-  if (filters.status) params.set('status', filters.status);
-  if (filters.severity) params.set('severity', filters.severity);
-  if (filters.ruleId) params.set('rule_id', filters.ruleId);
-  const text = params.toString();
-  return text ? `?${text}` : '';
-}
 
 export function AlertsPage() {
   const location = useLocation();
@@ -238,9 +214,7 @@ export function AlertsPage() {
                         <Link to={`/alerts/${encodeURIComponent(alert.id)}`} className="cell-primary">
                           {alert.rule_name}
                         </Link>
-                        <div className="cell-secondary">
-                          version {alert.rule_version} · <span className="cell-id">{alert.id}</span>
-                        </div>
+                        <div className="cell-secondary">version {alert.rule_version}</div>
                       </td>
                       <td>
                         <SeverityBadge severity={alert.severity} />
