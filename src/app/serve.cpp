@@ -82,8 +82,14 @@ Result<std::vector<auth::Cidr>> ParseTrustedProxies(const std::string& text) {
 /// when destroyed.
 class Upkeep {
 public:
-    Upkeep(storage::Database& db, auth::ApiKeyAuthenticator& api_keys, std::shared_ptr<spdlog::logger> log)
-        : db_(db), api_keys_(api_keys), log_(std::move(log)), thread_([this] { Run(); }) {}
+    Upkeep(storage::Database& db, auth::ApiKeyAuthenticator& api_keys, engine::Engine& rules_engine, Metrics& metrics,
+           std::shared_ptr<spdlog::logger> log)
+        : db_(db),
+          api_keys_(api_keys),
+          engine_(rules_engine),
+          metrics_(metrics),
+          log_(std::move(log)),
+          thread_([this] { Run(); }) {}
     ~Upkeep() {
         {
             std::lock_guard lock(mutex_);
@@ -110,10 +116,28 @@ private:
             log_->warn("recording API-key usage failed (kept for the next attempt): {}", flushed.error().internal);
         if (auto checkpoint = db_.Checkpoint(); !checkpoint)
             log_->warn("WAL checkpoint failed (retried in a second): {}", checkpoint.error().internal);
+        // Once a minute: drop window state that left every window, then report what remains.
+        if (++ticks_ % 60 == 1) {
+            engine_.Sweep();
+            const auto stats = engine_.AggregateStats();
+            metrics_.SetGauge("wt_rules_window_aggregates", "Distinct windowed aggregates tracked (all organizations)",
+                              static_cast<std::int64_t>(stats.aggregates));
+            metrics_.SetGauge("wt_rules_window_keys", "Keys with window state (aggregate x key)",
+                              static_cast<std::int64_t>(stats.keys));
+            metrics_.SetGauge("wt_rules_window_bytes", "Approximate heap bytes of all window state",
+                              static_cast<std::int64_t>(stats.bytes));
+            metrics_.SetGauge("wt_rules_window_bytes_per_key", "Window state bytes per tracked key",
+                              static_cast<std::int64_t>(stats.bytes_per_key()));
+            metrics_.SetGauge("wt_rules_window_truncated_keys", "Keys that hit the per-key event cap",
+                              static_cast<std::int64_t>(stats.truncated_keys));
+        }
     }
 
     storage::Database& db_;
     auth::ApiKeyAuthenticator& api_keys_;
+    engine::Engine& engine_;
+    Metrics& metrics_;
+    std::uint64_t ticks_ = 0;  // upkeep thread only
     std::shared_ptr<spdlog::logger> log_;
     std::mutex mutex_;
     std::condition_variable wake_;
@@ -217,7 +241,7 @@ int RunServe(const Config& config) {
             rate, config.ingest_burst_per_key > 0 ? static_cast<double>(config.ingest_burst_per_key) : rate);
         ctx.ingest_limiter = ingest_limiter.get();
     }
-    auto upkeep = std::make_unique<Upkeep>(*db, api_keys, log);
+    auto upkeep = std::make_unique<Upkeep>(*db, api_keys, rules_engine, metrics, log);
 
     http::Router router;
     auto specs = api::RegisterRoutes(router, ctx);

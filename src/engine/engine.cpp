@@ -672,6 +672,20 @@ rules::AggregateStore::Stats Engine::AggregateStats() const {
     return total;
 }
 
+void Engine::Sweep() {
+    std::vector<OrgState*> orgs;
+    {
+        std::shared_lock lock(impl_->orgs_mutex);
+        for (const auto& [id, org] : impl_->orgs) orgs.push_back(org.get());
+    }
+    for (OrgState* org : orgs) {
+        for (const auto& windows : org->windows) {
+            std::lock_guard group(impl_->group_mutex);  // one store at a time: the writer waits briefly
+            windows->store.Sweep();
+        }
+    }
+}
+
 Result<void> Engine::Decide(storage::Transaction& tx, ingest::PendingWrite& item,
                             std::vector<ingest::RaisedAlert>* alerts) {
     Impl& impl = *impl_;

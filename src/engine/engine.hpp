@@ -92,6 +92,10 @@ class Engine : public ingest::Decider {
     /// Window state memory of every organization and environment together.
     rules::AggregateStore::Stats AggregateStats() const;
 
+    /// Drops window state that left every window (AggregateStore::Sweep on every store). Waits for
+    /// the writer's open group, so no staged change is swept. For the server's upkeep timer.
+    void Sweep();
+
     // ingest::Decider
     Result<void> Decide(storage::Transaction& tx, ingest::PendingWrite& item,
                         std::vector<ingest::RaisedAlert>* alerts) override;
