@@ -316,6 +316,25 @@ await runSuite('rules, lists and alerts', async (page) => {
     assert((await editor().inputValue()) === EXPRESSION, 'the restored expression is not version 1');
   });
 
+  await check('a save over a change made meanwhile is refused, and the current version can be loaded', async () => {
+    await page.goto(`${BASE}/rules/${encodeURIComponent(state.ruleId)}`);
+    await page.getByText('Version 3 ·').waitFor();
+    // Someone else saves the rule meanwhile (through the API, as another console would).
+    const current = (await consoleApi(page, 'GET', `/rules/${encodeURIComponent(state.ruleId)}`)).body;
+    const fields = ['name', 'description', 'expression', 'severity', 'action', 'status', 'suppression_seconds'];
+    const body = Object.fromEntries(fields.map((field) => [field, current[field]]));
+    const other = await consoleApi(page, 'PUT', `/rules/${encodeURIComponent(state.ruleId)}`, { ...body, score: 45, version: 3 });
+    assert(other.status === 200 && other.body.version === 4, `the concurrent PUT answered ${other.status}: ${JSON.stringify(other.body)}`);
+    await page.getByLabel('Score', { exact: true }).fill('60');
+    const refused = await withResponse(page, 'PUT', `/api/v1/rules/${state.ruleId}`, () => page.getByRole('button', { name: 'Save rule' }).click());
+    assert(refused.status() === 409, `the stale save answered ${refused.status()}`);
+    await page.getByText('Not saved: the rule changed meanwhile').waitFor();
+    await page.getByRole('button', { name: /Load the current version/ }).click();
+    await page.getByText('Version 4 ·').waitFor();
+    const score = await page.getByLabel('Score', { exact: true }).inputValue();
+    assert(score === '45', `the score after loading the current version is ${score}`);
+  });
+
   await check('the rules list shows the rule with its hits', async () => {
     await openNav(page, 'Rules', '/rules');
     const row = page.locator(`tr[data-rule-id="${state.ruleId}"]`);

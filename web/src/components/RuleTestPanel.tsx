@@ -144,8 +144,18 @@ export function RuleTestPanel({
                 spellCheck={false}
                 value={text}
                 onChange={(e) => setText(e.target.value)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+                    e.preventDefault();
+                    void run();
+                  }
+                }}
                 aria-invalid={jsonError ? true : undefined}
+                aria-describedby={`${bodyId}-hint`}
               />
+              <p className="field-hint" id={`${bodyId}-hint`}>
+                Ctrl+Enter runs the test.
+              </p>
               {jsonError ? <p className="field-error">{jsonError}</p> : null}
               {transactionProblems.map((problem) => (
                 <p className="field-error" key={problem.field}>

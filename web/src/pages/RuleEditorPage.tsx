@@ -77,6 +77,15 @@ export function RuleEditorPage({ id }: { id: string | null }) {
   const [highlight, setHighlight] = useState<Span | null>(null);
   const editor = useRef<RuleEditorHandle>(null);
   const errorId = useId();
+  const dirty = JSON.stringify(form) !== JSON.stringify(saved);
+
+  // Leaving the page (reload, closing the tab) with unsaved changes asks first.
+  useEffect(() => {
+    if (!dirty || !manage) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [dirty, manage]);
 
   const load = useCallback(async () => {
     if (!id) return;
@@ -217,7 +226,6 @@ export function RuleEditorPage({ id }: { id: string | null }) {
     );
   }
 
-  const dirty = JSON.stringify(form) !== JSON.stringify(saved);
   const fieldError = (name: string) =>
     problems.find((p) => p.field === name)?.message ?? (saveError?.status === 422 ? saveError.fieldMessage(name) : undefined);
   const conflict = saveError?.status === 409;
