@@ -2,7 +2,7 @@
 // Transactions › one transaction (`/transactions/{id}`): every stored field, the counterparty,
 // the sender's metadata, and what the rules made of it: the rule hits (active and shadow, each with
 // its explanation) and the alerts raised, linking to the rules and the alerts.
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { Fragment, useCallback, useEffect, useState, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
 import { transactions } from '../api/endpoints';
 import type { RuleHit, TransactionAlert, TransactionDetail } from '../api/types';
@@ -293,57 +293,66 @@ function RuleHits({ hits }: { hits: RuleHit[] }) {
               Score
             </th>
             <th scope="col">Alert</th>
-            <th scope="col">Why</th>
           </tr>
         </thead>
         <tbody>
           {hits.map((hit) => (
-            <tr key={hit.rule_id} data-rule-id={hit.rule_id}>
-              <td>
-                <Link to={`/rules/${encodeURIComponent(hit.rule_id)}`} className="cell-primary">
-                  {hit.rule_name ?? hit.rule_id}
-                </Link>
-                <div className="cell-secondary">version {hit.rule_version}</div>
-              </td>
-              <td>
-                <RuleStatusBadge status={hit.status} />
-              </td>
-              <td>
-                <ActionLabel action={hit.action} />
-              </td>
-              <td className="col-number">{hit.status === 'shadow' ? <span className="muted" title="Shadow hits do not count">({hit.score})</span> : hit.score}</td>
-              <td>
-                {hit.alert_id ? (
-                  <Link to={`/alerts/${encodeURIComponent(hit.alert_id)}`} className="cell-id">
-                    {hit.alert_id}
+            <Fragment key={hit.rule_id}>
+              <tr className={hit.explanation.length > 0 ? 'row-has-message' : undefined} data-rule-id={hit.rule_id}>
+                <td>
+                  <Link to={`/rules/${encodeURIComponent(hit.rule_id)}`} className="cell-primary">
+                    {hit.rule_name ?? hit.rule_id}
                   </Link>
-                ) : (
-                  <span className="muted">{hit.status === 'shadow' ? 'none (shadow)' : 'none (suppressed or no alert)'}</span>
-                )}
-              </td>
-              <td className="cell-explanation">
-                {hit.explanation.length === 0 ? (
-                  <span className="muted">—</span>
-                ) : (
-                  <details>
-                    <summary>
-                      {hit.explanation.length} {hit.explanation.length === 1 ? 'step' : 'steps'}
-                    </summary>
-                    <ol className="explanation explanation-compact">
-                      {hit.explanation.map((step, index) => (
-                        <li key={index} className="explanation-step">
-                          <code className="trace-text">{step.text}</code>
-                          <span className="trace-arrow" aria-hidden="true">
-                            →
-                          </span>
-                          <TraceValue value={step.value} />
-                        </li>
-                      ))}
-                    </ol>
-                  </details>
-                )}
-              </td>
-            </tr>
+                  <div className="cell-secondary">version {hit.rule_version}</div>
+                </td>
+                <td>
+                  <RuleStatusBadge status={hit.status} />
+                </td>
+                <td>
+                  <ActionLabel action={hit.action} />
+                </td>
+                <td className="col-number">
+                  {hit.status === 'shadow' ? (
+                    <span className="muted" title="Shadow hits do not count">
+                      ({hit.score})
+                    </span>
+                  ) : (
+                    hit.score
+                  )}
+                </td>
+                <td className="nowrap">
+                  {hit.alert_id ? (
+                    <Link to={`/alerts/${encodeURIComponent(hit.alert_id)}`} className="cell-id">
+                      {hit.alert_id}
+                    </Link>
+                  ) : (
+                    <span className="muted">{hit.status === 'shadow' ? 'none (shadow)' : 'none (suppressed)'}</span>
+                  )}
+                </td>
+              </tr>
+              {hit.explanation.length > 0 ? (
+                <tr className="row-details">
+                  <td colSpan={5}>
+                    <details className="hit-why">
+                      <summary>
+                        Why it hit ({hit.explanation.length} {hit.explanation.length === 1 ? 'step' : 'steps'})
+                      </summary>
+                      <ol className="explanation explanation-compact">
+                        {hit.explanation.map((step, index) => (
+                          <li key={index} className="explanation-step">
+                            <code className="trace-text">{step.text}</code>
+                            <span className="trace-arrow" aria-hidden="true">
+                              →
+                            </span>
+                            <TraceValue value={step.value} />
+                          </li>
+                        ))}
+                      </ol>
+                    </details>
+                  </td>
+                </tr>
+              ) : null}
+            </Fragment>
           ))}
         </tbody>
       </table>
