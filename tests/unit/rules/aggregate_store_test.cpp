@@ -8,9 +8,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "test_context.hpp"
@@ -624,6 +626,54 @@ TEST(AggregateStoreTest, MinMaxAndSumOverThousandsOfEventsInOneKey) {
     clock = clock_before;
     EXPECT_EQ(answers(), before);
     ExpectSameStats(store.GetStats(), stats_before);
+}
+
+TEST(AggregateStoreTest, ReadersQueryWhileTheWriterRecords) {
+    // The threading contract: Query and GetStats from other threads during Record, Rollback and
+    // Sweep (run under ASan; a data race would show as garbage answers or a crash).
+    std::vector<CompiledRule> rules = CompileAll(kExactRules);
+    std::vector<CompiledRule> long_rules = CompileAll(kBucketedRules);
+    rules.insert(rules.end(), long_rules.begin(), long_rules.end());
+    AggregateStore store(TestOptions());
+    std::vector<Tracked> tracked = TrackAll(store, rules);
+    BruteForceContext context;
+    StreamMaker maker(81, kMinute, kExactWindows);
+    std::atomic<bool> done = false;
+    std::atomic<UnixMicros> now = kStart;
+    std::atomic<int> bad = 0;
+    auto reader = [&](int seed) {
+        std::mt19937 rng(static_cast<std::uint32_t>(seed));
+        std::size_t queries = 0;
+        while (!done.load() || queries < 1000) {
+            const Tracked& t = tracked[rng() % tracked.size()];
+            const std::string key = "s5:acc-" + std::to_string(rng() % 6) + "\x1f";
+            Value value = store.Query(t.id, key, now.load());
+            const AggregateFunction function = t.rule->aggregates()[0].function;
+            const bool may_be_null = function == AggregateFunction::kAvg || function == AggregateFunction::kMin ||
+                                     function == AggregateFunction::kMax;
+            if (!(value.type == Type::kDecimal || (may_be_null && value.is_null()))) ++bad;
+            if (++queries % 64 == 0 && store.GetStats().aggregates != tracked.size()) ++bad;
+        }
+    };
+    std::thread first(reader, 1);
+    std::thread second(reader, 2);
+    for (int batch = 0; batch < 30; ++batch) {
+        AggregateStore::Journal journal;
+        for (int index = 0; index < 40; ++index) {
+            TransactionView view = ViewOf(maker.Next());
+            store.Record(view, context, &journal);
+            now = maker.clock();
+        }
+        if (batch % 3 == 2)
+            store.Rollback(journal);
+        else
+            store.Commit(journal);
+        if (batch % 10 == 9) store.Sweep();
+    }
+    done = true;
+    first.join();
+    second.join();
+    EXPECT_EQ(bad.load(), 0);
 }
 
 TEST(AggregateStoreTest, EqualSpecsFromDifferentRulesShareOneState) {
