@@ -30,6 +30,13 @@
 /// are dropped by `Sweep`. A key holding more than `max_exact_events_per_key` exact events drops
 /// its oldest down to 7/8 of the cap (amortising the shift) and counts as truncated.
 ///
+/// Costs (n events of the key in the window): Record is a binary search and an append (an
+/// out-of-order event also shifts the later ones); Query is O(log n) for count, sum and avg
+/// (prefix sums), O(log n + n / 1024) for min/max (block summaries), O(log d) for distinct_count
+/// over d distinct values when the window reaches the key's newest event (a sort of the window's
+/// hashes otherwise, e.g. for a late transaction); bucketed queries walk the window's non-empty
+/// buckets (at most buckets_per_window + 1) except distinct_count, O(log d) likewise.
+///
 /// Results are exactly those of a recomputation over the kept events (EvalContext::Aggregate):
 /// count and distinct_count are integers, sum is the exact total (0 when empty; null when it
 /// leaves the Decimal range), avg is Div(sum, count of values), min/max the extreme value (among
@@ -65,8 +72,8 @@ class AggregateStore {
         /// Windows up to this length are exact; longer ones are bucketed.
         std::int64_t exact_window_limit_micros = 2 * 24 * kMicrosPerHour;
         int buckets_per_window = 256;
-        /// How late (in occurred_at, behind the key's newest event) a transaction may arrive and
-        /// still see its full window.
+        /// How late (in occurred_at, behind the newest transaction recorded) a transaction may
+        /// arrive and still see its full window.
         std::int64_t lateness_micros = 24 * kMicrosPerHour;
         /// Exact events kept per key and aggregate at most; beyond this the oldest are dropped
         /// (counted in Stats::truncated_keys).
@@ -93,7 +100,6 @@ class AggregateStore {
         std::vector<Entry> entries_;
         bool started_ = false;          // a Record used this journal
         UnixMicros newest_before_ = 0;  // the store's newest occurred_at before the first Record
-        bool had_newest_before_ = false;
     };
 
     struct Stats {
