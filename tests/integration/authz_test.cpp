@@ -2,6 +2,7 @@
 // Authorization: every route the OpenAPI document lists × every role, and tenant isolation.
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <memory>
 
 #include "harness.hpp"
@@ -58,6 +59,17 @@ const std::map<std::string, Access>& ExpectedAccess() {
         {"GET /api/v1/lists/{id}", Access::kMember},
         {"POST /api/v1/lists/{id}/items", Access::kRiskLeadOrAdmin},
         {"DELETE /api/v1/lists/{id}/items/{value}", Access::kRiskLeadOrAdmin},
+        {"GET /api/v1/rules/{id}/hits", Access::kMember},
+        {"GET /api/v1/alerts", Access::kMember},
+        {"GET /api/v1/alerts/{id}", Access::kMember},
+        // Trying an expression on a transaction and replaying history are "run backtests"
+        // (RISK_LEAD, ADMIN); checking an expression's syntax stores and reveals nothing (the
+        // server's choice: every role that reads rules may check one).
+        {"POST /api/v1/rules/test", Access::kRiskLeadOrAdmin},
+        {"POST /api/v1/rules/validate", Access::kMember},
+        {"POST /api/v1/rules/backtest", Access::kRiskLeadOrAdmin},
+        {"GET /api/v1/rules/starter-pack", Access::kMember},
+        {"POST /api/v1/rules/starter-pack", Access::kRiskLeadOrAdmin},
     };
     return kTable;
 }
@@ -207,6 +219,17 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
     auto items = server_->As(main_sessions["ADMIN"], "POST", "/api/v1/lists/" + list_id + "/items",
                              R"({"values": ["viewer", "analyst", "risk_lead", "admin"]})");
     ASSERT_EQ(items.status, 200) << items.body;
+    // An active rule and a transaction it hits: an alert of Acme.
+    auto alerting = server_->As(
+        main_sessions["ADMIN"], "POST", "/api/v1/rules",
+        R"({"name": "matrix alerting", "expression": "account_id == \"acc-alert\"", "severity": "low", "action": "alert", "status": "active"})");
+    ASSERT_EQ(alerting.status, 201) << alerting.body;
+    auto alerted = server_->Call("POST", "/api/v1/transactions",
+                                 R"({"external_id": "matrix-alert", "amount": "1", "currency": "USD", "direction": "inbound", "account_id": "acc-alert"})",
+                                 {{"Authorization", bearer}});
+    ASSERT_EQ(alerted.status, 201) << alerted.body;
+    ASSERT_EQ(alerted.Json().at("alerts").as_array().size(), 1u) << alerted.body;
+    const std::string alert_id(alerted.Json().at("alerts").as_array()[0].at("id").as_string());
 
     // Path ids by route: keys to rotate and to revoke (separate ones: the order of the routes is
     // not fixed), a stored transaction, the rule and the list.
@@ -220,7 +243,9 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
         {"POST /api/v1/rules/{id}/versions/{version}/restore", rule_id},
         {"GET /api/v1/lists/{id}", list_id},
         {"POST /api/v1/lists/{id}/items", list_id},
-        {"DELETE /api/v1/lists/{id}/items/{value}", list_id}};
+        {"DELETE /api/v1/lists/{id}/items/{value}", list_id},
+        {"GET /api/v1/rules/{id}/hits", rule_id},
+        {"GET /api/v1/alerts/{id}", alert_id}};
 
     // Valid bodies for the routes that take one.
     const std::map<std::string, std::string> bodies = {
@@ -245,6 +270,13 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
          R"({"name": "matrix rule", "expression": "amount > 3", "severity": "low", "action": "alert", "status": "draft"})"},
         {"POST /api/v1/lists", R"({"name": "matrix_$role"})"},
         {"POST /api/v1/lists/{id}/items", R"({"values": ["added by $role"]})"},
+        {"POST /api/v1/rules/test",
+         R"({"expression": "amount > 1", "transaction": {"external_id": "t-1", "amount": "5", "currency": "USD", "direction": "inbound", "account_id": "acc-0"}})"},
+        {"POST /api/v1/rules/validate", R"({"expression": "amount > 1"})"},
+        {"POST /api/v1/rules/backtest",
+         R"({"expression": "amount > 1", "from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z"})"},
+        // The first permitted role enables the template, the next one is told it is skipped.
+        {"POST /api/v1/rules/starter-pack", R"({"templates": ["high-risk-geography"]})"},
     };
     // Routes that end or replace the caller's session get a throwaway session of their own.
     const std::set<std::string> destroys_session = {"POST /api/v1/auth/logout",
@@ -378,6 +410,40 @@ TEST_F(CrossTenantTest, AnotherOrganizationsIdsAreNotFoundOnEveryRoute) {
     ASSERT_EQ(server_->As(foreign, "POST", "/api/v1/lists/" + foreign_list_id + "/items", R"({"values": ["theirs"]})")
                   .status,
               200);
+    // Their rule (amount > 1, active) raises an alert on their next transaction.
+    auto foreign_alerted = server_->Call(
+        "POST", "/api/v1/transactions",
+        R"({"external_id": "theirs-2", "amount": "5", "currency": "USD", "direction": "inbound", "account_id": "acc-9"})",
+        {{"Authorization", foreign_bearer}});
+    ASSERT_EQ(foreign_alerted.status, 201) << foreign_alerted.body;
+    ASSERT_EQ(foreign_alerted.Json().at("alerts").as_array().size(), 1u) << foreign_alerted.body;
+    const std::string foreign_alert_id(foreign_alerted.Json().at("alerts").as_array()[0].at("id").as_string());
+    auto acme_alerts = server_->As(admin, "GET", "/api/v1/alerts?limit=500");
+    ASSERT_EQ(acme_alerts.status, 200) << acme_alerts.body;
+    EXPECT_EQ(acme_alerts.body.find(foreign_alert_id), std::string::npos);
+    // Their list is not a list of Acme's rules; their transactions are not in Acme's backtests.
+    auto with_their_list = server_->As(
+        admin, "POST", "/api/v1/rules/test",
+        R"J({"expression": "account_id in list(\"theirs\")", "transaction": {"external_id": "t", "amount": "5", "currency": "USD", "direction": "inbound", "account_id": "theirs"}})J");
+    EXPECT_EQ(with_their_list.status, 422) << with_their_list.body;
+    EXPECT_EQ(server_->As(admin, "POST", "/api/v1/rules/validate", R"J({"expression": "account_id in list(\"theirs\")"})J")
+                  .Json()
+                  .at("valid"),
+              false);
+    auto day = [](std::time_t at) {
+        std::tm tm{};
+        gmtime_r(&at, &tm);
+        char buf[32];
+        std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        return std::string(buf);
+    };
+    const std::time_t now = std::time(nullptr);
+    auto backtest = server_->As(admin, "POST", "/api/v1/rules/backtest",
+                                json::serialize(json::object{{"expression", "account_id == \"acc-9\""},
+                                                             {"from", day(now - 86400)},
+                                                             {"to", day(now + 3600)}}));
+    ASSERT_EQ(backtest.status, 200) << backtest.body;
+    EXPECT_EQ(backtest.Json().at("hits"), 0) << backtest.body;
     // Acme's own production transactions never include it either.
     auto acme_list = server_->As(admin, "GET", "/api/v1/transactions?limit=500");
     ASSERT_EQ(acme_list.status, 200) << acme_list.body;
@@ -404,6 +470,7 @@ TEST_F(CrossTenantTest, AnotherOrganizationsIdsAreNotFoundOnEveryRoute) {
             if (op.path.rfind("/api/v1/transactions/", 0) == 0) id = foreign_txn_id;
             if (name == "id" && op.path.rfind("/api/v1/rules/", 0) == 0) id = foreign_rule_id;
             if (name == "id" && op.path.rfind("/api/v1/lists/", 0) == 0) id = foreign_list_id;
+            if (op.path.rfind("/api/v1/alerts/", 0) == 0) id = foreign_alert_id;
             target.replace(open, close - open + 1, id);
         }
         auto body_it = bodies.find(op.Key());
