@@ -450,6 +450,9 @@ TEST_F(EngineTest, ARuleCreatedAfterItsHistoryWasStoredSeesIt) {
     for (int idx = 0; idx < 3; ++idx)
         Store(Txn(Ext("bf"), "bf-a", {{"channel", "branch"}, {"occurred_at", At(std::chrono::minutes(-50 + idx))}}));
     Store(Txn(Ext("bf"), "bf-a", {{"channel", "online"}, {"occurred_at", At(std::chrono::minutes(-45))}}));
+    for (int idx = 0; idx < 3; ++idx)
+        Store(Txn(Ext("bf-sb"), "bf-s", {{"channel", "branch"}, {"occurred_at", At(std::chrono::minutes(-40 + idx))}}),
+              sandbox_.key);
     std::string id = CreateRule({"backfill", "starts_with(account_id, \"bf-\") and count(by: account_id, window: 2h, "
                                              "where: channel == \"branch\") >= 3",
                                  "review", 10, "low"});
@@ -458,6 +461,11 @@ TEST_F(EngineTest, ARuleCreatedAfterItsHistoryWasStoredSeesIt) {
     EXPECT_TRUE(HasAlert(fourth, "backfill")) << Dump(fourth);
     auto other = Store(Txn(Ext("bf"), "bf-b", {{"occurred_at", At(std::chrono::minutes(-4))}}));
     EXPECT_EQ(StringAt(other, "decision"), "allow");
+    // The sandbox history was backfilled too, into the sandbox windows only.
+    auto sandbox = Store(Txn(Ext("bf-sb"), "bf-s", {{"occurred_at", At(std::chrono::minutes(-3))}}), sandbox_.key);
+    EXPECT_EQ(StringAt(sandbox, "decision"), "review");
+    auto production = Store(Txn(Ext("bf"), "bf-s", {{"occurred_at", At(std::chrono::minutes(-2))}}));
+    EXPECT_EQ(StringAt(production, "decision"), "allow");
     EXPECT_FALSE(id.empty());
 }
 
