@@ -395,20 +395,47 @@ void RegisterRuleRoutes(Registrar& reg) {
                                                  {{"added", added->added}, {"item_count", added->item_count}});
                 });
 
+    // Removing a value: in the path (percent-encoded), or in `?value=` for values the path cannot
+    // carry (one containing "/", which the router refuses inside a segment).
+    // `value` is owned: the coroutine runs after the caller's temporaries are gone.
+    auto remove_item = [&ctx](Request& request, Principal& principal,
+                              std::optional<std::string> value) -> asio::awaitable<Response> {
+        if (!value || value->empty()) {
+            Error error = Error::Make(ErrorCode::kValidationFailed, "the value to remove is missing");
+            error.fields.push_back({"value", "is required"});
+            co_return ErrorResponse(ctx, request, error);
+        }
+        auto removed = [&]() -> Status {
+            WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
+            WT_RETURN_IF_ERROR(engine::RemoveItem(*tx, principal.org_id(), request.param("id"), *value,
+                                                  ChangeOf(ctx, request, principal)));
+            return tx->Commit();
+        }();
+        if (!removed) co_return ErrorResponse(ctx, request, removed.error());
+        ListsChanged(ctx, principal.org_id());
+        co_return http::EmptyResponse(HttpStatus::no_content);
+    };
     reg.Console({Method::delete_, "/api/v1/lists/{id}/items/{value}", Surface::kConsole, Perm::kManageRules, false,
                  "lists", "Remove one value (percent-encode it in the path); 404 when the list does not hold it", "",
                  "", 204},
-                [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
-                    auto removed = [&]() -> Status {
-                        WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
-                        WT_RETURN_IF_ERROR(engine::RemoveItem(*tx, principal.org_id(), request.param("id"),
-                                                              request.param("value"),
-                                                              ChangeOf(ctx, request, principal)));
-                        return tx->Commit();
-                    }();
-                    if (!removed) co_return ErrorResponse(ctx, request, removed.error());
-                    ListsChanged(ctx, principal.org_id());
-                    co_return http::EmptyResponse(HttpStatus::no_content);
+                [remove_item](Request& request, Principal& principal) -> asio::awaitable<Response> {
+                    return remove_item(request, principal, std::string(request.param("value")));
+                });
+    RouteSpec remove_by_query{Method::delete_,
+                              "/api/v1/lists/{id}/items",
+                              Surface::kConsole,
+                              Perm::kManageRules,
+                              false,
+                              "lists",
+                              "Remove one value given as ?value= (any value, including one with \"/\"); 404 when the "
+                              "list does not hold it",
+                              "",
+                              "",
+                              204};
+    remove_by_query.query_parameters = {"value"};
+    reg.Console(std::move(remove_by_query),
+                [remove_item](Request& request, Principal& principal) -> asio::awaitable<Response> {
+                    return remove_item(request, principal, request.query("value"));
                 });
 }
 

@@ -109,7 +109,9 @@ export const lists = {
   get: (id: string, cursor?: string | null, limit = 50) =>
     api.get<NamedListDetail>(`/lists/${seg(id)}`, { query: { cursor, limit } }),
   addItems: (id: string, values: string[]) => api.post<unknown>(`/lists/${seg(id)}/items`, { values }),
-  removeItem: (id: string, value: string) => api.delete<void>(`/lists/${seg(id)}/items/${seg(value)}`),
+  // The query form takes any value, including one with "/" (which a path segment cannot carry).
+  removeItem: (id: string, value: string) =>
+    api.delete<void>(`/lists/${seg(id)}/items?value=${encodeURIComponent(value)}`),
 };
 
 export interface AlertFilters {

@@ -275,12 +275,7 @@ export function ListDetailPage({ id }: { id: string }) {
       setNotice({ text: `Removed “${value}”.`, undo: value });
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
-      // docs/api.md: the server cannot yet remove a value with "/" by its path.
-      setActionError(
-        err.status === 404 && value.includes('/')
-          ? new ApiError({ status: 404, detail: `“${value}” contains “/”, which the server cannot remove by its address yet (a known limitation).` })
-          : err,
-      );
+      setActionError(err);
     }
   }
 
