@@ -2,13 +2,18 @@
 #include "rules/aggregate_store.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
+#include <cassert>
+#include <cstring>
 #include <iterator>
 #include <limits>
 #include <mutex>
 #include <random>
 #include <shared_mutex>
+#include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 namespace wt::rules {
@@ -956,6 +961,619 @@ AggregateStore::Stats AggregateStore::GetStats() const {
         }
     }
     return stats;
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots (the format is in the header, at Serialize).
+
+namespace {
+
+// The blob is the host's memory image of each column; every supported host is little endian.
+static_assert(std::endian::native == std::endian::little, "snapshots are written little endian");
+static_assert(sizeof(Latest) == 16);
+static_assert(sizeof(Decimal::Int) == 16);
+
+constexpr char kSnapshotMagic[8] = {'W', 'T', 'A', 'G', 'S', 'N', 'A', 'P'};
+constexpr std::uint32_t kSnapshotVersion = 1;
+constexpr std::size_t kHeaderBytes = 8 + 4 + 4 + 4 * 8 + 8 + 8 + 8 + 8;
+constexpr std::size_t kTrailerBytes = 8;
+constexpr std::size_t kDecimalBytes = 16 + 1;
+constexpr std::uint8_t kTruncatedFlag = 1;
+constexpr std::uint8_t kPrefixOkFlag = 2;
+// Smallest records, to bound counts by the bytes left before anything is allocated for them.
+constexpr std::size_t kMinSpecBytes = 8 + 4 + 1 + 1 + 2 + 8 + 8 + 8 + 8;
+constexpr std::size_t kMinKeyBytes = 4 + 8 + 1 + 8 + 8 + 8;
+// What Restore may reserve beyond the sizes it restores (vector capacities, bucket arrays): the
+// blob's size plus this.
+constexpr std::size_t kCapacitySlackBytes = std::size_t{64} << 20;
+
+/// 10^36 - 1, Decimal's largest mantissa.
+constexpr Decimal::Int MaxMantissa() {
+    Decimal::Int value = 1;
+    for (int digit = 0; digit < Decimal::kMaxDigits; ++digit) value *= 10;
+    return value - 1;
+}
+
+/// XXH64 (Yann Collet), seed 0: the snapshot's checksum. Not a MAC (the snapshot lives on the
+/// server's own disk); it detects torn writes and bit rot at memory speed (~10 GB/s).
+std::uint64_t Xxh64(std::string_view data) {
+    constexpr std::uint64_t kP1 = 0x9E3779B185EBCA87ULL;
+    constexpr std::uint64_t kP2 = 0xC2B2AE3D27D4EB4FULL;
+    constexpr std::uint64_t kP3 = 0x165667B19E3779F9ULL;
+    constexpr std::uint64_t kP4 = 0x85EBCA77C2B2AE63ULL;
+    constexpr std::uint64_t kP5 = 0x27D4EB2F165667C5ULL;
+    auto read64 = [](const char* at) {
+        std::uint64_t word;
+        std::memcpy(&word, at, 8);
+        return word;
+    };
+    auto round = [](std::uint64_t acc, std::uint64_t input) { return std::rotl(acc + input * kP2, 31) * kP1; };
+    auto merge = [&](std::uint64_t acc, std::uint64_t value) { return (acc ^ round(0, value)) * kP1 + kP4; };
+    const char* at = data.data();
+    const char* const end = at + data.size();
+    std::uint64_t hash;
+    if (data.size() >= 32) {
+        std::uint64_t v1 = kP1 + kP2;
+        std::uint64_t v2 = kP2;
+        std::uint64_t v3 = 0;
+        std::uint64_t v4 = 0 - kP1;
+        for (; end - at >= 32; at += 32) {
+            v1 = round(v1, read64(at));
+            v2 = round(v2, read64(at + 8));
+            v3 = round(v3, read64(at + 16));
+            v4 = round(v4, read64(at + 24));
+        }
+        hash = std::rotl(v1, 1) + std::rotl(v2, 7) + std::rotl(v3, 12) + std::rotl(v4, 18);
+        hash = merge(merge(merge(merge(hash, v1), v2), v3), v4);
+    } else {
+        hash = kP5;
+    }
+    hash += data.size();
+    for (; end - at >= 8; at += 8) hash = std::rotl(hash ^ round(0, read64(at)), 27) * kP1 + kP4;
+    if (end - at >= 4) {
+        std::uint32_t word;
+        std::memcpy(&word, at, 4);
+        hash = std::rotl(hash ^ (word * kP1), 23) * kP2 + kP3;
+        at += 4;
+    }
+    for (; at < end; ++at) hash = std::rotl(hash ^ (static_cast<unsigned char>(*at) * kP5), 11) * kP1;
+    hash ^= hash >> 33;
+    hash *= kP2;
+    hash ^= hash >> 29;
+    hash *= kP3;
+    hash ^= hash >> 32;
+    return hash;
+}
+
+/// Appends fixed-width little-endian fields and whole columns to the blob.
+class SnapshotWriter {
+  public:
+    explicit SnapshotWriter(std::string* out) : out_(out) {}
+
+    template <typename T>
+    void Put(T value) {
+        static_assert(std::is_trivially_copyable_v<T>);
+        out_->append(reinterpret_cast<const char*>(&value), sizeof value);
+    }
+    void PutText(std::string_view text) {
+        Put(static_cast<std::uint32_t>(text.size()));
+        out_->append(text);
+    }
+    template <typename T>
+    void PutColumn(const std::vector<T>& column) {
+        static_assert(std::is_trivially_copyable_v<T>);
+        out_->append(reinterpret_cast<const char*>(column.data()), column.size() * sizeof(T));
+    }
+    /// (hash, time) pairs, 16 bytes each (std::pair is not trivially copyable: copied by field).
+    void PutLatest(const std::vector<Latest>& column) {
+        const std::size_t at = out_->size();
+        out_->resize(at + column.size() * 16);
+        char* cursor = out_->data() + at;
+        for (const Latest& latest : column) {
+            std::memcpy(cursor, &latest.first, 8);
+            std::memcpy(cursor + 8, &latest.second, 8);
+            cursor += 16;
+        }
+    }
+    void PutDecimal(const Decimal& value) {
+        Put(value.mantissa());
+        Put(static_cast<std::uint8_t>(value.scale()));
+    }
+    /// Mantissas, then scales (the padding inside Decimal is never written).
+    void PutDecimals(const std::vector<Decimal>& column) {
+        const std::size_t at = out_->size();
+        out_->resize(at + column.size() * kDecimalBytes);
+        char* cursor = out_->data() + at;
+        for (const Decimal& value : column) {
+            const Decimal::Int mantissa = value.mantissa();
+            std::memcpy(cursor, &mantissa, sizeof mantissa);
+            cursor += sizeof mantissa;
+        }
+        for (const Decimal& value : column) *cursor++ = static_cast<char>(value.scale());
+    }
+
+  private:
+    std::string* out_;
+};
+
+/// Reads what SnapshotWriter wrote, never past the end: the first failure is kept (`error`) and
+/// every later read answers zeros, so parsing code checks `ok()` at its decision points only.
+class SnapshotReader {
+  public:
+    explicit SnapshotReader(std::string_view data) : data_(data) {}
+
+    bool ok() const { return error_ == nullptr; }
+    const char* error() const { return error_; }
+    std::size_t left() const { return data_.size() - position_; }
+    bool Fail(const char* why) {
+        if (!error_) error_ = why;
+        return false;
+    }
+
+    /// The next `bytes` bytes (nullptr when fewer are left).
+    const char* Take(std::size_t bytes) {
+        if (!ok() || bytes > left()) {
+            Fail("truncated");
+            return nullptr;
+        }
+        const char* at = data_.data() + position_;
+        position_ += bytes;
+        return at;
+    }
+    template <typename T>
+    T Get() {
+        static_assert(std::is_trivially_copyable_v<T>);
+        T value{};
+        if (const char* at = Take(sizeof value)) std::memcpy(&value, at, sizeof value);
+        return value;
+    }
+    /// A count of items that take at least `min_item_bytes` each further on: more than could fit
+    /// in what is left fails (so no count read from a corrupt blob can size an allocation).
+    std::size_t GetCount(std::size_t min_item_bytes) {
+        const auto count = Get<std::uint64_t>();
+        if (count > left() / std::max<std::size_t>(1, min_item_bytes)) {
+            Fail("a count exceeds the bytes left");
+            return 0;
+        }
+        return static_cast<std::size_t>(count);
+    }
+    std::string_view GetText() {
+        const auto size = Get<std::uint32_t>();
+        const char* at = Take(size);
+        return at ? std::string_view(at, size) : std::string_view();
+    }
+    std::optional<Decimal> GetDecimal() {
+        const auto mantissa = Get<Decimal::Int>();
+        const auto scale = Get<std::uint8_t>();
+        return MakeDecimal(mantissa, scale);
+    }
+    /// A column of `count` fixed-width items into `column` (resized; its capacity was reserved).
+    template <typename T>
+    bool GetColumn(std::vector<T>& column, std::size_t count) {
+        static_assert(std::is_trivially_copyable_v<T>);
+        if (count > left() / sizeof(T)) return Fail("truncated");
+        column.resize(count);
+        if (count) std::memcpy(column.data(), Take(count * sizeof(T)), count * sizeof(T));
+        return true;
+    }
+    /// `count` pairs as PutLatest wrote them, appended to `column`.
+    bool GetLatest(std::vector<Latest>& column, std::size_t count) {
+        if (count > left() / 16) return Fail("truncated");
+        const char* cursor = Take(count * 16);
+        for (std::size_t index = 0; index < count; ++index, cursor += 16) {
+            Latest latest;
+            std::memcpy(&latest.first, cursor, 8);
+            std::memcpy(&latest.second, cursor + 8, 8);
+            column.push_back(latest);
+        }
+        return true;
+    }
+    /// `count` decimals as PutDecimals wrote them, appended to `column`.
+    bool GetDecimals(std::vector<Decimal>& column, std::size_t count) {
+        if (count > left() / kDecimalBytes) return Fail("truncated");
+        const char* mantissas = Take(count * 16);
+        const char* scales = Take(count);
+        for (std::size_t index = 0; index < count; ++index) {
+            Decimal::Int mantissa;
+            std::memcpy(&mantissa, mantissas + 16 * index, sizeof mantissa);
+            auto value = MakeDecimal(mantissa, static_cast<std::uint8_t>(scales[index]));
+            if (!value) return false;
+            column.push_back(*value);
+        }
+        return true;
+    }
+
+  private:
+    std::optional<Decimal> MakeDecimal(Decimal::Int mantissa, std::uint8_t scale) {
+        // Checked here first: Make negates the mantissa, which overflows for the smallest __int128.
+        constexpr Decimal::Int kMax = MaxMantissa();
+        std::optional<Decimal> value;
+        if (mantissa >= -kMax && mantissa <= kMax) value = Decimal::Make(mantissa, scale);
+        if (!value) Fail("a decimal out of range");
+        return value;
+    }
+
+    std::string_view data_;
+    std::size_t position_ = 0;
+    const char* error_ = nullptr;
+};
+
+/// Bytes Restore may still reserve beyond the sizes it restores.
+struct CapacityBudget {
+    std::size_t left = 0;
+
+    /// Reserves `saved` elements (the saved capacity) when the budget allows, else `size`; false
+    /// when the saved capacity is below the size (corrupt).
+    template <typename T>
+    bool Reserve(std::vector<T>& vector, std::uint64_t saved, std::size_t size) {
+        if (saved < size) return false;
+        const std::uint64_t slack = saved - size;
+        if (slack <= left / sizeof(T)) {
+            left -= static_cast<std::size_t>(slack) * sizeof(T);
+            vector.reserve(static_cast<std::size_t>(saved));
+        } else {
+            vector.reserve(size);
+        }
+        return true;
+    }
+};
+
+std::size_t CeilDiv(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
+
+/// The vectors an aggregate of this kind uses, in the order their capacities are written (the
+/// others stay empty, capacity 0, all their life). `Key` is KeyState or const KeyState.
+constexpr std::size_t kMaxUsedVectors = 4;
+template <typename Key, typename Visit>
+void ForEachUsedVector(const SpecState& spec, Key& key, Visit&& visit) {
+    if (spec.bucketed) {
+        visit(key.buckets);
+    } else {
+        visit(key.times);
+        if (spec.keeps_values) visit(key.values);
+        if (spec.keeps_prefix) visit(key.prefix);
+        if (spec.keeps_hashes) visit(key.hashes);
+        if (spec.keeps_extremes) {
+            visit(key.blocks);
+            visit(key.superblocks);
+        }
+    }
+    if (spec.keeps_hashes) {
+        visit(key.latest);
+        visit(key.latest_times);
+    }
+}
+
+std::size_t UsedVectors(const SpecState& spec) {
+    std::size_t used = 0;
+    const KeyState probe;
+    ForEachUsedVector(spec, probe, [&](auto&) { ++used; });
+    assert(used <= kMaxUsedVectors);
+    return used;
+}
+
+std::size_t BucketBytes(const SpecState& spec, const Bucket& bucket) {
+    return 8 + 8 + 1 + (spec.keeps_values ? 3 * kDecimalBytes : 0) +
+           (spec.keeps_hashes ? 8 + 8 + 8 * bucket.distinct.size() : 0);
+}
+
+std::size_t KeyBytes(const SpecState& spec, std::size_t used_vectors, const std::string& text, const KeyState& key) {
+    std::size_t bytes = 4 + text.size() + 8 + 1 + 8 + 8 + 8 * used_vectors + 16 * key.latest.size();
+    if (spec.bucketed) {
+        for (const Bucket& bucket : key.buckets) bytes += BucketBytes(spec, bucket);
+    } else {
+        const std::size_t events = key.times.size();
+        bytes += 8 * events;
+        if (spec.keeps_values) bytes += kDecimalBytes * events;
+        if (spec.keeps_prefix && key.prefix_ok && events) bytes += kDecimalBytes;
+        if (spec.keeps_hashes) bytes += 8 * events;
+    }
+    return bytes;
+}
+
+void WriteKey(SnapshotWriter& out, const SpecState& spec, const std::string& text, const KeyState& key) {
+    out.PutText(text);
+    out.Put(key.newest);
+    out.Put(static_cast<std::uint8_t>((key.truncated ? kTruncatedFlag : 0) | (key.prefix_ok ? kPrefixOkFlag : 0)));
+    out.Put(static_cast<std::uint64_t>(spec.bucketed ? key.buckets.size() : key.times.size()));
+    out.Put(static_cast<std::uint64_t>(key.latest.size()));
+    ForEachUsedVector(spec, key, [&](auto& vector) { out.Put(static_cast<std::uint64_t>(vector.capacity())); });
+    if (spec.bucketed) {
+        for (const Bucket& bucket : key.buckets) {
+            out.Put(bucket.index);
+            out.Put(bucket.count);
+            out.Put(static_cast<std::uint8_t>(bucket.overflow));
+            if (spec.keeps_values) {
+                out.PutDecimal(bucket.sum);
+                out.PutDecimal(bucket.min);
+                out.PutDecimal(bucket.max);
+            }
+            if (spec.keeps_hashes) {
+                out.Put(static_cast<std::uint64_t>(bucket.distinct.size()));
+                out.Put(static_cast<std::uint64_t>(bucket.distinct.capacity()));
+                out.PutColumn(bucket.distinct);
+            }
+        }
+    } else {
+        out.PutColumn(key.times);
+        if (spec.keeps_values) out.PutDecimals(key.values);
+        // Only the first prefix sum: the others follow from it and the values (RecomputePrefix),
+        // and after an overflow (prefix_ok false) they are never read.
+        if (spec.keeps_prefix && key.prefix_ok && !key.prefix.empty()) out.PutDecimal(key.prefix.front());
+        if (spec.keeps_hashes) out.PutColumn(key.hashes);
+    }
+    out.PutLatest(key.latest);  // latest_times is the sorted times of `latest`: rebuilt
+}
+
+template <typename T, typename Less>
+bool Ascending(const std::vector<T>& column, Less less) {
+    return std::adjacent_find(column.begin(), column.end(), [&](const T& a, const T& b) { return !less(a, b); }) ==
+           column.end();
+}
+
+/// One key of `spec` from `in` into `key` (fresh). Checks every invariant that the store's code
+/// relies on, so a restored key can never make Query/Record/Sweep/Rollback misbehave.
+bool ReadKey(SnapshotReader& in, const SpecState& spec, KeyState& key, CapacityBudget& budget) {
+    key.newest = in.Get<UnixMicros>();
+    const auto flags = in.Get<std::uint8_t>();
+    if (flags & ~(kTruncatedFlag | kPrefixOkFlag)) return in.Fail("unknown key flags");
+    key.truncated = (flags & kTruncatedFlag) != 0;
+    key.prefix_ok = (flags & kPrefixOkFlag) != 0;
+    const std::size_t items = in.GetCount(spec.bucketed ? 8 + 8 + 1 : 8);
+    const std::size_t distinct = in.GetCount(sizeof(Latest));
+    if (!spec.keeps_hashes && distinct != 0) return in.Fail("distinct values in an aggregate without them");
+    std::array<std::uint64_t, kMaxUsedVectors> capacities{};
+    std::size_t vector_at = 0;
+    ForEachUsedVector(spec, key, [&](auto&) { capacities[vector_at++] = in.Get<std::uint64_t>(); });
+    if (!in.ok()) return false;
+    // The sizes each used vector will have, in the same order.
+    std::array<std::size_t, kMaxUsedVectors> sizes{};
+    std::size_t sized = 0;
+    sizes[sized++] = items;  // times or buckets
+    if (!spec.bucketed) {
+        if (spec.keeps_values) sizes[sized++] = items;
+        if (spec.keeps_prefix) sizes[sized++] = items;
+        if (spec.keeps_hashes) sizes[sized++] = items;
+        if (spec.keeps_extremes) {
+            sizes[sized++] = CeilDiv(items, kBlock);
+            sizes[sized++] = CeilDiv(CeilDiv(items, kBlock), kBlock);
+        }
+    }
+    if (spec.keeps_hashes) {
+        sizes[sized++] = distinct;
+        sizes[sized++] = distinct;
+    }
+    vector_at = 0;
+    bool capacities_ok = true;
+    ForEachUsedVector(spec, key, [&](auto& vector) {
+        capacities_ok = capacities_ok && budget.Reserve(vector, capacities[vector_at], sizes[vector_at]);
+        ++vector_at;
+    });
+    if (!capacities_ok) return in.Fail("a capacity below its size");
+
+    if (spec.bucketed) {
+        std::int64_t total = 0;
+        for (std::size_t bucket_at = 0; bucket_at < items; ++bucket_at) {
+            Bucket& bucket = key.buckets.emplace_back();
+            bucket.index = in.Get<std::int64_t>();
+            bucket.count = in.Get<std::int64_t>();
+            const auto overflow = in.Get<std::uint8_t>();
+            if (overflow > 1) return in.Fail("a bucket's overflow flag");
+            bucket.overflow = overflow != 0;
+            if (spec.keeps_values) {
+                auto sum = in.GetDecimal();
+                auto min = in.GetDecimal();
+                auto max = in.GetDecimal();
+                if (!in.ok()) return false;
+                bucket.sum = *sum;
+                bucket.min = *min;
+                bucket.max = *max;
+            }
+            // Counts stay far from overflow when a query adds a window's buckets.
+            constexpr std::int64_t kMaxTotal = std::int64_t{1} << 62;
+            if (bucket.count < 1 || bucket.count > kMaxTotal - total) return in.Fail("a bucket's count");
+            total += bucket.count;
+            if (bucket_at > 0 && key.buckets[bucket_at - 1].index >= bucket.index)
+                return in.Fail("buckets out of order");
+            if (spec.keeps_hashes) {
+                const std::size_t size = in.GetCount(8);
+                const auto capacity = in.Get<std::uint64_t>();
+                if (!in.ok()) return false;
+                if (!budget.Reserve(bucket.distinct, capacity, size)) return in.Fail("a capacity below its size");
+                if (!in.GetColumn(bucket.distinct, size)) return false;
+                if (!Ascending(bucket.distinct, std::less<>())) return in.Fail("distinct hashes out of order");
+            }
+            if (!in.ok()) return false;
+        }
+    } else {
+        if (!in.GetColumn(key.times, items)) return false;
+        if (!std::is_sorted(key.times.begin(), key.times.end())) return in.Fail("events out of order");
+        if (spec.keeps_values) {
+            if (!in.GetDecimals(key.values, items)) return false;
+            key.scale_mask = ScaleMask(key.values);
+        }
+        if (spec.keeps_prefix) {
+            if (key.prefix_ok && items > 0) {
+                auto first = in.GetDecimal();
+                if (!first) return false;
+                key.prefix.push_back(*first);
+                for (std::size_t index = 1; index < items; ++index) {
+                    auto next = Add(key.prefix.back(), key.values[index]);
+                    if (!next) return in.Fail("prefix sums overflow but are marked valid");
+                    key.prefix.push_back(*next);
+                }
+            } else {
+                key.prefix.resize(items);  // never read while prefix_ok is false
+            }
+        }
+        if (spec.keeps_hashes && !in.GetColumn(key.hashes, items)) return false;
+        if (spec.keeps_extremes) RecomputeExtremes(key, 0);
+    }
+    if (spec.keeps_hashes) {
+        if (!in.GetLatest(key.latest, distinct)) return false;
+        if (!Ascending(key.latest, [](const Latest& a, const Latest& b) { return a.first < b.first; }))
+            return in.Fail("distinct values out of order");
+        for (const Latest& latest : key.latest) key.latest_times.push_back(latest.second);
+        std::sort(key.latest_times.begin(), key.latest_times.end());
+    }
+    return in.ok();
+}
+
+}  // namespace
+
+void AggregateStore::Serialize(std::string* out) const {
+    std::shared_lock lock(impl_->mutex);
+    // Sized first, so the blob is written into one allocation.
+    std::size_t bytes = kHeaderBytes + kTrailerBytes;
+    for (const auto& spec : impl_->specs) {
+        const std::size_t used = UsedVectors(*spec);
+        bytes += kMinSpecBytes + spec->canonical.size();
+        for (const auto& [text, key] : spec->keys) bytes += KeyBytes(*spec, used, text, key);
+    }
+    const std::size_t start = out->size();
+    out->reserve(start + bytes);
+    SnapshotWriter writer(out);
+    out->append(kSnapshotMagic, sizeof kSnapshotMagic);
+    writer.Put(kSnapshotVersion);
+    writer.Put(std::uint32_t{0});
+    const Options& options = impl_->options;
+    writer.Put(options.exact_window_limit_micros);
+    writer.Put(static_cast<std::int64_t>(options.buckets_per_window));
+    writer.Put(options.lateness_micros);
+    writer.Put(static_cast<std::uint64_t>(options.max_exact_events_per_key));
+    writer.Put(impl_->newest);
+    writer.Put(impl_->k0);
+    writer.Put(impl_->k1);
+    writer.Put(static_cast<std::uint64_t>(impl_->specs.size()));
+    for (const auto& spec_pointer : impl_->specs) {
+        const SpecState& spec = *spec_pointer;
+        const std::size_t length_at = out->size();
+        writer.Put(std::uint64_t{0});  // patched below
+        writer.PutText(spec.canonical);
+        writer.Put(static_cast<std::uint8_t>(spec.function));
+        writer.Put(static_cast<std::uint8_t>(spec.bucketed));
+        writer.Put(std::uint16_t{0});
+        writer.Put(spec.window);
+        writer.Put(spec.width);
+        writer.Put(static_cast<std::uint64_t>(spec.keys.size()));
+        writer.Put(static_cast<std::uint64_t>(spec.keys.bucket_count()));
+        for (const auto& [text, key] : spec.keys) WriteKey(writer, spec, text, key);
+        const std::uint64_t length = out->size() - length_at - 8;
+        std::memcpy(out->data() + length_at, &length, sizeof length);
+    }
+    writer.Put(Xxh64(std::string_view(out->data() + start, out->size() - start)));
+    assert(out->size() - start == bytes);
+}
+
+Result<std::vector<AggregateStore::SpecId>> AggregateStore::Restore(std::string_view blob) {
+    auto refuse = [](std::string why) { return Error::Validation("snapshot", "aggregate snapshot refused: " + why); };
+    if (blob.size() < 16 || std::memcmp(blob.data(), kSnapshotMagic, sizeof kSnapshotMagic) != 0)
+        return refuse("not an aggregate store snapshot");
+    std::uint32_t version = 0;
+    std::memcpy(&version, blob.data() + 8, sizeof version);
+    if (version != kSnapshotVersion)
+        return refuse("format version " + std::to_string(version) + ", this build reads version " +
+                      std::to_string(kSnapshotVersion));
+    if (blob.size() < kHeaderBytes + kTrailerBytes) return refuse("truncated");
+    std::uint64_t checksum = 0;
+    std::memcpy(&checksum, blob.data() + blob.size() - kTrailerBytes, sizeof checksum);
+    const std::string_view body = blob.substr(0, blob.size() - kTrailerBytes);
+    if (Xxh64(body) != checksum) return refuse("checksum mismatch (corrupt or truncated)");
+
+    SnapshotReader in(body);
+    in.Take(sizeof kSnapshotMagic + 4);
+    if (in.Get<std::uint32_t>() != 0) return refuse("reserved header field set");
+    const Options& options = impl_->options;
+    const auto exact_limit = in.Get<std::int64_t>();
+    const auto buckets_per_window = in.Get<std::int64_t>();
+    const auto lateness = in.Get<std::int64_t>();
+    const auto max_events = in.Get<std::uint64_t>();
+    if (exact_limit != options.exact_window_limit_micros || buckets_per_window != options.buckets_per_window ||
+        lateness != options.lateness_micros || max_events != options.max_exact_events_per_key)
+        return refuse("saved with different options");
+    const auto newest = in.Get<UnixMicros>();
+    const auto k0 = in.Get<std::uint64_t>();
+    const auto k1 = in.Get<std::uint64_t>();
+    const std::size_t spec_count = in.GetCount(kMinSpecBytes);
+    if (!in.ok()) return refuse(in.error());
+
+    struct Parsed {
+        SpecId id;
+        KeyMap keys;
+    };
+    std::vector<Parsed> parsed;
+    CapacityBudget budget{blob.size() + kCapacitySlackBytes};
+    {
+        std::shared_lock lock(impl_->mutex);  // a writer call: nothing changes until the swap below
+        std::unordered_set<std::string_view> seen;
+        for (std::size_t spec_at = 0; spec_at < spec_count; ++spec_at) {
+            const std::size_t length = in.GetCount(1);
+            SnapshotReader record(std::string_view(in.Take(length), length));
+            if (!in.ok()) return refuse(in.error());
+            const std::string_view canonical = record.GetText();
+            if (!record.ok()) return refuse(record.error());
+            if (!seen.insert(canonical).second) return refuse("an aggregate saved twice");
+            auto tracked = impl_->by_text.find(canonical);
+            if (tracked == impl_->by_text.end()) continue;  // no longer tracked
+            const SpecState& spec = *impl_->specs[tracked->second];
+            const auto function = record.Get<std::uint8_t>();
+            const auto bucketed = record.Get<std::uint8_t>();
+            const auto reserved = record.Get<std::uint16_t>();
+            const auto window = record.Get<std::int64_t>();
+            const auto width = record.Get<std::int64_t>();
+            if (function != static_cast<std::uint8_t>(spec.function) || bucketed != static_cast<std::uint8_t>(spec.bucketed) ||
+                reserved != 0 || window != spec.window || width != spec.width)
+                return refuse("aggregate " + spec.canonical + " saved with another definition");
+            const std::size_t key_count = record.GetCount(kMinKeyBytes);
+            const auto map_buckets = record.Get<std::uint64_t>();
+            if (!record.ok()) return refuse(record.error());
+            Parsed& into = parsed.emplace_back(Parsed{tracked->second, KeyMap(0, KeyHash{SipHash13(k0, k1)})});
+            // The saved bucket count (Stats count it; growth continues from it as it would have).
+            if (map_buckets > 1 && map_buckets <= budget.left / sizeof(void*)) {
+                budget.left -= static_cast<std::size_t>(map_buckets) * sizeof(void*);
+                into.keys.rehash(static_cast<std::size_t>(map_buckets));
+            } else {
+                into.keys.reserve(key_count);
+            }
+            for (std::size_t key_at = 0; key_at < key_count; ++key_at) {
+                const std::string_view text = record.GetText();
+                if (!record.ok()) return refuse(record.error());
+                auto [key, created] = into.keys.try_emplace(std::string(text));
+                if (!created) return refuse("a key saved twice");
+                if (!ReadKey(record, spec, key->second, budget))
+                    return refuse(std::string(record.error()) + " in " + spec.canonical);
+            }
+            if (record.left() != 0) return refuse("trailing bytes in aggregate " + spec.canonical);
+        }
+        if (in.left() != 0) return refuse("trailing bytes");
+        if (k0 != impl_->k0 || k1 != impl_->k1) {
+            for (SpecId id = 0; id < impl_->specs.size(); ++id) {
+                const SpecState& spec = *impl_->specs[id];
+                const bool restored =
+                    std::any_of(parsed.begin(), parsed.end(), [&](const Parsed& p) { return p.id == id; });
+                if (!restored && spec.keeps_hashes && !spec.keys.empty())
+                    return refuse("aggregate " + spec.canonical +
+                                  " holds distinct values under another hash key and is not in the snapshot");
+            }
+        }
+    }
+
+    std::vector<SpecId> restored;
+    {
+        std::unique_lock lock(impl_->mutex);
+        // Key maps not restored keep their own hasher (a map carries its copy), so they stay valid
+        // under the adopted key; only new hashes (values, new maps) use it.
+        impl_->k0 = k0;
+        impl_->k1 = k1;
+        impl_->newest = std::max(impl_->newest, newest);
+        for (Parsed& spec : parsed) {
+            impl_->specs[spec.id]->keys.swap(spec.keys);
+            restored.push_back(spec.id);
+        }
+    }
+    // `parsed` now holds the replaced state: freed here, outside the lock.
+    std::sort(restored.begin(), restored.end());
+    return restored;
 }
 
 }  // namespace wt::rules

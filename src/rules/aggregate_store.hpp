@@ -48,10 +48,17 @@
 /// keys they created, events they pruned, vector capacities and the store's newest time; `Commit`
 /// just forgets the journal.
 ///
-/// Threading: one writer (Record/RecordInto/Rollback/Commit/Track/Sweep, each under the exclusive
-/// lock, key/filter/value expressions evaluated inside it) and any number of concurrent readers
-/// (Query/IsTracked/GetStats, under the shared lock); internally synchronised with a
-/// std::shared_mutex. Nothing here fails except by std::bad_alloc.
+/// Snapshots: `Serialize` writes the whole state into a versioned binary blob and `Restore` puts it
+/// back into a store tracking the same aggregates (the engine saves each store periodically and at
+/// shutdown, and at start restores it and replays only the transactions stored after it). The
+/// restored state is the saved one, down to vector capacities and key-map bucket counts, so it
+/// answers, counts (Stats), prunes, sweeps and rolls back exactly like the store that was saved.
+///
+/// Threading: one writer (Record/RecordInto/Rollback/Commit/Track/Sweep/Restore, each under the
+/// exclusive lock, key/filter/value expressions evaluated inside it) and any number of concurrent
+/// readers (Query/IsTracked/GetStats/Serialize, under the shared lock); internally synchronised
+/// with a std::shared_mutex. Nothing here fails except by std::bad_alloc, and Restore on a blob it
+/// refuses.
 #pragma once
 
 #include <cstddef>
@@ -62,6 +69,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "common/result.hpp"
 #include "rules/language.hpp"
 
 namespace wt::rules {
@@ -155,6 +163,47 @@ class AggregateStore {
 
     /// Counts held state; walks every key (for metrics, not per transaction).
     Stats GetStats() const;
+
+    /// Appends the whole state to *out in a versioned binary format: the options, the store's newest
+    /// time and hash key, and per tracked aggregate its canonical text and every key's state. Takes
+    /// the shared lock (consistent with concurrent readers; the caller keeps writers out). Writes
+    /// about the bytes the state holds (Stats::bytes minus what is derived: prefix sums, min/max
+    /// summaries, the sorted distinct times), at memory speed.
+    ///
+    /// Format (version 1, little endian, no padding; each count is bounded by what is left of the
+    /// blob when read): "WTAGSNAP", u32 version, u32 0, the four Options as 64-bit integers, i64
+    /// newest, u64 k0, u64 k1, u64 aggregate count, then per aggregate: u64 bytes of the rest of its
+    /// record (so an untracked one is skipped whole), u32 length + canonical text, u8 function, u8
+    /// bucketed, u16 0, i64 window, i64 bucket width, u64 keys, u64 key-map bucket count, and per key
+    /// u32 length + key text, i64 newest, u8 flags (1 truncated, 2 prefix sums valid), u64 events or
+    /// buckets, u64 distinct values, u64 capacity of each vector the aggregate uses, then the columns
+    /// in bulk (times; decimal mantissas as i128 then scales as u8; the first prefix sum; value
+    /// hashes; (hash, newest time) pairs) or the buckets (index, count, overflow, sum/min/max when the
+    /// aggregate keeps values, distinct hashes with their vector's capacity). Trailer: u64 XXH64
+    /// (seed 0) of everything before it.
+    void Serialize(std::string* out) const;
+
+    /// Restores aggregates saved by Serialize into the aggregates tracked NOW whose canonical text is
+    /// equal (aggregates in the blob no longer tracked are skipped; tracked ones absent from the blob
+    /// stay as they are, and are not in the answer); a restored aggregate's state replaces what it
+    /// held. Answers the ids restored, ascending. The store's newest time becomes the later of its
+    /// own and the blob's.
+    ///
+    /// The store adopts the blob's hash key: distinct_count keeps only keyed hashes of its values,
+    /// which cannot be recomputed without the values, so the saved hashes stay valid only under the
+    /// saved key (key maps of aggregates not restored are rebuilt under it). Hence a tracked
+    /// distinct_count aggregate absent from the blob that already holds state under a different
+    /// key makes Restore fail (never the case at the engine's start, where the store is empty).
+    ///
+    /// A blob that is corrupt (checksum, or any length, order or value out of its invariants),
+    /// truncated, of another format version, or saved with different Options is kValidationFailed
+    /// and leaves the store exactly as it was: everything is parsed and validated first (under the
+    /// shared lock), then swapped in under the exclusive lock. Every length read is bounded by the
+    /// bytes left, so no blob crashes the store or makes it allocate much more than the blob's size
+    /// (vector capacities beyond the sizes are restored within a budget of the blob's size plus
+    /// 64 MiB; past it they are tight, which changes only Stats::bytes).
+    /// REQUIRES: no uncommitted Journal (Rollback would undo into state that is gone).
+    [[nodiscard]] Result<std::vector<SpecId>> Restore(std::string_view blob);
 
   private:
     struct Impl;
