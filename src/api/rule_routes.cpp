@@ -401,9 +401,15 @@ void RegisterRuleRoutes(Registrar& reg) {
     auto remove_item = [&ctx](Request& request, Principal& principal,
                               std::optional<std::string> value) -> asio::awaitable<Response> {
         if (!value || value->empty()) {
-            Error error = Error::Make(ErrorCode::kValidationFailed, "the value to remove is missing");
-            error.fields.push_back({"value", "is required"});
-            co_return ErrorResponse(ctx, request, error);
+            // Another organization's list is 404 whatever the request lacks; one's own is told.
+            auto known = [&]() -> Status {
+                WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kRead));
+                WT_RETURN_IF_ERROR(engine::GetList(*tx, principal.org_id(), request.param("id"), 1, std::nullopt));
+                Error error = Error::Make(ErrorCode::kValidationFailed, "the value to remove is missing");
+                error.fields.push_back({"value", "is required"});
+                return error;
+            }();
+            co_return ErrorResponse(ctx, request, known.error());
         }
         auto removed = [&]() -> Status {
             WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));

@@ -6,7 +6,14 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -43,11 +50,20 @@ struct CompiledEntry {
     std::array<std::vector<rules::AggregateStore::SpecId>, 2> spec_ids;
 };
 
+// Hashing for text-keyed containers looked up by string_view without building a std::string.
+struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>()(text); }
+};
+template <typename Value>
+using TextMap = std::unordered_map<std::string, Value, TextHash, std::equal_to<>>;
+using TextSet = std::unordered_set<std::string, TextHash, std::equal_to<>>;
+
 // What rules see of an organization's named lists: items sorted (for similarity) and hashed (for
 // membership).
 struct ListSet {
     std::map<std::string, std::vector<std::string>, std::less<>> items;
-    std::map<std::string, std::unordered_set<std::string>, std::less<>> members;
+    std::map<std::string, TextSet, std::less<>> members;
 };
 
 // The rules an organization evaluates (shadow and active ones), in a stable order.
@@ -60,7 +76,7 @@ struct RuleSet {
 struct Windows {
     rules::AggregateStore store;
     mutable std::shared_mutex first_seen_mutex;                // the writer changes, readers test
-    std::unordered_map<std::string, UnixMicros> first_seen;  // GUARDED_BY(first_seen_mutex)
+    TextMap<UnixMicros> first_seen;                          // GUARDED_BY(first_seen_mutex)
     explicit Windows(const rules::AggregateStore::Options& options) : store(options) {}
 };
 
@@ -120,7 +136,7 @@ class Context : public rules::EvalContext {
     std::optional<bool> ListContains(std::string_view list, std::string_view value) override {
         auto found = lists_.members.find(list);
         if (found == lists_.members.end()) return std::nullopt;
-        return found->second.contains(std::string(value));
+        return found->second.contains(value);
     }
 
     const std::vector<std::string>* ListItems(std::string_view list) override {
@@ -128,8 +144,7 @@ class Context : public rules::EvalContext {
         return found == lists_.items.end() ? nullptr : &found->second;
     }
 
-    std::optional<UnixMicros> AccountFirstSeen(std::string_view account_id) override {
-        const std::string account(account_id);
+    std::optional<UnixMicros> AccountFirstSeen(std::string_view account) override {
         if (earlier_ != nullptr) {
             // A backtest replays from scan_start_ on: an account seen before that was first seen
             // then (the live state knows when); any other account's history is all replayed.
@@ -219,7 +234,9 @@ rules::TransactionView ViewOfRow(const storage::Row& row) {
 void NoteFirstSeen(Windows& windows, std::string_view account_id, UnixMicros occurred_at,
                    std::vector<std::pair<std::string, std::optional<UnixMicros>>>* undo) {
     std::unique_lock lock(windows.first_seen_mutex);
-    auto [it, inserted] = windows.first_seen.try_emplace(std::string(account_id), occurred_at);
+    auto it = windows.first_seen.find(account_id);
+    const bool inserted = it == windows.first_seen.end();
+    if (inserted) it = windows.first_seen.emplace(std::string(account_id), occurred_at).first;
     if (inserted) {
         if (undo) undo->emplace_back(it->first, std::nullopt);
     } else if (occurred_at < it->second) {
@@ -245,6 +262,93 @@ std::string ExplanationJson(const rules::Trace& trace) {
             {"line", it->line}, {"column", it->column}, {"text", std::move(text)}, {"value", it->value}});
     }
     return boost::json::serialize(steps);
+}
+
+// ---- snapshot envelope -------------------------------------------------------------------------
+// "WTWINDOWS1\n", then little-endian fields: last id (u32 length + bytes), rows (u64), organizations
+// (u32), per organization its id and, per environment, the store's blob (u64 length + bytes, with
+// its own checksum) and the first-seen map (u64 count, then u32 length + account + i64 time); last
+// a u64 checksum of everything before it.
+constexpr std::string_view kSnapshotMagic = "WTWINDOWS1\n";
+
+void PutU32(std::string* out, std::uint32_t value) { out->append(reinterpret_cast<const char*>(&value), sizeof value); }
+void PutU64(std::string* out, std::uint64_t value) { out->append(reinterpret_cast<const char*>(&value), sizeof value); }
+void PutText32(std::string* out, std::string_view text) {
+    PutU32(out, static_cast<std::uint32_t>(text.size()));
+    out->append(text);
+}
+
+// A 64-bit checksum at several GB/s (FNV-style over 8-byte words): detects a torn or damaged
+// file; not a defence against someone who can write the data directory.
+std::uint64_t Checksum(std::string_view data) {
+    std::uint64_t hash = 0xcbf29ce484222325ULL;
+    std::size_t idx = 0;
+    for (; idx + 8 <= data.size(); idx += 8) {
+        std::uint64_t word;
+        std::memcpy(&word, data.data() + idx, 8);
+        hash = (hash ^ word) * 0x100000001b3ULL;
+        hash ^= hash >> 29;
+    }
+    for (; idx < data.size(); ++idx) hash = (hash ^ static_cast<unsigned char>(data[idx])) * 0x100000001b3ULL;
+    return hash;
+}
+
+// Reads the envelope's fields; every read is bounds-checked (a failed read sets `ok` false).
+class SnapshotReader {
+  public:
+    explicit SnapshotReader(std::string_view data) : data_(data) {}
+    bool ok() const { return ok_; }
+    std::uint32_t U32() { return Fixed<std::uint32_t>(); }
+    std::uint64_t U64() { return Fixed<std::uint64_t>(); }
+    std::string_view Bytes(std::uint64_t length) {
+        if (!ok_ || length > data_.size() - pos_) {
+            ok_ = false;
+            return {};
+        }
+        std::string_view bytes = data_.substr(pos_, length);
+        pos_ += length;
+        return bytes;
+    }
+    std::string_view Text32() { return Bytes(U32()); }
+    std::size_t remaining() const { return data_.size() - pos_; }
+
+  private:
+    template <typename T>
+    T Fixed() {
+        T value{};
+        std::string_view bytes = Bytes(sizeof(T));
+        if (ok_) std::memcpy(&value, bytes.data(), sizeof(T));
+        return value;
+    }
+    std::string_view data_;
+    std::size_t pos_ = 0;
+    bool ok_ = true;
+};
+
+Status WriteFileDurably(const std::string& path, std::string_view data) {
+    const std::string temporary = path + ".tmp";
+    int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return Error::Internal(fmt::format("cannot create {}: {}", temporary, std::strerror(errno)));
+    std::size_t written = 0;
+    while (written < data.size()) {
+        ssize_t n = ::write(fd, data.data() + written, data.size() - written);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            ::close(fd);
+            return Error::Internal(fmt::format("cannot write {}: {}", temporary, std::strerror(errno)));
+        }
+        written += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0)
+        return Error::Internal(fmt::format("cannot sync {}: {}", temporary, std::strerror(errno)));
+    if (::rename(temporary.c_str(), path.c_str()) != 0)
+        return Error::Internal(fmt::format("cannot rename {}: {}", temporary, std::strerror(errno)));
+    const std::string dir = std::filesystem::path(path).parent_path().string();
+    if (int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir_fd >= 0) {
+        ::fsync(dir_fd);
+        ::close(dir_fd);
+    }
+    return Ok();
 }
 
 int ActionStrength(RuleAction action) {
@@ -297,6 +401,14 @@ struct Engine::Impl {
     std::mutex group_mutex;
     bool group_open = false;  // writer thread only
     std::unique_lock<std::mutex> group_lock{group_mutex, std::defer_lock};
+
+    // What the windows hold: every committed transaction up to `covered_last_id` (ids grow in commit
+    // order), `rows` of them. Changed by the writer at commit, read by SaveSnapshot under
+    // group_mutex.
+    std::string covered_last_id;
+    std::uint64_t covered_rows = 0;
+    std::string group_last_id;  // the open group's (writer thread only)
+    std::uint64_t group_rows = 0;
 
     // Undo information of the open group (writer thread only).
     std::vector<std::pair<rules::AggregateStore*, rules::AggregateStore::Journal>> journals;
@@ -423,41 +535,51 @@ struct Engine::Impl {
     }
 
     // Fills newly tracked aggregates from the stored transactions of one environment.
+    // With `up_to`, only transactions with an id up to it (those a restored snapshot covers).
     Status Backfill(OrgState& org, std::size_t env, Windows& windows,
                     const std::vector<std::pair<rules::AggregateStore::SpecId, const CompiledEntry*>>& fresh,
-                    const ListSet& lists, const rules::TimeZone& zone) {
+                    const ListSet& lists, const rules::TimeZone& zone, const std::string* up_to = nullptr) {
         Context context(lists, zone, windows, env);
-        std::string last_id;
+        std::string after;
         while (true) {
             auto tx = db.Begin(storage::TxMode::kRead);
             if (!tx) return tx.error();
-            auto rows = (*tx)->Query(fmt::format("SELECT {} FROM transactions WHERE org_id = $1 AND environment = $2 "
-                                                 "AND id > $3 ORDER BY id LIMIT {}",
-                                                 kViewColumns, kScanPage),
-                                     {Text(org.org_id), Text(std::string(kEnvironments[env])), Text(last_id)});
-            if (!rows) return rows.error();
-            for (const auto& row : *rows) {
+            std::vector<storage::Value> params{Text(org.org_id), Text(std::string(kEnvironments[env])), Text(after)};
+            std::string bound;
+            if (up_to) {
+                params.push_back(Text(*up_to));
+                bound = " AND id <= $4";
+            }
+            auto page = (*tx)->Query(fmt::format("SELECT {} FROM transactions WHERE org_id = $1 AND environment = $2 "
+                                                 "AND id > $3{} ORDER BY id LIMIT {}",
+                                                 kViewColumns, bound, kScanPage),
+                                     params);
+            if (!page) return page.error();
+            for (const auto& row : *page) {
                 rules::TransactionView view = ViewOfRow(row);
                 for (const auto& [id, entry] : fresh) {
                     context.SetEntry(entry);
                     windows.store.RecordInto(id, view, context);
                 }
             }
-            if (rows->size() < static_cast<std::size_t>(kScanPage)) return Ok();
-            last_id = rows->back().GetText(0);
+            if (page->size() < static_cast<std::size_t>(kScanPage)) return Ok();
+            after = page->back().GetText(0);
         }
     }
 
-    // Start: every organization's rules and lists, then one scan of every stored transaction.
-    Status Rebuild() {
+    // A fresh state per organization with its rules (tracked, not backfilled) and lists.
+    Status LoadOrganizations() {
         std::vector<std::string> org_ids;
         {
             auto tx = db.Begin(storage::TxMode::kRead);
             if (!tx) return tx.error();
-            auto rows = (*tx)->Query("SELECT id FROM organizations ORDER BY id");
-            if (!rows) return rows.error();
-            for (const auto& row : *rows) org_ids.push_back(row.GetText(0));
+            auto found = (*tx)->Query("SELECT id FROM organizations ORDER BY id");
+            if (!found) return found.error();
+            for (const auto& row : *found) org_ids.push_back(row.GetText(0));
         }
+        std::unique_lock lock(orgs_mutex);
+        orgs.clear();
+        lock.unlock();
         for (const auto& org_id : org_ids) {
             auto state = std::make_unique<OrgState>();
             state->org_id = org_id;
@@ -467,34 +589,182 @@ struct Engine::Impl {
             state->zone = std::make_shared<rules::TimeZone>();
             OrgState& org = *state;
             {
-                std::unique_lock lock(orgs_mutex);
+                std::unique_lock relock(orgs_mutex);
                 orgs[org_id] = std::move(state);
             }
             if (auto lists = LoadLists(org); !lists) return lists;
             if (auto loaded = LoadRules(org, /*backfill=*/false); !loaded) return loaded;
         }
-        // One pass over every stored transaction, in id order, page by page.
-        std::string last_id;
-        std::uint64_t scanned = 0;
+        covered_last_id.clear();
+        covered_rows = 0;
+        return Ok();
+    }
+
+    // Records every stored transaction after `after` (all of them when empty), page by page.
+    Result<std::uint64_t> Replay(const std::string& after) {
+        std::string cursor = after;
+        std::uint64_t replayed = 0;
         while (true) {
             auto tx = db.Begin(storage::TxMode::kRead);
             if (!tx) return tx.error();
-            auto rows = (*tx)->Query(
+            auto page = (*tx)->Query(
                 fmt::format("SELECT {}, org_id FROM transactions WHERE id > $1 ORDER BY id LIMIT {}", kViewColumns,
                             kScanPage),
-                {Text(last_id)});
-            if (!rows) return rows.error();
+                {Text(cursor)});
+            if (!page) return page.error();
             tx->reset();
-            for (const auto& row : *rows) {
-                OrgState* org = FindOrg(row.GetText(18));
-                if (org == nullptr) continue;
-                RecordRow(*org, row);
+            for (const auto& row : *page) {
+                if (OrgState* org = FindOrg(row.GetText(18))) RecordRow(*org, row);
             }
-            scanned += rows->size();
-            if (rows->size() < static_cast<std::size_t>(kScanPage)) break;
-            last_id = rows->back().GetText(0);
+            replayed += page->size();
+            if (!page->empty()) cursor = page->back().GetText(0);
+            if (page->size() < static_cast<std::size_t>(kScanPage)) break;
         }
+        if (!cursor.empty()) covered_last_id = cursor;
+        covered_rows += replayed;
+        return replayed;
+    }
+
+    // Start: the snapshot when it is valid, else every stored transaction.
+    Status Rebuild() {
+        WT_RETURN_IF_ERROR(LoadOrganizations());
+        if (!options.snapshot_path.empty() && std::filesystem::exists(options.snapshot_path)) {
+            auto restored = RestoreSnapshot();
+            if (restored) {
+                WT_ASSIGN_OR_RETURN(auto replayed, Replay(covered_last_id));
+                spdlog::info("rules engine: window state restored from {} ({} transactions) plus {} stored after it",
+                             options.snapshot_path, covered_rows - replayed, replayed);
+                return Ok();
+            }
+            spdlog::warn("rules engine: snapshot {} not used ({}); rebuilding from every stored transaction",
+                         options.snapshot_path, restored.error().internal.empty() ? restored.error().detail
+                                                                                  : restored.error().internal);
+            WT_RETURN_IF_ERROR(LoadOrganizations());
+        }
+        WT_ASSIGN_OR_RETURN(auto scanned, Replay(""));
         spdlog::info("rules engine: window state rebuilt from {} stored transactions", scanned);
+        return Ok();
+    }
+
+    // Restores every organization's windows from the snapshot file and backfills aggregates the
+    // snapshot lacks (rules saved since) from the transactions it covers. Fails (and the caller
+    // rebuilds from scratch) unless storage holds exactly the transactions the snapshot covers.
+    Status RestoreSnapshot() {
+        auto fail = [](std::string why) {
+            Error error = Error::Make(ErrorCode::kValidationFailed, "unusable snapshot");
+            error.internal = std::move(why);
+            return error;
+        };
+        std::string data;
+        {
+            std::ifstream in(options.snapshot_path, std::ios::binary);
+            if (!in) return fail("cannot open it");
+            in.seekg(0, std::ios::end);
+            data.resize(static_cast<std::size_t>(in.tellg()));
+            in.seekg(0);
+            in.read(data.data(), static_cast<std::streamsize>(data.size()));
+            if (!in) return fail("cannot read it");
+        }
+        if (data.size() < kSnapshotMagic.size() + 8 || std::string_view(data).substr(0, kSnapshotMagic.size()) != kSnapshotMagic)
+            return fail("not a window snapshot");
+        std::uint64_t stored_sum;
+        std::memcpy(&stored_sum, data.data() + data.size() - 8, 8);
+        std::string_view body(data.data(), data.size() - 8);
+        if (Checksum(body) != stored_sum) return fail("checksum mismatch (torn or damaged file)");
+        SnapshotReader in(body.substr(kSnapshotMagic.size()));
+        std::string snapshot_last(in.Text32());
+        const std::uint64_t snapshot_rows = in.U64();
+        const std::uint32_t org_count = in.U32();
+        if (!in.ok()) return fail("truncated header");
+        {
+            auto tx = db.Begin(storage::TxMode::kRead);
+            if (!tx) return tx.error();
+            auto counted = (*tx)->QueryOne("SELECT COUNT(*) FROM transactions WHERE id <= $1", {Text(snapshot_last)});
+            if (!counted) return counted.error();
+            const std::uint64_t stored = *counted ? static_cast<std::uint64_t>((*counted)->GetInt(0)) : 0;
+            if (stored != snapshot_rows)
+                return fail(fmt::format("it covers {} transactions up to {}, storage holds {} of them", snapshot_rows,
+                                        snapshot_last, stored));
+        }
+        for (std::uint32_t org_idx = 0; org_idx < org_count; ++org_idx) {
+            std::string org_id(in.Text32());
+            OrgState* org = FindOrg(org_id);
+            for (std::size_t env = 0; env < kEnvironments.size(); ++env) {
+                std::string_view blob = in.Bytes(in.U64());
+                const std::uint64_t seen_count = in.U64();
+                if (!in.ok() || seen_count > in.remaining() / 12) return fail("truncated organization state");
+                std::vector<std::pair<std::string_view, UnixMicros>> seen;
+                seen.reserve(seen_count);
+                for (std::uint64_t idx = 0; idx < seen_count && in.ok(); ++idx) {
+                    std::string_view account = in.Text32();
+                    seen.emplace_back(account, static_cast<UnixMicros>(in.U64()));
+                }
+                if (!in.ok()) return fail("truncated first-seen table");
+                if (org == nullptr) continue;  // an organization that no longer exists
+                Windows& windows = *org->windows[env];
+                WT_ASSIGN_OR_RETURN(auto restored_ids, windows.store.Restore(blob));
+                {
+                    std::unique_lock lock(windows.first_seen_mutex);
+                    windows.first_seen.reserve(seen.size());
+                    for (const auto& [account, at] : seen) windows.first_seen.emplace(std::string(account), at);
+                }
+                // Aggregates tracked now that the snapshot did not hold: fill them from what it covers.
+                auto rule_set = org->Rules();
+                std::vector<std::pair<rules::AggregateStore::SpecId, const CompiledEntry*>> fresh;
+                for (const auto& entry : rule_set->entries)
+                    for (auto id : entry.spec_ids[env])
+                        if (std::find(restored_ids.begin(), restored_ids.end(), id) == restored_ids.end() &&
+                            std::none_of(fresh.begin(), fresh.end(), [id](const auto& f) { return f.first == id; }))
+                            fresh.emplace_back(id, &entry);
+                if (!fresh.empty()) {
+                    WT_RETURN_IF_ERROR(
+                        Backfill(*org, env, windows, fresh, *org->Lists(), *org->Zone(), &snapshot_last));
+                }
+            }
+        }
+        if (!in.ok() || in.remaining() != 0) return fail("trailing or missing bytes");
+        covered_last_id = snapshot_last;
+        covered_rows = snapshot_rows;
+        return Ok();
+    }
+
+    Status SaveSnapshot() {
+        if (options.snapshot_path.empty()) return Ok();
+        const auto started = std::chrono::steady_clock::now();
+        std::string data(kSnapshotMagic);
+        std::vector<OrgState*> all;
+        {
+            std::shared_lock lock(orgs_mutex);
+            for (const auto& [id, org] : orgs) all.push_back(org.get());
+        }
+        {
+            // No group is open while the state is read: it is exactly that of the committed rows.
+            std::lock_guard group(group_mutex);
+            PutText32(&data, covered_last_id);
+            PutU64(&data, covered_rows);
+            PutU32(&data, static_cast<std::uint32_t>(all.size()));
+            for (OrgState* org : all) {
+                PutText32(&data, org->org_id);
+                for (const auto& windows : org->windows) {
+                    std::string blob;
+                    windows->store.Serialize(&blob);
+                    PutU64(&data, blob.size());
+                    data += blob;
+                    std::shared_lock lock(windows->first_seen_mutex);
+                    PutU64(&data, windows->first_seen.size());
+                    for (const auto& [account, at] : windows->first_seen) {
+                        PutText32(&data, account);
+                        PutU64(&data, static_cast<std::uint64_t>(at));
+                    }
+                }
+            }
+        }
+        PutU64(&data, Checksum(data));
+        WT_RETURN_IF_ERROR(WriteFileDurably(options.snapshot_path, data));
+        spdlog::info("rules engine: window snapshot saved to {} ({} bytes, {} transactions, {} ms)",
+                     options.snapshot_path, data.size(), covered_rows,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+                         .count());
         return Ok();
     }
 
@@ -518,6 +788,8 @@ struct Engine::Impl {
     void CloseGroup() {
         journals.clear();
         first_seen_undo.clear();
+        group_last_id.clear();
+        group_rows = 0;
         if (group_open) {
             group_open = false;
             group_lock.unlock();
@@ -546,12 +818,23 @@ Engine::~Engine() = default;
 
 Status Engine::Start() { return impl_->Rebuild(); }
 
+Status Engine::SaveSnapshot() { return impl_->SaveSnapshot(); }
+
 Status Engine::RulesChanged(const std::string& org_id) {
     auto org = impl_->Org(org_id);
     if (!org) return org.error();
     // Waits for the writer's open group: the backfill then reads exactly what is committed.
     std::lock_guard group(impl_->group_mutex);
     return impl_->LoadRules(**org, /*backfill=*/true);
+}
+
+Status Engine::OrganizationChanged(const std::string& org_id) {
+    WT_ASSIGN_OR_RETURN(OrgState * org, impl_->Org(org_id));
+    WT_ASSIGN_OR_RETURN(auto tx, impl_->db.Begin(storage::TxMode::kRead));
+    WT_ASSIGN_OR_RETURN(auto zone, impl_->LoadZone(*tx, org_id));
+    std::lock_guard lock(org->mutex);
+    org->zone = std::move(zone);
+    return Ok();
 }
 
 Status Engine::ListsChanged(const std::string& org_id) {
@@ -755,11 +1038,15 @@ Result<void> Engine::Decide(storage::Transaction& tx, ingest::PendingWrite& item
     context.SetEntry(nullptr);
     windows.store.Record(view, context, &impl.JournalFor(windows.store));
     NoteFirstSeen(windows, view.account_id, view.occurred_at, &impl.FirstSeenUndoFor(windows));
+    if (item.id > impl.group_last_id) impl.group_last_id = item.id;
+    ++impl.group_rows;
     return Ok();
 }
 
 void Engine::GroupCommitted() {
     for (auto& [store, journal] : impl_->journals) store->Commit(journal);
+    if (impl_->group_last_id > impl_->covered_last_id) impl_->covered_last_id = impl_->group_last_id;
+    impl_->covered_rows += impl_->group_rows;
     impl_->CloseGroup();
 }
 

@@ -45,6 +45,9 @@ class Engine : public ingest::Decider {
             options.lateness_micros = 7 * 24 * kMicrosPerHour;
             return options;
         }();
+        /// Where the window state is saved (SaveSnapshot) and restored from at Start; empty: no
+        /// snapshots, every start rebuilds from all stored transactions.
+        std::string snapshot_path;
     };
 
     Engine(storage::Database& db, std::shared_ptr<Clock> clock, Options options);
@@ -52,14 +55,24 @@ class Engine : public ingest::Decider {
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
 
-    /// Loads every organization's rules and lists and rebuilds the window state from storage.
-    /// Call once before the writer starts.
+    /// Loads every organization's rules and lists and rebuilds the window state: from the snapshot
+    /// when one is valid (then only the transactions stored after it are replayed), else from every
+    /// stored transaction. Call once before the writer starts.
     Status Start();
+
+    /// Saves the window state of every organization and environment to Options::snapshot_path
+    /// (written to a temporary file, fsynced, renamed): the state of exactly the transactions
+    /// committed so far, with the last one's id and their count, so a start can check that storage
+    /// still holds exactly those and replay only later ones. Waits for the writer's open group and
+    /// holds it off while the state is serialized. No-op without a path.
+    Status SaveSnapshot();
 
     /// Reloads the organization's rules (after a committed change). Thread-safe.
     Status RulesChanged(const std::string& org_id);
     /// Reloads the organization's named lists (after a committed change). Thread-safe.
     Status ListsChanged(const std::string& org_id);
+    /// Reloads the organization's settings the rules use (its time zone) after a committed change.
+    Status OrganizationChanged(const std::string& org_id);
 
     struct TestResult {
         rules::Trace trace;
