@@ -984,9 +984,13 @@ constexpr std::uint8_t kPrefixOkFlag = 2;
 // Smallest records, to bound counts by the bytes left before anything is allocated for them.
 constexpr std::size_t kMinSpecBytes = 8 + 4 + 1 + 1 + 2 + 8 + 8 + 8 + 8;
 constexpr std::size_t kMinKeyBytes = 4 + 8 + 1 + 8 + 8 + 8;
-// What Restore may reserve beyond the sizes it restores (vector capacities, bucket arrays): the
-// blob's size plus this.
-constexpr std::size_t kCapacitySlackBytes = std::size_t{64} << 20;
+// What Restore may reserve beyond the sizes it restores (vector capacities, key-map bucket
+// arrays): 8 times the blob's size plus 1 MiB. The held state is 1-4 times the blob (a decimal is 17
+// bytes in the blob, 32 in memory, 64 with its prefix sum) and growth by doubling leaves at most as
+// much again unused, so a real store stays within it; a forged blob cannot make Restore reserve
+// more.
+constexpr std::size_t kCapacitySlackPerBlobByte = 8;
+constexpr std::size_t kCapacitySlackBytes = std::size_t{1} << 20;
 
 /// 10^36 - 1, Decimal's largest mantissa.
 constexpr Decimal::Int MaxMantissa() {
@@ -1046,34 +1050,40 @@ std::uint64_t Xxh64(std::string_view data) {
     return hash;
 }
 
-/// Appends fixed-width little-endian fields and whole columns to the blob.
+/// Writes fixed-width little-endian fields and whole columns into the blob, which Serialize sized
+/// exactly beforehand (one allocation, no per-field append). Writing past the end is a bug in that
+/// sizing, never caused by the state: it aborts rather than corrupt memory.
 class SnapshotWriter {
   public:
-    explicit SnapshotWriter(std::string* out) : out_(out) {}
+    SnapshotWriter(char* begin, char* end) : cursor_(begin), end_(end) {}
 
+    char* cursor() const { return cursor_; }
+    void PutBytes(const void* bytes, std::size_t size) {
+        if (static_cast<std::size_t>(end_ - cursor_) < size) std::abort();
+        if (size) std::memcpy(cursor_, bytes, size);
+        cursor_ += size;
+    }
     template <typename T>
     void Put(T value) {
         static_assert(std::is_trivially_copyable_v<T>);
-        out_->append(reinterpret_cast<const char*>(&value), sizeof value);
+        PutBytes(&value, sizeof value);
     }
     void PutText(std::string_view text) {
         Put(static_cast<std::uint32_t>(text.size()));
-        out_->append(text);
+        PutBytes(text.data(), text.size());
     }
     template <typename T>
     void PutColumn(const std::vector<T>& column) {
         static_assert(std::is_trivially_copyable_v<T>);
-        out_->append(reinterpret_cast<const char*>(column.data()), column.size() * sizeof(T));
+        PutBytes(column.data(), column.size() * sizeof(T));
     }
     /// (hash, time) pairs, 16 bytes each (std::pair is not trivially copyable: copied by field).
     void PutLatest(const std::vector<Latest>& column) {
-        const std::size_t at = out_->size();
-        out_->resize(at + column.size() * 16);
-        char* cursor = out_->data() + at;
+        if (static_cast<std::size_t>(end_ - cursor_) / 16 < column.size()) std::abort();
         for (const Latest& latest : column) {
-            std::memcpy(cursor, &latest.first, 8);
-            std::memcpy(cursor + 8, &latest.second, 8);
-            cursor += 16;
+            std::memcpy(cursor_, &latest.first, 8);
+            std::memcpy(cursor_ + 8, &latest.second, 8);
+            cursor_ += 16;
         }
     }
     void PutDecimal(const Decimal& value) {
@@ -1082,19 +1092,18 @@ class SnapshotWriter {
     }
     /// Mantissas, then scales (the padding inside Decimal is never written).
     void PutDecimals(const std::vector<Decimal>& column) {
-        const std::size_t at = out_->size();
-        out_->resize(at + column.size() * kDecimalBytes);
-        char* cursor = out_->data() + at;
+        if (static_cast<std::size_t>(end_ - cursor_) / kDecimalBytes < column.size()) std::abort();
         for (const Decimal& value : column) {
             const Decimal::Int mantissa = value.mantissa();
-            std::memcpy(cursor, &mantissa, sizeof mantissa);
-            cursor += sizeof mantissa;
+            std::memcpy(cursor_, &mantissa, sizeof mantissa);
+            cursor_ += sizeof mantissa;
         }
-        for (const Decimal& value : column) *cursor++ = static_cast<char>(value.scale());
+        for (const Decimal& value : column) *cursor_++ = static_cast<char>(value.scale());
     }
 
   private:
-    std::string* out_;
+    char* cursor_;
+    char* const end_;
 };
 
 /// Reads what SnapshotWriter wrote, never past the end: the first failure is kept (`error`) and
@@ -1431,9 +1440,10 @@ void AggregateStore::Serialize(std::string* out) const {
         for (const auto& [text, key] : spec->keys) bytes += KeyBytes(*spec, used, text, key);
     }
     const std::size_t start = out->size();
-    out->reserve(start + bytes);
-    SnapshotWriter writer(out);
-    out->append(kSnapshotMagic, sizeof kSnapshotMagic);
+    out->resize(start + bytes);
+    char* const begin = out->data() + start;
+    SnapshotWriter writer(begin, begin + bytes);
+    writer.PutBytes(kSnapshotMagic, sizeof kSnapshotMagic);
     writer.Put(kSnapshotVersion);
     writer.Put(std::uint32_t{0});
     const Options& options = impl_->options;
@@ -1447,7 +1457,7 @@ void AggregateStore::Serialize(std::string* out) const {
     writer.Put(static_cast<std::uint64_t>(impl_->specs.size()));
     for (const auto& spec_pointer : impl_->specs) {
         const SpecState& spec = *spec_pointer;
-        const std::size_t length_at = out->size();
+        char* const length_at = writer.cursor();
         writer.Put(std::uint64_t{0});  // patched below
         writer.PutText(spec.canonical);
         writer.Put(static_cast<std::uint8_t>(spec.function));
@@ -1458,11 +1468,12 @@ void AggregateStore::Serialize(std::string* out) const {
         writer.Put(static_cast<std::uint64_t>(spec.keys.size()));
         writer.Put(static_cast<std::uint64_t>(spec.keys.bucket_count()));
         for (const auto& [text, key] : spec.keys) WriteKey(writer, spec, text, key);
-        const std::uint64_t length = out->size() - length_at - 8;
-        std::memcpy(out->data() + length_at, &length, sizeof length);
+        const std::uint64_t length = static_cast<std::uint64_t>(writer.cursor() - length_at) - 8;
+        std::memcpy(length_at, &length, sizeof length);
     }
-    writer.Put(Xxh64(std::string_view(out->data() + start, out->size() - start)));
-    assert(out->size() - start == bytes);
+    const std::size_t body = bytes - kTrailerBytes;
+    if (writer.cursor() != begin + body) std::abort();  // the sizing above and the writing disagree
+    writer.Put(Xxh64(std::string_view(begin, body)));
 }
 
 Result<std::vector<AggregateStore::SpecId>> AggregateStore::Restore(std::string_view blob) {
@@ -1502,7 +1513,7 @@ Result<std::vector<AggregateStore::SpecId>> AggregateStore::Restore(std::string_
         KeyMap keys;
     };
     std::vector<Parsed> parsed;
-    CapacityBudget budget{blob.size() + kCapacitySlackBytes};
+    CapacityBudget budget{kCapacitySlackPerBlobByte * blob.size() + kCapacitySlackBytes};
     {
         std::shared_lock lock(impl_->mutex);  // a writer call: nothing changes until the swap below
         std::unordered_set<std::string_view> seen;

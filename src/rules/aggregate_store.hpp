@@ -200,8 +200,9 @@ class AggregateStore {
     /// and leaves the store exactly as it was: everything is parsed and validated first (under the
     /// shared lock), then swapped in under the exclusive lock. Every length read is bounded by the
     /// bytes left, so no blob crashes the store or makes it allocate much more than the blob's size
-    /// (vector capacities beyond the sizes are restored within a budget of the blob's size plus
-    /// 64 MiB; past it they are tight, which changes only Stats::bytes).
+    /// (vector capacities beyond the sizes are restored within a budget of 8 times the blob's size
+    /// plus 1 MiB, which real stores stay within; past it they are tight, which changes only
+    /// Stats::bytes).
     /// REQUIRES: no uncommitted Journal (Rollback would undo into state that is gone).
     [[nodiscard]] Result<std::vector<SpecId>> Restore(std::string_view blob);
 

@@ -2,14 +2,18 @@
 // AggregateStore against a brute-force recomputation (test_context.hpp): seeded random streams
 // with out-of-order times inside the lateness, events exactly on the window edges, null keys,
 // multi-part keys and filters, short (exact) and long (bucketed) windows; plus rebuilds in
-// shuffled order, journal rollback, Sweep and the per-key event cap.
+// shuffled order, journal rollback, Sweep and the per-key event cap; snapshots (Serialize/Restore)
+// round-tripped, restored into other sets of specs, and corrupted byte by byte.
 #include "rules/aggregate_store.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
+#include <cstring>
 #include <deque>
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
@@ -724,6 +728,394 @@ TEST(AggregateStoreTest, TooLateTransactionsAreNotRecorded) {
     std::string key;
     ASSERT_TRUE(AggregateKey(rules[0], 0, ViewOf(txn), context, &key));
     EXPECT_EQ(FormatValue(store.Query(id, key, kStart + 10 * kMicrosPerHour - kLateness)), "1");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots.
+
+std::vector<CompiledRule> AllRules() {
+    std::vector<CompiledRule> rules = CompileAll(kExactRules);
+    std::vector<CompiledRule> long_rules = CompileAll(kBucketedRules);
+    rules.insert(rules.end(), long_rules.begin(), long_rules.end());
+    return rules;
+}
+
+std::string SerializeOf(const AggregateStore& store) {
+    std::string blob;
+    store.Serialize(&blob);
+    return blob;
+}
+
+/// XXH64, seed 0: the snapshot's trailer as the format specifies it (an independent copy, checked
+/// against zstd's frame checksums when written), to forge blobs whose checksum is right.
+std::uint64_t Xxh64(std::string_view data) {
+    constexpr std::uint64_t kP1 = 0x9E3779B185EBCA87ULL, kP2 = 0xC2B2AE3D27D4EB4FULL, kP3 = 0x165667B19E3779F9ULL,
+                            kP4 = 0x85EBCA77C2B2AE63ULL, kP5 = 0x27D4EB2F165667C5ULL;
+    auto read64 = [](const char* at) {
+        std::uint64_t word;
+        std::memcpy(&word, at, 8);
+        return word;
+    };
+    auto round = [](std::uint64_t acc, std::uint64_t input) { return std::rotl(acc + input * kP2, 31) * kP1; };
+    const char* at = data.data();
+    const char* end = at + data.size();
+    std::uint64_t hash = kP5;
+    if (data.size() >= 32) {
+        std::uint64_t lanes[4] = {kP1 + kP2, kP2, 0, 0 - kP1};
+        for (; end - at >= 32; at += 32)
+            for (int lane = 0; lane < 4; ++lane) lanes[lane] = round(lanes[lane], read64(at + 8 * lane));
+        hash = std::rotl(lanes[0], 1) + std::rotl(lanes[1], 7) + std::rotl(lanes[2], 12) + std::rotl(lanes[3], 18);
+        for (std::uint64_t lane : lanes) hash = (hash ^ round(0, lane)) * kP1 + kP4;
+    }
+    hash += data.size();
+    for (; end - at >= 8; at += 8) hash = std::rotl(hash ^ round(0, read64(at)), 27) * kP1 + kP4;
+    if (end - at >= 4) {
+        std::uint32_t word;
+        std::memcpy(&word, at, 4);
+        hash = std::rotl(hash ^ (word * kP1), 23) * kP2 + kP3;
+        at += 4;
+    }
+    for (; at < end; ++at) hash = std::rotl(hash ^ (static_cast<unsigned char>(*at) * kP5), 11) * kP1;
+    hash = (hash ^ (hash >> 33)) * kP2;
+    hash = (hash ^ (hash >> 29)) * kP3;
+    return hash ^ (hash >> 32);
+}
+
+/// Rewrites the trailer so the checksum matches the (edited) body.
+void Reseal(std::string& blob) {
+    const std::uint64_t checksum = Xxh64(std::string_view(blob).substr(0, blob.size() - 8));
+    std::memcpy(blob.data() + blob.size() - 8, &checksum, 8);
+}
+
+/// Everything a store shows: its blob (the same store serializes to the same bytes), its Stats and
+/// its answers for the recent keys.
+struct Observed {
+    std::string blob;
+    Snapshot snapshot;
+};
+Observed Observe(const AggregateStore& store, const std::vector<Tracked>& tracked, BruteForceContext& context,
+                 const StreamMaker& maker) {
+    return {SerializeOf(store), TakeSnapshot(store, tracked, context, maker.made(), maker.made().size(), maker.clock(),
+                                             true)};
+}
+void ExpectUnchanged(const Observed& before, const Observed& after, const std::string& where) {
+    EXPECT_TRUE(before.blob == after.blob) << where;
+    EXPECT_EQ(before.snapshot.answers, after.snapshot.answers) << where;
+    ExpectSameStats(before.snapshot.stats, after.snapshot.stats);
+}
+
+TEST(AggregateStoreSnapshotTest, RoundTripAnswersAndGoesOnLikeTheOriginal) {
+    std::vector<CompiledRule> rules = AllRules();
+    AggregateStore::Options options = TestOptions();
+    options.max_exact_events_per_key = 40;  // truncated keys too
+    AggregateStore original(options);
+    std::vector<Tracked> tracked = TrackAll(original, rules);
+    BruteForceContext context;
+    StreamMaker maker(91, 40 * kMicrosPerSecond, kExactWindows);
+    for (int index = 0; index < 2500; ++index) {
+        original.Record(ViewOf(maker.Next()), context, nullptr);
+        if (index == 1200) original.Sweep();  // capacities left loose by drops, then shrunk
+    }
+    {
+        AggregateStore::Journal journal;  // leaves restored vector capacities behind
+        for (int index = 0; index < 30; ++index) original.Record(ViewOf(maker.Next()), context, &journal);
+        original.Rollback(journal);
+    }
+    ASSERT_GT(original.GetStats().truncated_keys, 0u);
+
+    const std::string blob = SerializeOf(original);
+    // Tracked in the reverse order: the ids differ from the original's, the canonical texts match.
+    AggregateStore restored(options);
+    for (auto rule = rules.rbegin(); rule != rules.rend(); ++rule) restored.Track(*rule, 0);
+    std::vector<Tracked> restored_tracked = TrackAll(restored, rules);  // Track answers the existing ids
+    auto ids = restored.Restore(blob);
+    ASSERT_TRUE(ids.ok()) << ids.error().fields[0].message;
+    std::vector<AggregateStore::SpecId> expected_ids;
+    for (const Tracked& t : restored_tracked) expected_ids.push_back(t.id);
+    std::sort(expected_ids.begin(), expected_ids.end());
+    EXPECT_EQ(*ids, expected_ids);
+
+    auto expect_same = [&](const std::string& where) {
+        Snapshot a = TakeSnapshot(original, tracked, context, maker.made(), maker.made().size(), maker.clock(), true);
+        Snapshot b =
+            TakeSnapshot(restored, restored_tracked, context, maker.made(), maker.made().size(), maker.clock(), true);
+        ASSERT_GT(a.answers.size(), 500u);
+        EXPECT_EQ(a.answers, b.answers) << where;
+        ExpectSameStats(a.stats, b.stats);
+    };
+    expect_same("restored");
+    // Serialize appends; the restored store's blob has the original's size (the key order may differ).
+    std::string appended = "head";
+    restored.Serialize(&appended);
+    EXPECT_EQ(appended.size(), 4 + blob.size());
+    EXPECT_EQ(appended.substr(0, 4), "head");
+
+    // Both go on with the same stream: a rolled-back batch, committed batches, Sweeps, and a jump
+    // far ahead (new keys, old state expiring). distinct_count agreeing here means the restored
+    // store hashes new values under the saved key.
+    for (int round = 0; round < 5; ++round) {
+        const std::size_t before_count = maker.made().size();
+        AggregateStore::Journal journal_a;
+        AggregateStore::Journal journal_b;
+        for (int index = 0; index < 60; ++index) {
+            ingest::Transaction& txn = const_cast<ingest::Transaction&>(maker.Next());
+            if (round == 4) {
+                *txn.occurred_at += 8 * kMicrosPerHour;
+                if (index % 2 == 1) txn.account_id += "-new";
+            }
+            original.Record(ViewOf(txn), context, &journal_a);
+            restored.Record(ViewOf(txn), context, &journal_b);
+        }
+        expect_same("batch of round " + std::to_string(round));
+        original.Rollback(journal_a);
+        restored.Rollback(journal_b);
+        expect_same("rolled back in round " + std::to_string(round));
+        for (std::size_t index = before_count; index < maker.made().size(); ++index) {
+            original.Record(ViewOf(maker.made()[index]), context, nullptr);
+            restored.Record(ViewOf(maker.made()[index]), context, nullptr);
+        }
+        for (int index = 0; index < 100; ++index) {
+            TransactionView view = ViewOf(maker.Next());
+            original.Record(view, context, nullptr);
+            restored.Record(view, context, nullptr);
+        }
+        if (round % 2 == 1) {
+            original.Sweep();
+            restored.Sweep();
+        }
+        expect_same("round " + std::to_string(round));
+        if (::testing::Test::HasFailure()) return;
+    }
+}
+
+TEST(AggregateStoreSnapshotTest, RestoresIntoASubsetAndASupersetOfTheSpecs) {
+    std::vector<CompiledRule> rules = AllRules();
+    AggregateStore original(TestOptions());
+    std::vector<Tracked> tracked = TrackAll(original, rules);
+    BruteForceContext context;
+    StreamMaker maker(92, kMinute, kExactWindows);
+    for (int index = 0; index < 800; ++index) original.Record(ViewOf(maker.Next()), context, nullptr);
+    const std::string blob = SerializeOf(original);
+    auto snapshot_of = [&](const AggregateStore& store, const std::vector<Tracked>& which) {
+        return TakeSnapshot(store, which, context, maker.made(), maker.made().size(), maker.clock(), true).answers;
+    };
+
+    // A subset: every other spec. The others in the blob are skipped.
+    {
+        std::vector<CompiledRule> some;
+        std::vector<Tracked> original_some;
+        for (std::size_t rule_idx = 0; rule_idx < rules.size(); rule_idx += 2) {
+            some.push_back(rules[rule_idx]);
+            original_some.push_back(tracked[rule_idx]);
+        }
+        AggregateStore subset(TestOptions());
+        std::vector<Tracked> subset_tracked = TrackAll(subset, some);
+        auto ids = subset.Restore(blob);
+        ASSERT_TRUE(ids.ok()) << ids.error().fields[0].message;
+        EXPECT_EQ(ids->size(), some.size());
+        EXPECT_EQ(snapshot_of(subset, subset_tracked), snapshot_of(original, original_some));
+        EXPECT_EQ(subset.GetStats().aggregates, some.size());
+    }
+
+    // A superset: two specs the blob does not have, one with state of its own (it stays), one
+    // distinct_count left empty (so the store may adopt the blob's hash key).
+    std::vector<CompiledRule> extra = CompileAll({"count(by: account_id, window: 15m) > 0",
+                                                  "distinct_count(channel, by: customer_id, window: 40m) > 0"});
+    ASSERT_EQ(extra.size(), 2u);
+    {
+        AggregateStore superset(TestOptions());
+        std::vector<Tracked> superset_tracked = TrackAll(superset, rules);
+        std::vector<Tracked> extra_tracked = TrackAll(superset, extra);
+        for (std::size_t index = 0; index < 300; ++index)
+            superset.RecordInto(extra_tracked[0].id, ViewOf(maker.made()[maker.made().size() - 300 + index]),
+                                context);
+        const std::vector<std::string> extra_before = snapshot_of(superset, extra_tracked);
+        auto ids = superset.Restore(blob);
+        ASSERT_TRUE(ids.ok()) << ids.error().fields[0].message;
+        EXPECT_EQ(ids->size(), rules.size());
+        for (const Tracked& t : extra_tracked) EXPECT_EQ(std::count(ids->begin(), ids->end(), t.id), 0);
+        EXPECT_EQ(snapshot_of(superset, superset_tracked), snapshot_of(original, tracked));
+        EXPECT_EQ(snapshot_of(superset, extra_tracked), extra_before);
+        // The untouched key map still finds its keys after the store adopted the blob's hash key,
+        // and the new distinct_count aggregate backfills like in a fresh store.
+        AggregateStore fresh(TestOptions());
+        std::vector<Tracked> fresh_tracked = TrackAll(fresh, extra);
+        for (std::size_t index = 0; index < 300; ++index) {
+            TransactionView view = ViewOf(maker.made()[maker.made().size() - 300 + index]);
+            fresh.RecordInto(fresh_tracked[0].id, view, context);
+            fresh.RecordInto(fresh_tracked[1].id, view, context);
+            superset.RecordInto(extra_tracked[1].id, view, context);
+        }
+        EXPECT_EQ(snapshot_of(superset, extra_tracked), snapshot_of(fresh, fresh_tracked));
+    }
+
+    // A distinct_count spec outside the blob with state under another hash key: refused, unchanged.
+    {
+        AggregateStore conflicting(TestOptions());
+        std::vector<Tracked> conflicting_tracked = TrackAll(conflicting, rules);
+        const AggregateStore::SpecId distinct = conflicting.Track(extra[1], 0);
+        for (std::size_t index = 0; index < 200; ++index)
+            conflicting.RecordInto(distinct, ViewOf(maker.made()[index]), context);
+        const Observed before = Observe(conflicting, conflicting_tracked, context, maker);
+        auto refused = conflicting.Restore(blob);
+        ASSERT_FALSE(refused.ok());
+        EXPECT_EQ(refused.error().code, ErrorCode::kValidationFailed);
+        ExpectUnchanged(before, Observe(conflicting, conflicting_tracked, context, maker), "hash key conflict");
+    }
+
+    // Nothing tracked: nothing restored. An empty store's blob restores nothing either.
+    AggregateStore empty(TestOptions());
+    auto none = empty.Restore(blob);
+    ASSERT_TRUE(none.ok());
+    EXPECT_TRUE(none->empty());
+    AggregateStore target(TestOptions());
+    TrackAll(target, rules);
+    auto from_empty = target.Restore(SerializeOf(empty));
+    ASSERT_TRUE(from_empty.ok());
+    EXPECT_TRUE(from_empty->empty());
+}
+
+/// A small store with every kind of state (exact and bucketed; count, sum, min, max, avg,
+/// distinct_count), for the byte-by-byte tests.
+struct SmallFixture {
+    SmallFixture() {
+        rules = CompileAll({"count(by: account_id, window: 10m) >= 0", "sum(amount, by: account_id, window: 1h) > 0",
+                            "max(amount, by: account_id, window: 45m) > 0",
+                            "distinct_count(counterparty.country, by: account_id, window: 1h) > 0",
+                            "avg(amount, by: account_id, window: 1d) > 0",
+                            "distinct_count(counterparty.country, by: customer_id, window: 12h) > 0"});
+        for (int index = 0; index < 14; ++index) {
+            const ingest::Transaction& txn = maker.Next();
+            if (index < 10) saved_views.push_back(ViewOf(txn));
+        }
+        AggregateStore saved(TestOptions());
+        TrackAll(saved, rules);
+        for (const TransactionView& view : saved_views) saved.Record(view, context, nullptr);
+        blob = SerializeOf(saved);
+    }
+    /// A store tracking the same rules with state of its own (the last 4 transactions).
+    std::unique_ptr<AggregateStore> Target(std::vector<Tracked>* tracked) {
+        auto store = std::make_unique<AggregateStore>(TestOptions());
+        *tracked = TrackAll(*store, rules);
+        for (std::size_t index = 10; index < maker.made().size(); ++index)
+            store->Record(ViewOf(maker.made()[index]), context, nullptr);
+        return store;
+    }
+
+    std::vector<CompiledRule> rules;
+    BruteForceContext context;
+    StreamMaker maker{93, 3 * kMinute, kExactWindows};
+    std::vector<TransactionView> saved_views;
+    std::string blob;
+};
+
+TEST(AggregateStoreSnapshotTest, CorruptOrTruncatedBlobsAreRefusedAndChangeNothing) {
+    SmallFixture fixture;
+    std::vector<Tracked> tracked;
+    auto target = fixture.Target(&tracked);
+    const Observed before = Observe(*target, tracked, fixture.context, fixture.maker);
+    ASSERT_GT(fixture.blob.size(), 500u);
+    ASSERT_LT(fixture.blob.size(), 20'000u);
+    int refused = 0;
+    for (std::size_t at = 0; at < fixture.blob.size(); ++at) {
+        for (unsigned char mask : {0x01, 0x80, 0xff}) {
+            std::string corrupt = fixture.blob;
+            corrupt[at] = static_cast<char>(corrupt[at] ^ mask);
+            auto result = target->Restore(corrupt);
+            ASSERT_FALSE(result.ok()) << "byte " << at << " ^ " << int{mask};
+            EXPECT_EQ(result.error().code, ErrorCode::kValidationFailed);
+            ++refused;
+        }
+    }
+    for (std::size_t size = 0; size < fixture.blob.size(); ++size) {
+        auto result = target->Restore(std::string_view(fixture.blob).substr(0, size));
+        ASSERT_FALSE(result.ok()) << "truncated to " << size;
+        EXPECT_EQ(result.error().code, ErrorCode::kValidationFailed);
+        ++refused;
+    }
+    ExpectUnchanged(before, Observe(*target, tracked, fixture.context, fixture.maker), "after every refusal");
+    EXPECT_EQ(refused, static_cast<int>(4 * fixture.blob.size()));
+    // Another format version (checked before the checksum, so the message says so).
+    std::string other_version = fixture.blob;
+    other_version[8] = 2;
+    Reseal(other_version);
+    auto result = target->Restore(other_version);
+    ASSERT_FALSE(result.ok());
+    EXPECT_NE(result.error().fields[0].message.find("version 2"), std::string::npos);
+    // The genuine blob restores.
+    EXPECT_TRUE(target->Restore(fixture.blob).ok());
+}
+
+TEST(AggregateStoreSnapshotTest, ForgedBlobsWithAValidChecksumAreRefusedOrLeaveAWorkingStore) {
+    // Every single-byte change with the checksum recomputed: the parser's own checks. A blob it
+    // accepts (a changed time, amount or key text ...) must leave a store that queries, records,
+    // sweeps and rolls back safely (ASan/UBSan); a refused one must leave the store unchanged.
+    SmallFixture fixture;
+    std::vector<Tracked> tracked;
+    auto target = fixture.Target(&tracked);
+    Observed before = Observe(*target, tracked, fixture.context, fixture.maker);
+    int accepted = 0;
+    int refused = 0;
+    for (std::size_t at = 8; at + 8 < fixture.blob.size(); ++at) {
+        for (unsigned char mask : {0x01, 0xff}) {
+            std::string forged = fixture.blob;
+            forged[at] = static_cast<char>(forged[at] ^ mask);
+            Reseal(forged);
+            auto result = target->Restore(forged);
+            if (!result.ok()) {
+                EXPECT_EQ(result.error().code, ErrorCode::kValidationFailed);
+                ++refused;
+                continue;
+            }
+            ++accepted;
+            AggregateStore::Journal journal;
+            std::string key;
+            for (const Tracked& t : tracked) {
+                for (const TransactionView& view : fixture.saved_views) {
+                    if (!AggregateKey(*t.rule, 0, view, fixture.context, &key)) continue;
+                    (void)target->Query(t.id, key, view.occurred_at);
+                    (void)target->Query(t.id, key, view.occurred_at + 30 * kMinute);
+                }
+            }
+            for (const TransactionView& view : fixture.saved_views) target->Record(view, fixture.context, &journal);
+            target->Rollback(journal);
+            target->Sweep();
+            (void)target->GetStats();
+            // A fresh store (a new hash key, so a new `before`) for the next change.
+            target = fixture.Target(&tracked);
+            before = Observe(*target, tracked, fixture.context, fixture.maker);
+        }
+    }
+    ExpectUnchanged(before, Observe(*target, tracked, fixture.context, fixture.maker), "after the forgeries");
+    EXPECT_GT(refused, 0);
+    EXPECT_GT(accepted, 0);
+}
+
+TEST(AggregateStoreSnapshotTest, OtherOptionsAreRefused) {
+    SmallFixture fixture;
+    auto with = [&](auto change) {
+        AggregateStore::Options options = TestOptions();
+        change(options);
+        return options;
+    };
+    const std::vector<AggregateStore::Options> others = {
+        with([](auto& o) { o.exact_window_limit_micros += kMinute; }),
+        with([](auto& o) { o.buckets_per_window = 32; }),
+        with([](auto& o) { o.lateness_micros = 2 * kLateness; }),
+        with([](auto& o) { o.max_exact_events_per_key = 1000; }),
+    };
+    for (const AggregateStore::Options& options : others) {
+        AggregateStore store(options);
+        std::vector<Tracked> tracked = TrackAll(store, fixture.rules);
+        for (std::size_t index = 10; index < fixture.maker.made().size(); ++index)
+            store.Record(ViewOf(fixture.maker.made()[index]), fixture.context, nullptr);
+        const Observed before = Observe(store, tracked, fixture.context, fixture.maker);
+        auto result = store.Restore(fixture.blob);
+        ASSERT_FALSE(result.ok());
+        EXPECT_EQ(result.error().code, ErrorCode::kValidationFailed);
+        EXPECT_NE(result.error().fields[0].message.find("options"), std::string::npos);
+        ExpectUnchanged(before, Observe(store, tracked, fixture.context, fixture.maker), "other options");
+    }
 }
 
 }  // namespace
