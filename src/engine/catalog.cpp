@@ -462,6 +462,17 @@ Result<Rule> GetRule(storage::Transaction& tx, std::string_view org_id, std::str
     return RuleFromRow(*row);
 }
 
+Result<std::vector<Rule>> EvaluatedRules(storage::Transaction& tx, std::string_view org_id) {
+    WT_ASSIGN_OR_RETURN(auto rows, tx.Query(fmt::format("SELECT {} FROM rules WHERE org_id = $1 AND status IN "
+                                                        "('shadow', 'active') ORDER BY created_at, id",
+                                                        kRuleColumns),
+                                            {Text(std::string(org_id))}));
+    std::vector<Rule> rules;
+    rules.reserve(rows.size());
+    for (const auto& row : rows) rules.push_back(RuleFromRow(row));
+    return rules;
+}
+
 Result<std::vector<std::pair<std::string, RuleHits>>> CountHits(storage::Transaction& tx, std::string_view org_id,
                                                                 const std::vector<std::string>& rule_ids,
                                                                 std::string_view environment, UnixMicros now) {

@@ -89,6 +89,9 @@ Result<Rule> UpdateRule(storage::Transaction& tx, std::string_view org_id, std::
 /// One rule of the organization, or kNotFound.
 Result<Rule> GetRule(storage::Transaction& tx, std::string_view org_id, std::string_view rule_id);
 
+/// The organization's rules the engine evaluates (status shadow or active), oldest first.
+Result<std::vector<Rule>> EvaluatedRules(storage::Transaction& tx, std::string_view org_id);
+
 /// Hits recorded for a rule in one environment (rule_hits, shadow hits included).
 struct RuleHits {
     std::int64_t hits_24h = 0;  // transactions that occurred in the 24 hours before `now`

@@ -22,6 +22,7 @@
 #include <unordered_set>
 
 #include "crypto/crypto.hpp"
+#include "engine/catalog.hpp"
 #include "engine/records.hpp"
 #include "orgs/organizations.hpp"
 
@@ -178,25 +179,6 @@ class Context : public rules::EvalContext {
     const Windows* earlier_ = nullptr;
     UnixMicros scan_start_ = 0;
 };
-
-Rule RuleFromRow(const storage::Row& row) {
-    Rule rule;
-    rule.id = row.GetText(0);
-    rule.org_id = row.GetText(1);
-    rule.name = row.GetText(2);
-    rule.description = row.GetOptText(3);
-    rule.expression = row.GetText(4);
-    rule.severity = ParseSeverity(row.GetText(5)).value_or(Severity::kMedium);
-    rule.action = ParseRuleAction(row.GetText(6)).value_or(RuleAction::kAlert);
-    rule.score = static_cast<int>(row.GetInt(7));
-    rule.status = ParseRuleStatus(row.GetText(8)).value_or(RuleStatus::kDisabled);
-    rule.suppression_seconds = row.GetOptInt(9);
-    rule.version = static_cast<int>(row.GetInt(10));
-    return rule;
-}
-
-constexpr const char* kRuleColumns =
-    "id, org_id, name, description, expression, severity, action, score, status, suppression_seconds, version";
 
 // The transaction columns a rule can see, in the order ViewOfRow reads them.
 constexpr const char* kViewColumns =
@@ -484,11 +466,8 @@ struct Engine::Impl {
     Status LoadRules(OrgState& org, bool backfill) {
         auto tx = db.Begin(storage::TxMode::kRead);
         if (!tx) return tx.error();
-        auto rows = (*tx)->Query(fmt::format("SELECT {} FROM rules WHERE org_id = $1 AND status IN ('shadow', 'active') "
-                                             "ORDER BY created_at, id",
-                                             kRuleColumns),
-                                 {Text(org.org_id)});
-        if (!rows) return rows.error();
+        auto stored = EvaluatedRules(**tx, org.org_id);
+        if (!stored) return stored.error();
         auto zone = LoadZone(**tx, org.org_id);
         if (!zone) return zone.error();
         tx->reset();
@@ -499,9 +478,9 @@ struct Engine::Impl {
         auto set = std::make_shared<RuleSet>();
         auto lists = org.Lists();
         rules::CompileOptions compile_options;
-        for (const auto& row : *rows) {
+        for (auto& rule : *stored) {
             CompiledEntry entry;
-            entry.rule = RuleFromRow(row);
+            entry.rule = std::move(rule);
             auto compiled = rules::Compile(entry.rule.expression, compile_options);
             if (!compiled) {
                 // Stored rules compiled when saved; a rule that no longer does (a newer language

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/engine.hpp"
 #include "ingest/transaction.hpp"
 #include "rules/language.hpp"
 
@@ -21,31 +22,10 @@ namespace wt::rules::testing {
 /// 2100-01-01T00:00:00Z: "now" for parsing test transactions (none is in its future).
 inline constexpr UnixMicros kParseNow = 4102444800LL * kMicrosPerSecond;
 
-/// A view of an ingest::Transaction (which must outlive it).
+/// A view of an ingest::Transaction (which must outlive it): the engine's own conversion, so the
+/// tests see transactions exactly as rules do in the server.
 inline TransactionView ViewOf(const ingest::Transaction& txn, UnixMicros default_time = 0) {
-    TransactionView view;
-    view.external_id = txn.external_id;
-    view.occurred_at = txn.occurred_at.value_or(default_time);
-    view.amount_minor = txn.amount_minor;
-    view.currency_exponent = txn.currency_exponent;
-    view.currency = txn.currency;
-    view.direction = ingest::DirectionName(txn.direction);
-    view.type = ingest::TransactionTypeName(txn.type);
-    view.account_id = txn.account_id;
-    auto opt = [](const std::optional<std::string>& text) -> std::optional<std::string_view> {
-        if (!text) return std::nullopt;
-        return std::string_view(*text);
-    };
-    view.customer_id = opt(txn.customer_id);
-    view.counterparty_name = opt(txn.counterparty_name);
-    view.counterparty_account = opt(txn.counterparty_account);
-    view.counterparty_country = opt(txn.counterparty_country);
-    view.channel = opt(txn.channel);
-    view.country = opt(txn.country);
-    view.ip = opt(txn.ip);
-    view.device_id = opt(txn.device_id);
-    view.metadata_json = txn.metadata_json;
-    return view;
+    return engine::ViewOf(txn, default_time);
 }
 
 class BruteForceContext : public EvalContext {
