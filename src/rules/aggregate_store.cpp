@@ -963,7 +963,6 @@ AggregateStore::Stats AggregateStore::GetStats() const {
     return stats;
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Snapshots (the format is in the header, at Serialize).
 
@@ -1532,8 +1531,9 @@ Result<std::vector<AggregateStore::SpecId>> AggregateStore::Restore(std::string_
             const auto reserved = record.Get<std::uint16_t>();
             const auto window = record.Get<std::int64_t>();
             const auto width = record.Get<std::int64_t>();
-            if (function != static_cast<std::uint8_t>(spec.function) || bucketed != static_cast<std::uint8_t>(spec.bucketed) ||
-                reserved != 0 || window != spec.window || width != spec.width)
+            if (function != static_cast<std::uint8_t>(spec.function) ||
+                bucketed != static_cast<std::uint8_t>(spec.bucketed) || reserved != 0 || window != spec.window ||
+                width != spec.width)
                 return refuse("aggregate " + spec.canonical + " saved with another definition");
             const std::size_t key_count = record.GetCount(kMinKeyBytes);
             const auto map_buckets = record.Get<std::uint64_t>();

@@ -94,14 +94,12 @@ AggregateStore::Options SmallOptions() {
 
 struct World {
     World() {
-        for (const char* source : {"count(by: account_id, window: 10m) >= 0",
-                                   "sum(amount, by: account_id, window: 1h) > 0",
-                                   "avg(amount, by: [account_id, channel], window: 30m) > 0",
-                                   "max(amount, by: account_id, window: 45m) > 0",
-                                   "distinct_count(counterparty.country, by: account_id, window: 1h) > 0",
-                                   "sum(amount, by: account_id, window: 1d) > 0",
-                                   "min(amount, by: account_id, window: 6h) > 0",
-                                   "distinct_count(counterparty.country, by: account_id, window: 12h) > 0"}) {
+        for (const char* source :
+             {"count(by: account_id, window: 10m) >= 0", "sum(amount, by: account_id, window: 1h) > 0",
+              "avg(amount, by: [account_id, channel], window: 30m) > 0", "max(amount, by: account_id, window: 45m) > 0",
+              "distinct_count(counterparty.country, by: account_id, window: 1h) > 0",
+              "sum(amount, by: account_id, window: 1d) > 0", "min(amount, by: account_id, window: 6h) > 0",
+              "distinct_count(counterparty.country, by: account_id, window: 12h) > 0"}) {
             auto rule = Compile(source);
             if (!rule.ok()) Fail("a fixed rule does not compile");
             rules.push_back(*rule);

@@ -795,8 +795,8 @@ struct Observed {
 };
 Observed Observe(const AggregateStore& store, const std::vector<Tracked>& tracked, BruteForceContext& context,
                  const StreamMaker& maker) {
-    return {SerializeOf(store), TakeSnapshot(store, tracked, context, maker.made(), maker.made().size(), maker.clock(),
-                                             true)};
+    return {SerializeOf(store),
+            TakeSnapshot(store, tracked, context, maker.made(), maker.made().size(), maker.clock(), true)};
 }
 void ExpectUnchanged(const Observed& before, const Observed& after, const std::string& where) {
     EXPECT_TRUE(before.blob == after.blob) << where;
@@ -919,16 +919,15 @@ TEST(AggregateStoreSnapshotTest, RestoresIntoASubsetAndASupersetOfTheSpecs) {
 
     // A superset: two specs the blob does not have, one with state of its own (it stays), one
     // distinct_count left empty (so the store may adopt the blob's hash key).
-    std::vector<CompiledRule> extra = CompileAll({"count(by: account_id, window: 15m) > 0",
-                                                  "distinct_count(channel, by: customer_id, window: 40m) > 0"});
+    std::vector<CompiledRule> extra = CompileAll(
+        {"count(by: account_id, window: 15m) > 0", "distinct_count(channel, by: customer_id, window: 40m) > 0"});
     ASSERT_EQ(extra.size(), 2u);
     {
         AggregateStore superset(TestOptions());
         std::vector<Tracked> superset_tracked = TrackAll(superset, rules);
         std::vector<Tracked> extra_tracked = TrackAll(superset, extra);
         for (std::size_t index = 0; index < 300; ++index)
-            superset.RecordInto(extra_tracked[0].id, ViewOf(maker.made()[maker.made().size() - 300 + index]),
-                                context);
+            superset.RecordInto(extra_tracked[0].id, ViewOf(maker.made()[maker.made().size() - 300 + index]), context);
         const std::vector<std::string> extra_before = snapshot_of(superset, extra_tracked);
         auto ids = superset.Restore(blob);
         ASSERT_TRUE(ids.ok()) << ids.error().fields[0].message;
