@@ -369,6 +369,29 @@ rules::TransactionView ViewOf(const ingest::Transaction& transaction, UnixMicros
     return view;
 }
 
+// Whether this thread holds the engine's group mutex: the writer inside a group, or a rule change
+// that took it. Lets a call made under it (creating an organization's state from Decide or from
+// RulesChanged) skip taking it again.
+thread_local bool t_holds_group = false;
+
+// Holds the group mutex for a scope, unless this thread already does.
+class GroupHold {
+  public:
+    explicit GroupHold(std::mutex& mutex) {
+        if (t_holds_group) return;
+        lock_ = std::unique_lock(mutex);
+        t_holds_group = true;
+    }
+    ~GroupHold() {
+        if (lock_.owns_lock()) t_holds_group = false;
+    }
+    GroupHold(const GroupHold&) = delete;
+    GroupHold& operator=(const GroupHold&) = delete;
+
+  private:
+    std::unique_lock<std::mutex> lock_;
+};
+
 struct Engine::Impl {
     storage::Database& db;
     std::shared_ptr<Clock> clock;
@@ -377,9 +400,10 @@ struct Engine::Impl {
     mutable std::shared_mutex orgs_mutex;
     std::unordered_map<std::string, std::unique_ptr<OrgState>> orgs;  // GUARDED_BY(orgs_mutex)
 
-    // Held by the writer from its group's first Decide until GroupCommitted/GroupAborted, and by a
-    // rule change while it backfills new aggregates and swaps the rule set: a backfill reads
-    // exactly the committed transactions, none of which is also being recorded by the writer.
+    // Held by the writer from its group's first Decide until GroupCommitted/GroupAborted, and (via
+    // GroupHold) by a rule change while it backfills new aggregates and swaps the rule set, by the
+    // creation of an organization's state, by a snapshot and by a sweep: a backfill reads exactly
+    // the committed transactions, none of which is also being recorded by the writer.
     std::mutex group_mutex;
     bool group_open = false;  // writer thread only
     std::unique_lock<std::mutex> group_lock{group_mutex, std::defer_lock};
@@ -405,25 +429,24 @@ struct Engine::Impl {
         return found == orgs.end() ? nullptr : found->second.get();
     }
 
-    // The organization's state, created (rules and lists loaded) on first use.
+    // The organization's state, created (rules and lists loaded, windows backfilled) on first use.
+    // Creation holds the group mutex: no group is recording while the backfill reads the
+    // committed transactions, and the writer never sees a half-loaded organization.
     Result<OrgState*> Org(const std::string& org_id) {
         if (OrgState* found = FindOrg(org_id)) return found;
+        GroupHold hold(group_mutex);
+        if (OrgState* found = FindOrg(org_id)) return found;  // created while we waited
         auto state = std::make_unique<OrgState>();
         state->org_id = org_id;
         for (auto& windows : state->windows) windows = std::make_unique<Windows>(options.aggregates);
         state->rule_set = std::make_shared<RuleSet>();
         state->lists = std::make_shared<ListSet>();
         state->zone = std::make_shared<rules::TimeZone>();
-        OrgState* raw = nullptr;
-        {
-            std::unique_lock lock(orgs_mutex);
-            auto [it, inserted] = orgs.try_emplace(org_id, std::move(state));
-            raw = it->second.get();
-            if (!inserted) return raw;
-        }
-        if (auto lists = LoadLists(*raw); !lists) return lists.error();
-        if (auto rules = LoadRules(*raw, /*backfill=*/true); !rules) return rules.error();
-        return raw;
+        if (auto lists = LoadLists(*state); !lists) return lists.error();
+        if (auto rules = LoadRules(*state, /*backfill=*/true); !rules) return rules.error();
+        std::unique_lock lock(orgs_mutex);
+        auto [it, inserted] = orgs.try_emplace(org_id, std::move(state));
+        return it->second.get();
     }
 
     Status LoadLists(OrgState& org) {
@@ -718,7 +741,7 @@ struct Engine::Impl {
         }
         {
             // No group is open while the state is read: it is exactly that of the committed rows.
-            std::lock_guard group(group_mutex);
+            GroupHold group(group_mutex);
             PutText32(&data, covered_last_id);
             PutU64(&data, covered_rows);
             PutU32(&data, static_cast<std::uint32_t>(all.size()));
@@ -762,6 +785,7 @@ struct Engine::Impl {
         if (group_open) return;
         group_lock.lock();
         group_open = true;
+        t_holds_group = true;
     }
 
     void CloseGroup() {
@@ -771,6 +795,7 @@ struct Engine::Impl {
         group_rows = 0;
         if (group_open) {
             group_open = false;
+            t_holds_group = false;
             group_lock.unlock();
         }
     }
@@ -800,11 +825,10 @@ Status Engine::Start() { return impl_->Rebuild(); }
 Status Engine::SaveSnapshot() { return impl_->SaveSnapshot(); }
 
 Status Engine::RulesChanged(const std::string& org_id) {
-    auto org = impl_->Org(org_id);
-    if (!org) return org.error();
     // Waits for the writer's open group: the backfill then reads exactly what is committed.
-    std::lock_guard group(impl_->group_mutex);
-    return impl_->LoadRules(**org, /*backfill=*/true);
+    GroupHold group(impl_->group_mutex);
+    WT_ASSIGN_OR_RETURN(OrgState * org, impl_->Org(org_id));
+    return impl_->LoadRules(*org, /*backfill=*/true);
 }
 
 Status Engine::OrganizationChanged(const std::string& org_id) {
@@ -942,7 +966,7 @@ void Engine::Sweep() {
     }
     for (OrgState* org : orgs) {
         for (const auto& windows : org->windows) {
-            std::lock_guard group(impl_->group_mutex);  // one store at a time: the writer waits briefly
+            GroupHold group(impl_->group_mutex);  // one store at a time: the writer waits briefly
             windows->store.Sweep();
         }
     }
@@ -951,10 +975,10 @@ void Engine::Sweep() {
 Result<void> Engine::Decide(storage::Transaction& tx, ingest::PendingWrite& item,
                             std::vector<ingest::RaisedAlert>* alerts) {
     Impl& impl = *impl_;
+    impl.OpenGroup();  // before Org(): creating an organization's state needs the group held
     auto org_result = impl.Org(item.org_id);
     if (!org_result) return org_result.error();
     OrgState& org = **org_result;
-    impl.OpenGroup();
 
     std::size_t env = EnvironmentIndex(item.environment);
     Windows& windows = *org.windows[env];
