@@ -106,7 +106,11 @@ boost::json::object BuildOpenApi(const std::vector<RouteSpec>& specs, const std:
            {{"type", "array"},
             {"items",
              {{"type", "object"},
-              {"properties", {{"field", {{"type", "string"}}}, {"message", {{"type", "string"}}}}}}}}}}}};
+              {"properties",
+               {{"field", {{"type", "string"}}},
+                {"message", {{"type", "string"}}},
+                {"line", {{"type", "integer"}, {"description", "1-based; rule expression errors only"}}},
+                {"column", {{"type", "integer"}, {"description", "1-based, in characters; rule expression errors only"}}}}}}}}}}}};
     return {{"openapi", "3.1.0"},
             {"info",
              {{"title", "WatchTower API"},
