@@ -154,7 +154,7 @@ void Registrar::Public(RouteSpec spec, PublicHandler handler, std::size_t body_l
     specs_.push_back(std::move(spec));
 }
 
-void Registrar::Console(RouteSpec spec, ConsoleHandler handler) {
+void Registrar::Console(RouteSpec spec, ConsoleHandler handler, std::size_t body_limit) {
     spec.surface = Surface::kConsole;
     if (!spec.permission) throw std::logic_error("console route without a permission: " + spec.path);
     auto permission = *spec.permission;
@@ -233,7 +233,7 @@ void Registrar::Console(RouteSpec spec, ConsoleHandler handler) {
             if (IsStateChanging(request.method())) ctx.session_cache.Invalidate();
             co_return response;
         },
-        http::RouteOptions{ctx.options.console_body_limit});
+        http::RouteOptions{body_limit != 0 ? body_limit : ctx.options.console_body_limit});
     specs_.push_back(std::move(spec));
 }
 

@@ -46,8 +46,8 @@ class Registrar {
   public:
     Registrar(http::Router& router, ApiContext& ctx) : router_(router), ctx_(ctx) {}
     void Public(RouteSpec spec, PublicHandler handler, std::size_t body_limit = 64 * 1024);
-    /// REQUIRES: spec.permission is set.
-    void Console(RouteSpec spec, ConsoleHandler handler);
+    /// REQUIRES: spec.permission is set. `body_limit` 0: ApiOptions::console_body_limit.
+    void Console(RouteSpec spec, ConsoleHandler handler, std::size_t body_limit = 0);
     /// An API-key route (`Authorization: Bearer <key>`); never invalidates the session cache.
     void Ingestion(RouteSpec spec, IngestionHandler handler, std::size_t body_limit);
     std::vector<RouteSpec> Take() { return std::move(specs_); }
