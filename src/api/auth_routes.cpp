@@ -155,12 +155,25 @@ void RegisterAuthRoutes(Registrar& reg) {
                 std::vector<auth::Membership> memberships;
                 auth::Membership target;
             };
+            std::string refused_in;  // the organization whose console list refused the address
             auto switched = [&]() -> Result<Switched> {
                 WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
                 WT_ASSIGN_OR_RETURN(auto memberships, auth::ListMemberships(*tx, principal.user_id()));
                 auto it = std::find_if(memberships.begin(), memberships.end(),
                                        [&](const auth::Membership& m) { return m.org_id == *org_id; });
                 if (it == memberships.end()) return Error::NotFound("no such organization");
+                // The target organization's console allowlist: a session there that every console
+                // route would refuse is not opened (the current one stays as it is).
+                if (ctx.api_keys != nullptr) {
+                    auto client = ClientAddressOf(ctx, request);
+                    Status allowed = client ? ctx.api_keys->CheckConsoleAddress(it->org_id, *client)
+                                            : Status(Error::Make(ErrorCode::kIpNotAllowed,
+                                                                 "your address could not be determined"));
+                    if (!allowed) {
+                        refused_in = it->org_id;
+                        return allowed.error();
+                    }
+                }
                 WT_ASSIGN_OR_RETURN(auth::SessionPolicy policy, auth::LoadSessionPolicy(*tx, it->org_id));
                 WT_ASSIGN_OR_RETURN(auto issued,
                                     // The new session is not "recently authenticated": sensitive changes in the other
@@ -181,7 +194,12 @@ void RegisterAuthRoutes(Registrar& reg) {
                 WT_RETURN_IF_ERROR(tx->Commit());
                 return Switched{std::move(issued), memberships, *it};
             }();
-            if (!switched) co_return ErrorResponse(ctx, request, switched.error());
+            if (!switched) {
+                if (!refused_in.empty() && switched.error().code == ErrorCode::kIpNotAllowed)
+                    AuditRefusal(ctx, request, refused_in, principal.actor(), principal.session.session.id,
+                                 "ip_not_allowed");
+                co_return ErrorResponse(ctx, request, switched.error());
+            }
             auto res =
                 http::JsonResponse(HttpStatus::ok, SignedInJson(principal.session.user, switched->target.org_id,
                                                                 switched->target.org_name, switched->target.role,

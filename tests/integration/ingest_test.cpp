@@ -1264,6 +1264,29 @@ TEST_F(IngestProxyTest, TheConsoleListRefusesOtherAddresses) {
     EXPECT_EQ(server_->As(second, "POST", "/api/v1/auth/logout", "", From("203.0.113.9")).status, 204);
     EXPECT_EQ(server_->As(second, "GET", "/api/v1/auth/me", "", From(kOffice)).status, 401) << "signed out";
 
+    // Switching into this organization from an address its list refuses is refused up front: the
+    // session stays in the organization it was in.
+    auto second_org = server_->Cli({"org", "create", "--name", "Elsewhere Org", "--admin-email", server_->admin_email,
+                                    "--json"});
+    ASSERT_EQ(second_org.exit_code, 0) << second_org.err;
+    const std::string second_org_id(json::parse(second_org.out).at("organization_id").as_string());
+    auto elsewhere = server_->MustLogin(server_->admin_email, kPassword, From(kOffice));
+    auto to_second = server_->As(elsewhere, "POST", "/api/v1/auth/switch-organization",
+                                 json::serialize(json::object{{"organization_id", second_org_id}}), From(kOffice));
+    ASSERT_EQ(to_second.status, 200) << to_second.body;
+    elsewhere.csrf = std::string(to_second.Json().at("csrf_token").as_string());
+    for (const auto& line : to_second.Headers("Set-Cookie"))
+        if (auto cookie = ParseSetCookie(line); cookie && cookie->name == elsewhere.cookie_name)
+            elsewhere.cookie = cookie->value;
+    auto switch_body = json::serialize(json::object{{"organization_id", server_->acme_org_id}});
+    ExpectProblem(server_->As(elsewhere, "POST", "/api/v1/auth/switch-organization", switch_body, From("203.0.113.9")),
+                  403, "ip_not_allowed", "switching into an organization whose console list refuses the address");
+    auto still = server_->As(elsewhere, "GET", "/api/v1/auth/me", "", From("203.0.113.9"));
+    ASSERT_EQ(still.status, 200) << "the session was not ended: " << still.body;
+    EXPECT_NE(StringAt(still.Json().at("organization"), "id"), server_->acme_org_id);
+    EXPECT_EQ(server_->As(elsewhere, "POST", "/api/v1/auth/switch-organization", switch_body, From(kOffice)).status, 200)
+        << "from the office the switch is allowed";
+
     // The console list does not restrict ingestion.
     EXPECT_EQ(Post(*server_, open_key.key, Str(Txn("console-1", "acc-console")), From("203.0.113.9")).status, 201);
     EXPECT_EQ(Post(*server_, open_key.key, Str(Txn("console-2", "acc-console"))).status, 201);
