@@ -143,18 +143,22 @@ Writer::Writer(storage::Database& db, Options options) : db_(db), options_(optio
 Writer::~Writer() { Stop(); }
 
 void Writer::Submit(std::vector<PendingWrite> items, Completion done) {
+    const char* refusal = "writer stopped";
     {
         std::lock_guard lock(mutex_);
-        if (!stopping_) {
+        if (!stopping_ && queued_items_ + items.size() > options_.max_queued_items && !queue_.empty()) {
+            refusal = "writer queue full";
+        } else if (!stopping_) {
             // Under the queue's lock, so ids increase in queue order, which is commit order: a
             // reader that remembers the last id it saw never misses a row committed later.
             for (auto& item : items) item.id = crypto::NewId("txn");
+            queued_items_ += items.size();
             queue_.push_back(Request{std::move(items), std::move(done)});
             wake_.notify_one();
             return;
         }
     }
-    std::vector<Result<Written>> refused(items.size(), Result<Written>(Unavailable("writer stopped")));
+    std::vector<Result<Written>> refused(items.size(), Result<Written>(Unavailable(refusal)));
     done(std::move(refused));
 }
 
@@ -192,6 +196,7 @@ void Writer::Run() {
                 group.push_back(std::move(queue_.front()));
                 queue_.pop_front();
             }
+            queued_items_ -= items;
         }
         ApplyGroup(group);
         group.clear();

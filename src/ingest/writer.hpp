@@ -95,6 +95,10 @@ class Writer {
   public:
     struct Options {
         std::size_t max_group_items = 2000;
+        /// Items waiting at most (not counting the group being written). A request that would go
+        /// beyond is answered at once with kUnavailable (503, Retry-After) instead of queueing:
+        /// memory and latency stay bounded when clients send faster than storage commits.
+        std::size_t max_queued_items = 100'000;
         /// Decides each new transaction; nullptr: every decision is `allow` with score 0.
         Decider* decider = nullptr;
     };
@@ -108,7 +112,8 @@ class Writer {
     Writer(const Writer&) = delete;
     Writer& operator=(const Writer&) = delete;
 
-    /// Queues `items` (all of one request). After Stop, completes at once with kUnavailable.
+    /// Queues `items` (all of one request). After Stop, or when the queue is full
+    /// (Options::max_queued_items), completes at once with kUnavailable.
     void Submit(std::vector<PendingWrite> items, Completion done);
 
     /// Finishes everything queued, then stops the thread. Idempotent.
@@ -131,6 +136,7 @@ class Writer {
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<Request> queue_;  // GUARDED_BY(mutex_)
+    std::size_t queued_items_ = 0;  // GUARDED_BY(mutex_): items in queue_
     bool stopping_ = false;      // GUARDED_BY(mutex_)
     std::uint64_t groups_ = 0;   // GUARDED_BY(mutex_)
     std::uint64_t items_ = 0;    // GUARDED_BY(mutex_)

@@ -231,6 +231,44 @@ TEST_F(WriterTest, AfterStopSubmissionsAreRefusedNotLost) {
     EXPECT_EQ(Count(), 1);
 }
 
+TEST_F(WriterTest, AFullQueueRefusesAtOnceAndStoresWhatItAccepted) {
+    // The write lock is held by another connection: the writer's first group waits in BEGIN while
+    // later requests queue up behind it, up to the bound.
+    Writer::Options options;
+    options.max_queued_items = 3;
+    Writer bounded(db_.db(), options);
+    auto blocker = db_.Write();
+    std::vector<std::future<std::vector<Result<Written>>>> answers;
+    std::vector<std::shared_ptr<std::promise<std::vector<Result<Written>>>>> promises;
+    auto submit = [&](const std::string& external_id) {
+        auto promise = std::make_shared<std::promise<std::vector<Result<Written>>>>();
+        answers.push_back(promise->get_future());
+        std::vector<PendingWrite> items;
+        items.push_back(Item(external_id));
+        bounded.Submit(std::move(items), [promise](auto results) { promise->set_value(std::move(results)); });
+    };
+    submit("q-0");  // taken by the writer into a group (waiting for the lock), or still queued
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    for (int idx = 1; idx <= 5; ++idx) submit("q-" + std::to_string(idx));
+    // q-1..q-3 fit the queue; q-4 and q-5 are refused at once, before anything is committed.
+    for (int idx = 4; idx <= 5; ++idx) {
+        ASSERT_EQ(answers[idx].wait_for(std::chrono::seconds(1)), std::future_status::ready) << "q-" << idx;
+        auto refused = answers[idx].get();
+        ASSERT_EQ(refused.size(), 1u);
+        ASSERT_FALSE(refused[0].ok());
+        EXPECT_EQ(refused[0].error().code, ErrorCode::kUnavailable);
+        EXPECT_EQ(refused[0].error().retry_after_seconds, 1);
+    }
+    blocker.reset();
+    for (int idx = 0; idx <= 3; ++idx) {
+        ASSERT_EQ(answers[idx].wait_for(std::chrono::seconds(30)), std::future_status::ready) << "q-" << idx;
+        auto stored = answers[idx].get();
+        EXPECT_TRUE(stored.at(0).ok()) << "q-" << idx;
+    }
+    bounded.Stop();
+    EXPECT_EQ(Count(), 4);
+}
+
 TEST_F(WriterTest, AStorageFailureFailsTheWholeGroupAndStoresNothing) {
     // Another writer holds the write lock past the busy timeout: the group cannot begin.
     auto opened = storage::Open(db_.dir() + "/watchtower.db", storage::OpenOptions{50, 2, false});
