@@ -898,42 +898,54 @@ Result<Engine::BacktestResult> Engine::Backtest(const std::string& org_id, std::
     std::map<std::int64_t, std::int64_t> by_day;  // local day number -> hits
     constexpr std::size_t kSamples = 20;
     std::deque<std::pair<std::string, std::string>> samples;
-    UnixMicros last_at = scan_start - 1;
-    std::string last_id;
-    while (true) {
+    // Hour by hour (storage migration 4: transactions_by_occurred_hour, whose expression the query
+    // repeats literally): every row of the hour, in id pages, then sorted by (occurred_at, id).
+    auto process = [&](const storage::Row& row) {
+        rules::TransactionView view = ViewOfRow(row);
+        if (view.occurred_at >= from) {
+            ++result.evaluated;
+            context.SetEntry(&entry);
+            if (rules::Evaluate(entry.compiled, view, context).IsTrue()) {
+                ++result.hits;
+                const UnixMicros local = zone->ToLocal(view.occurred_at);
+                ++by_day[local >= 0 ? local / kMicrosPerDay : (local - kMicrosPerDay + 1) / kMicrosPerDay];
+                samples.emplace_back(row.GetText(0), row.GetText(1));
+                if (samples.size() > kSamples) samples.pop_front();
+            }
+        }
+        context.SetEntry(nullptr);
+        replay.store.Record(view, context, nullptr);
+        NoteFirstSeen(replay, view.account_id, view.occurred_at, nullptr);
+    };
+    for (std::int64_t hour = scan_start / kMicrosPerHour; hour <= (to - 1) / kMicrosPerHour; ++hour) {
         if (std::chrono::steady_clock::now() > deadline) {
             Error error = Error::Make(ErrorCode::kUnavailable, "the backtest took too long; choose a shorter period");
             error.retry_after_seconds = 1;
             return error;
         }
-        WT_ASSIGN_OR_RETURN(auto tx, impl_->db.Begin(storage::TxMode::kRead));
-        WT_ASSIGN_OR_RETURN(
-            auto rows,
-            tx->Query(fmt::format("SELECT {} FROM transactions WHERE org_id = $1 AND environment = $2 AND "
-                                  "(occurred_at, id) > ($3, $4) AND occurred_at < $5 ORDER BY occurred_at, id LIMIT {}",
-                                  kViewColumns, kScanPage),
-                      {Text(org_id), Text(std::string(kEnvironments[env])), Int(last_at), Text(last_id), Int(to)}));
-        tx.reset();
-        for (const auto& row : rows) {
-            rules::TransactionView view = ViewOfRow(row);
-            if (view.occurred_at >= from) {
-                ++result.evaluated;
-                context.SetEntry(&entry);
-                if (rules::Evaluate(entry.compiled, view, context).IsTrue()) {
-                    ++result.hits;
-                    const UnixMicros local = zone->ToLocal(view.occurred_at);
-                    ++by_day[local >= 0 ? local / kMicrosPerDay : (local - kMicrosPerDay + 1) / kMicrosPerDay];
-                    samples.emplace_back(row.GetText(0), row.GetText(1));
-                    if (samples.size() > kSamples) samples.pop_front();
-                }
+        storage::Rows hour_rows;
+        std::string after;
+        while (true) {
+            WT_ASSIGN_OR_RETURN(auto tx, impl_->db.Begin(storage::TxMode::kRead));
+            WT_ASSIGN_OR_RETURN(
+                auto page,
+                tx->Query(fmt::format("SELECT {} FROM transactions WHERE org_id = $1 AND environment = $2 AND "
+                                      "(occurred_at / 3600000000) = $3 AND id > $4 ORDER BY id LIMIT {}",
+                                      kViewColumns, kScanPage),
+                          {Text(org_id), Text(std::string(kEnvironments[env])), Int(hour), Text(after)}));
+            const bool last_page = page.size() < static_cast<std::size_t>(kScanPage);
+            if (!page.empty()) after = page.back().GetText(0);
+            for (auto& row : page) {
+                const UnixMicros at = row.GetInt(2);
+                if (at >= scan_start && at < to) hour_rows.push_back(std::move(row));
             }
-            context.SetEntry(nullptr);
-            replay.store.Record(view, context, nullptr);
-            NoteFirstSeen(replay, view.account_id, view.occurred_at, nullptr);
+            if (last_page) break;
         }
-        if (rows.size() < static_cast<std::size_t>(kScanPage)) break;
-        last_at = rows.back().GetInt(2);
-        last_id = rows.back().GetText(0);
+        std::sort(hour_rows.begin(), hour_rows.end(), [](const storage::Row& a, const storage::Row& b) {
+            const UnixMicros at_a = a.GetInt(2), at_b = b.GetInt(2);
+            return at_a != at_b ? at_a < at_b : a.GetText(0) < b.GetText(0);
+        });
+        for (const auto& row : hour_rows) process(row);
     }
     for (const auto& [day, hits] : by_day)
         result.by_day.emplace_back(FormatRfc3339(day * kMicrosPerDay).substr(0, 10), hits);

@@ -185,7 +185,10 @@ CREATE UNIQUE INDEX transactions_by_own_idempotency_key ON transactions(org_id, 
 // active rules only. `occurred_at` on alerts is the transaction's, for per-rule suppression windows.
 // A hit's `explanation` is the evaluation trace at decision time (JSON), so an alert can show why
 // its rule hit with the window values of that moment. Backtests replay stored transactions in
-// occurred_at order (transactions_by_occurred_at; occurred_at mostly grows, so inserts append).
+// occurred_at order hour by hour: transactions_by_occurred_hour keys each row by its occurred_at hour
+// and then its time-ordered id, so inserts append to the tail of one of the few hours traffic
+// currently falls in (an index on occurred_at itself is a random-key index for traffic that arrives
+// out of order, and halved batched ingestion: ~52,000 -> ~26,000 rows/s here).
 constexpr const char* kV4Rules = R"SQL(
 CREATE TABLE rules (
     id TEXT PRIMARY KEY,
@@ -280,7 +283,7 @@ CREATE TABLE alerts (
 CREATE INDEX alerts_by_org ON alerts(org_id, environment, id);
 CREATE INDEX alerts_by_transaction ON alerts(transaction_id);
 CREATE INDEX alerts_by_rule_entity ON alerts(org_id, environment, rule_id, entity_key, occurred_at);
-CREATE INDEX transactions_by_occurred_at ON transactions(org_id, environment, occurred_at, id)
+CREATE INDEX transactions_by_occurred_hour ON transactions(org_id, environment, (occurred_at / 3600000000), id)
 )SQL";
 
 constexpr Migration kMigrations[] = {

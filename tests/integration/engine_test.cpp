@@ -879,6 +879,17 @@ TEST_F(EngineTest, BacktestCountsKnownData) {
     ASSERT_EQ(sandbox.status, 200) << sandbox.body;
     EXPECT_EQ(sandbox.Json().at("evaluated"), 0) << "production data is not sandbox data";
 
+    // Stored in reverse occurred_at order within one hour: the replay still runs in occurred_at
+    // order (10:10, 10:30, 10:50), so only the last one has two earlier ones in its hour.
+    const auto day3 = MidnightDaysAgo(8);
+    for (int minute : {50, 30, 10})
+        Store(Txn(Ext("bt-r"), "bt-r", {{"occurred_at", Rfc3339(day3 + hours(10) + std::chrono::minutes(minute))}}));
+    auto reordered = backtest("account_id == \"bt-r\" and count(by: account_id, window: 1h) >= 2", day3,
+                              day3 + hours(24));
+    ASSERT_EQ(reordered.status, 200) << reordered.body;
+    EXPECT_EQ(reordered.Json().at("evaluated"), 3) << reordered.body;
+    EXPECT_EQ(reordered.Json().at("hits"), 1) << reordered.body;
+
     auto reversed = backtest("amount > 1", day2, day1);
     EXPECT_EQ(reversed.status, 422) << reversed.body;
     EXPECT_EQ(ErrorFields(reversed), std::vector<std::string>{"to"});
