@@ -40,10 +40,6 @@ constexpr UnixMicros kMicrosPerDay = 24 * kMicrosPerHour;
 constexpr std::array<std::string_view, 2> kEnvironments = {"sandbox", "production"};
 std::size_t EnvironmentIndex(std::string_view environment) { return environment == "sandbox" ? 0 : 1; }
 
-// A backtest replays each hour of occurred_at sorted in memory: at most this many transactions of
-// one hour (about 1 KB each while sorted).
-constexpr std::size_t kMaxBacktestRowsPerHour = 2'000'000;
-
 // Rows of the rebuild and backfill scans, read in pages of this many (storage returns whole result
 // sets, so a page bounds the memory a scan holds).
 constexpr int kScanPage = 5000;
@@ -943,12 +939,12 @@ Result<Engine::BacktestResult> Engine::Backtest(const std::string& org_id, std::
                 const UnixMicros at = row.GetInt(2);
                 if (at >= scan_start && at < to) hour_rows.push_back(std::move(row));
             }
-            if (hour_rows.size() > kMaxBacktestRowsPerHour) {
+            if (hour_rows.size() > impl_->options.max_backtest_rows_per_hour) {
                 Error error = Error::Make(
                     ErrorCode::kValidationFailed,
                     fmt::format("more than {} transactions occurred in the hour from {}: a backtest sorts each hour "
                                 "in memory and cannot replay that one",
-                                kMaxBacktestRowsPerHour, FormatRfc3339(hour * kMicrosPerHour)));
+                                impl_->options.max_backtest_rows_per_hour, FormatRfc3339(hour * kMicrosPerHour)));
                 error.fields.push_back({"from", "the period holds an hour with too many transactions to replay"});
                 return error;
             }

@@ -48,6 +48,9 @@ class Engine : public ingest::Decider {
         /// Where the window state is saved (SaveSnapshot) and restored from at Start; empty: no
         /// snapshots, every start rebuilds from all stored transactions.
         std::string snapshot_path;
+        /// A backtest sorts each hour of occurred_at in memory: an hour holding more transactions
+        /// of the organization and environment is refused (kValidationFailed).
+        std::size_t max_backtest_rows_per_hour = 2'000'000;
     };
 
     Engine(storage::Database& db, std::shared_ptr<Clock> clock, Options options);

@@ -227,5 +227,44 @@ TEST_F(EngineTest, StartRebuildsTheWindowsFromWhatTheWriterStored) {
     restarted->GroupCommitted();
 }
 
+TEST_F(EngineTest, ABacktestRefusesAnHourWithMoreTransactionsThanItSortsInMemory) {
+    Engine::Options options;
+    options.max_backtest_rows_per_hour = 2;
+    Engine engine(db_.db(), clock_, options);
+    ASSERT_TRUE(engine.Start().ok());
+    {
+        auto tx = db_.Write();
+        for (int minute : {1, 2, 3, 70}) {  // three in the first hour, one in the next
+            auto item = Item("acc-bt", minute);
+            Decide(engine, *tx, item);
+            ASSERT_TRUE(tx->Exec("INSERT INTO transactions (id, org_id, environment, external_id, idempotency_key, "
+                                 "fingerprint, occurred_at, received_at, amount_minor, currency, direction, type, "
+                                 "account_id, metadata, decision, score, api_key_id) VALUES ($1, $2, 'production', "
+                                 "$3, $3, 'f', $4, $4, 1000, 'USD', 'outbound', 'other', 'acc-bt', '{}', 'allow', 0, "
+                                 "'key_test')",
+                                 {storage::Text(item.id), storage::Text(org_), storage::Text(item.transaction.external_id),
+                                  storage::Int(*item.transaction.occurred_at)})
+                            .ok());
+        }
+        ASSERT_TRUE(tx->Commit().ok());
+        engine.GroupCommitted();
+    }
+    auto rule = rules::Compile("amount > 1");
+    ASSERT_TRUE(rule.ok());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    const UnixMicros hour = 3600 * kMicrosPerSecond;
+    const UnixMicros first_hour = start_ / hour * hour;
+    auto refused = engine.Backtest(org_, "production", *rule, first_hour, first_hour + 2 * hour, deadline);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, ErrorCode::kValidationFailed);
+    ASSERT_EQ(refused.error().fields.size(), 1u);
+    EXPECT_EQ(refused.error().fields[0].field, "from");
+    // The later hour alone holds one: within the limit.
+    auto later = engine.Backtest(org_, "production", *rule, first_hour + hour, first_hour + 2 * hour, deadline);
+    ASSERT_TRUE(later.ok()) << later.error().detail;
+    EXPECT_EQ(later->evaluated, 1);
+    EXPECT_EQ(later->hits, 1);
+}
+
 }  // namespace
 }  // namespace wt::engine
