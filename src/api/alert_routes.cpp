@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "api/detail/engine_support.hpp"
 #include "api/detail/support.hpp"
 #include "common/json.hpp"
 #include "engine/alerts.hpp"
@@ -352,17 +353,15 @@ void RegisterAlertRoutes(Registrar& reg) {
                 in.RejectUnknown();
                 WT_RETURN_IF_ERROR(in.Finish());
                 WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
-                engine::Change change{principal.user_id(), ClientIpOf(ctx, request), UserAgentOf(request),
-                                      ctx.clock->Now()};
-                WT_ASSIGN_OR_RETURN(auto pack, engine::EnableStarterPack(*tx, principal.org_id(), keys, *status, change));
+                WT_ASSIGN_OR_RETURN(auto pack, engine::EnableStarterPack(*tx, principal.org_id(), keys, *status,
+                                                                         ChangeOf(ctx, request, principal)));
                 WT_RETURN_IF_ERROR(tx->Commit());
                 return pack;
             }();
             if (!enabled) co_return ErrorResponse(ctx, request, enabled.error());
             // Committed: the engine picks up the new lists first, then the rules that use them.
-            for (auto reload : {&engine::Engine::ListsChanged, &engine::Engine::RulesChanged})
-                if (auto reloaded = (ctx.engine->*reload)(principal.org_id()); !reloaded)
-                    ctx.log->error("reloading the engine of {} failed: {}", principal.org_id(), reloaded.error().internal);
+            ListsChanged(ctx, principal.org_id());
+            RulesChanged(ctx, principal.org_id());
             boost::json::array created;
             for (const auto& rule : enabled->created) created.push_back(engine::ToJson(rule));
             boost::json::array lists;

@@ -2,9 +2,9 @@
 // /orgs/*: the current organization, its members and its audit log.
 #include <fmt/format.h>
 
+#include "api/detail/engine_support.hpp"
 #include "api/detail/support.hpp"
 #include "common/json.hpp"
-#include "engine/engine.hpp"
 #include "orgs/organizations.hpp"
 
 namespace wt::api::detail {
@@ -79,11 +79,7 @@ void RegisterOrgRoutes(Registrar& reg) {
             }();
             if (!updated) co_return ErrorResponse(ctx, request, updated.error());
             // The time zone of hour_of_day / day_of_week: the next transaction decided uses it.
-            if (ctx.engine != nullptr) {
-                if (auto reloaded = ctx.engine->OrganizationChanged(principal.org_id()); !reloaded)
-                    ctx.log->error("reloading the settings of {} into the rules engine failed: {}", principal.org_id(),
-                                   reloaded.error().internal);
-            }
+            OrganizationChanged(ctx, principal.org_id());
             co_return http::JsonResponse(HttpStatus::ok, orgs::ToJson(*updated));
         });
 

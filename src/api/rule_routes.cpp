@@ -5,6 +5,7 @@
 // engine reloads the organization's rules or lists.
 #include <fmt/format.h>
 
+#include "api/detail/engine_support.hpp"
 #include "api/detail/support.hpp"
 #include "engine/catalog.hpp"
 #include "engine/engine.hpp"
@@ -110,25 +111,6 @@ json::object ListDetailSchema() {
 
 // The body limit of POST /lists/{id}/items: a full request of engine::kMaxItemsPerRequest values.
 constexpr std::size_t kItemsBodyLimit = 4 * 1024 * 1024;
-
-engine::Change ChangeOf(const ApiContext& ctx, const Request& request, const Principal& principal) {
-    return {principal.user_id(), ClientIpOf(ctx, request), UserAgentOf(request), ctx.clock->Now()};
-}
-
-// Tells the engine about a committed change. The change stands whatever happens here; a failed
-// reload is logged (the engine keeps its previous state for the organization).
-void RulesChanged(ApiContext& ctx, const std::string& org_id) {
-    if (ctx.engine == nullptr) return;
-    if (auto reloaded = ctx.engine->RulesChanged(org_id); !reloaded)
-        ctx.log->error("reloading the rules of {} failed: {} {}", org_id, reloaded.error().detail,
-                       reloaded.error().internal);
-}
-void ListsChanged(ApiContext& ctx, const std::string& org_id) {
-    if (ctx.engine == nullptr) return;
-    if (auto reloaded = ctx.engine->ListsChanged(org_id); !reloaded)
-        ctx.log->error("reloading the lists of {} failed: {} {}", org_id, reloaded.error().detail,
-                       reloaded.error().internal);
-}
 
 // `?environment=` of the hit counts: production (default) or sandbox.
 Result<std::string> ParseEnvironment(const Request& request) {

@@ -429,6 +429,17 @@ struct Engine::Impl {
         return found == orgs.end() ? nullptr : found->second.get();
     }
 
+    // An organization's state before its rules and lists are loaded: empty windows, no rules, UTC.
+    std::unique_ptr<OrgState> NewOrgState(const std::string& org_id) const {
+        auto state = std::make_unique<OrgState>();
+        state->org_id = org_id;
+        for (auto& windows : state->windows) windows = std::make_unique<Windows>(options.aggregates);
+        state->rule_set = std::make_shared<RuleSet>();
+        state->lists = std::make_shared<ListSet>();
+        state->zone = std::make_shared<rules::TimeZone>();
+        return state;
+    }
+
     // The organization's state, created (rules and lists loaded, windows backfilled) on first use.
     // Creation holds the group mutex: no group is recording while the backfill reads the
     // committed transactions, and the writer never sees a half-loaded organization.
@@ -436,12 +447,7 @@ struct Engine::Impl {
         if (OrgState* found = FindOrg(org_id)) return found;
         GroupHold hold(group_mutex);
         if (OrgState* found = FindOrg(org_id)) return found;  // created while we waited
-        auto state = std::make_unique<OrgState>();
-        state->org_id = org_id;
-        for (auto& windows : state->windows) windows = std::make_unique<Windows>(options.aggregates);
-        state->rule_set = std::make_shared<RuleSet>();
-        state->lists = std::make_shared<ListSet>();
-        state->zone = std::make_shared<rules::TimeZone>();
+        auto state = NewOrgState(org_id);
         if (auto lists = LoadLists(*state); !lists) return lists.error();
         if (auto rules = LoadRules(*state, /*backfill=*/true); !rules) return rules.error();
         std::unique_lock lock(orgs_mutex);
@@ -583,12 +589,7 @@ struct Engine::Impl {
         orgs.clear();
         lock.unlock();
         for (const auto& org_id : org_ids) {
-            auto state = std::make_unique<OrgState>();
-            state->org_id = org_id;
-            for (auto& windows : state->windows) windows = std::make_unique<Windows>(options.aggregates);
-            state->rule_set = std::make_shared<RuleSet>();
-            state->lists = std::make_shared<ListSet>();
-            state->zone = std::make_shared<rules::TimeZone>();
+            auto state = NewOrgState(org_id);
             OrgState& org = *state;
             {
                 std::unique_lock relock(orgs_mutex);
