@@ -20,6 +20,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -45,6 +46,12 @@ class Writer;
 namespace wt::engine {
 class Engine;
 }
+namespace wt::crypto {
+class Keyring;
+}
+namespace wt::auth {
+class AuthLimiter;
+}
 
 namespace wt::api {
 
@@ -60,6 +67,7 @@ struct ApiOptions {
     int password_pool_threads = 2;
     int password_queue_limit = 64;  // hashes waiting beyond this are answered 503 at once
     std::string version = "0.1.0";
+    std::string public_url = "http://127.0.0.1:8080";  // the console's external URL, for links in mails
     bool fault_routes = false;  // tests only: GET /api/v1/_test/fault throws (refused in production)
 };
 
@@ -148,6 +156,13 @@ struct ApiContext {
     BlockingPool* analysis_pool = nullptr;
     /// Requests per API key (token buckets keyed by key id); nullptr: no per-key limit.
     RateLimiter* ingest_limiter = nullptr;
+    /// Sealed secrets (TOTP secrets, queued mails, ...); wired in main. REQUIRES: set before routes serve.
+    const crypto::Keyring* keyring = nullptr;
+    /// Brute-force limits of sign-in, MFA, password reset and invitations; wired in main.
+    /// REQUIRES: set before routes serve.
+    auth::AuthLimiter* auth_limiter = nullptr;
+    /// Wakes the mail deliverer after a commit that queued mail (mail::Enqueue); may be empty.
+    std::function<void()> wake_mail;
 };
 
 /// Who may call a route: anyone, a console session (cookie), or an API key (Bearer).

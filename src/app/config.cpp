@@ -83,6 +83,31 @@ const std::vector<Option>& Options() {
             "threads hashing passwords (bcrypt), off the I/O threads"),
         Int("auth.password_queue_limit", "WATCHTOWER_PASSWORD_QUEUE_LIMIT", &Config::password_queue_limit, 1, 100'000,
             "password checks waiting beyond this are answered 503 at once"),
+        Str("tls.cert", "WATCHTOWER_TLS_CERT", "--tls-cert", &Config::tls_cert,
+            "PEM certificate chain; with tls.key the server speaks HTTPS (TLS 1.3 only) and sends HSTS"),
+        Str("tls.key", "WATCHTOWER_TLS_KEY", "--tls-key", &Config::tls_key, "PEM private key for tls.cert"),
+        Str("mail.transport", "WATCHTOWER_MAIL_TRANSPORT", "", &Config::mail_transport,
+            "file (one .eml per message under <data_dir>/mail/), smtp or off"),
+        Str("mail.from", "WATCHTOWER_MAIL_FROM", "", &Config::mail_from, "the From: of every mail"),
+        Str("mail.smtp_url", "WATCHTOWER_SMTP_URL", "", &Config::smtp_url,
+            "smtp://host:587 (STARTTLS required) or smtps://host:465"),
+        Str("mail.smtp_username", "WATCHTOWER_SMTP_USERNAME", "", &Config::smtp_username,
+            "SMTP user; the password is stored sealed with `watchtower secrets set smtp_password`"),
+        Bool("mail.smtp_insecure", "WATCHTOWER_SMTP_INSECURE", &Config::smtp_insecure,
+             "tests only: SMTP without TLS (refused in production)"),
+        Int("mail.max_attempts", "WATCHTOWER_MAIL_MAX_ATTEMPTS", &Config::mail_max_attempts, 1, 100,
+            "delivery attempts of one mail (exponential backoff) before it is marked failed"),
+        Int("auth.attempts_per_ip_per_minute", "WATCHTOWER_AUTH_ATTEMPTS_PER_IP_PER_MINUTE",
+            &Config::auth_attempts_per_ip_per_minute, 1, 1'000'000,
+            "sign-in, MFA, password-reset and invitation attempts per client address a minute (429 beyond)"),
+        Int("auth.failures_before_lock", "WATCHTOWER_AUTH_FAILURES_BEFORE_LOCK", &Config::auth_failures_before_lock, 1,
+            1000, "consecutive failures that lock an account"),
+        Int("auth.lock_seconds", "WATCHTOWER_AUTH_LOCK_SECONDS", &Config::auth_lock_seconds, 1, 86'400,
+            "first lock of an account; doubles with every further failure"),
+        Int("auth.max_lock_seconds", "WATCHTOWER_AUTH_MAX_LOCK_SECONDS", &Config::auth_max_lock_seconds, 1, 86'400,
+            "longest account lock"),
+        Str("outbound.allow", "WATCHTOWER_OUTBOUND_ALLOW", "", &Config::outbound_allow,
+            "comma-separated CIDR ranges outbound calls may reach despite the SSRF guard (tests: 127.0.0.1/32)"),
         Str("log.level", "WATCHTOWER_LOG_LEVEL", "", &Config::log_level, "trace, debug, info, warn, error"),
         Str("log.access", "WATCHTOWER_ACCESS_LOG", "", &Config::access_log,
             "file (<data_dir>/logs/access.log), stdout or off"),
@@ -141,14 +166,29 @@ Status Validate(const Config& config) {
     if (config.production() && !config.test_clock_file.empty())
         return bad("testing.clock_file", "is refused in production");
     if (config.production() && config.test_fault_routes) return bad("testing.fault_routes", "is refused in production");
+    if (config.tls_cert.empty() != config.tls_key.empty())
+        return bad(config.tls_cert.empty() ? "tls.cert" : "tls.key", "tls.cert and tls.key go together");
+    if (config.mail_transport != "file" && config.mail_transport != "smtp" && config.mail_transport != "off")
+        return bad("mail.transport", "must be file, smtp or off");
+    if (config.mail_transport == "smtp" && config.smtp_url.empty())
+        return bad("mail.smtp_url", "is required when mail.transport is smtp");
+    if (config.production() && config.smtp_insecure) return bad("mail.smtp_insecure", "is refused in production");
+    if (config.auth_max_lock_seconds < config.auth_lock_seconds)
+        return bad("auth.max_lock_seconds", "must be at least auth.lock_seconds");
     return Ok();
 }
 
 }  // namespace
 
+bool Config::tls() const { return !tls_cert.empty() && !tls_key.empty(); }
+
 std::string Config::DatabaseUrl() const { return database.empty() ? "sqlite://" + data_dir + "/watchtower.db" : database; }
 
-std::string Config::PublicUrl() const { return public_url.empty() ? "http://" + listen : public_url; }
+std::string Config::PublicUrl() const {
+    std::string url = public_url.empty() ? (tls() ? "https://" : "http://") + listen : public_url;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return url;
+}
 
 Result<Config> LoadConfig(const Overrides& overrides) {
     Config config;

@@ -41,6 +41,23 @@ struct Config {
     std::int64_t shutdown_grace_ms = 10'000;
     std::int64_t password_threads = 2;
     std::int64_t password_queue_limit = 64;
+    // TLS (SECURITY.md "Transport"): both set = HTTPS, TLS 1.3 only, HSTS, __Host- secure cookie.
+    std::string tls_cert;  // PEM certificate chain
+    std::string tls_key;   // PEM private key
+    // Mail (outbox + delivery worker).
+    std::string mail_transport = "file";  // file (<data_dir>/mail/*.eml) | smtp | off
+    std::string mail_from = "WatchTower <watchtower@localhost>";
+    std::string smtp_url;       // smtp://host:587 (STARTTLS required) or smtps://host:465
+    std::string smtp_username;  // the password is a sealed server secret (`watchtower secrets set smtp_password`)
+    bool smtp_insecure = false;  // tests only: plain SMTP without TLS (refused in production)
+    std::int64_t mail_max_attempts = 8;
+    // Brute-force limits (SECURITY.md "Abuse limits").
+    std::int64_t auth_attempts_per_ip_per_minute = 30;
+    std::int64_t auth_failures_before_lock = 10;
+    std::int64_t auth_lock_seconds = 60;
+    std::int64_t auth_max_lock_seconds = 900;
+    // Outbound calls: comma-separated CIDR ranges the SSRF guard lets through anyway (tests).
+    std::string outbound_allow;
     std::string log_level = "info";
     std::string access_log = "file";  // file (<data_dir>/logs/access.log) | stdout | off
     std::string test_clock_file;      // tests only: real time + offset seconds read from this file
@@ -49,6 +66,7 @@ struct Config {
     std::string DatabaseUrl() const;
     std::string PublicUrl() const;
     bool production() const { return environment == "production"; }
+    bool tls() const;
 };
 
 /// Flags given on the command line, by option name (`listen`, `data_dir`, ...).

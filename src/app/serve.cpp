@@ -15,6 +15,7 @@
 #include "app/commands.hpp"
 #include "app/instrumented_database.hpp"
 #include "app/master_key.hpp"
+#include "auth/auth_limiter.hpp"
 #include "auth/api_keys.hpp"
 #include "auth/password.hpp"
 #include "auth/sessions.hpp"
@@ -217,6 +218,7 @@ int RunServe(const Config& config) {
     api_options.ingest_body_limit = static_cast<std::size_t>(config.ingest_body_limit_bytes);
     api_options.batch_body_limit = static_cast<std::size_t>(config.batch_body_limit_bytes);
     api_options.trusted_proxies = *trusted_proxies;
+    api_options.public_url = config.PublicUrl();
     api::ApiContext ctx{*db, sessions, clock, metrics, password_pool, log, api_options};
     auth::ApiKeyAuthenticator api_keys(*db, clock);
     ctx.api_keys = &api_keys;
@@ -250,6 +252,11 @@ int RunServe(const Config& config) {
             rate, config.ingest_burst_per_key > 0 ? static_cast<double>(config.ingest_burst_per_key) : rate);
         ctx.ingest_limiter = ingest_limiter.get();
     }
+    auto auth_limiter = auth::MakeInProcessAuthLimiter(
+        auth::AuthLimits{static_cast<int>(config.auth_attempts_per_ip_per_minute),
+                         static_cast<int>(config.auth_failures_before_lock), static_cast<int>(config.auth_lock_seconds),
+                         static_cast<int>(config.auth_max_lock_seconds)});
+    ctx.auth_limiter = auth_limiter.get();
     auto upkeep = std::make_unique<Upkeep>(*db, api_keys, rules_engine, metrics, log);
 
     http::Router router;

@@ -286,12 +286,89 @@ CREATE INDEX alerts_by_rule_entity ON alerts(org_id, environment, rule_id, entit
 CREATE INDEX transactions_by_occurred_hour ON transactions(org_id, environment, (occurred_at / 3600000000), id)
 )SQL";
 
+
+// Account security (SECURITY.md "MFA", "Tokens", "Secrets at rest"). Every `*_sealed` column holds
+// a crypto::Seal envelope ("wtseal1.<key id>.<base64url>"); `watchtower keys rotate` re-seals
+// exactly the columns listed in crypto/sealed_columns.hpp. Tokens are stored as hex SHA-256 only.
+constexpr const char* kV5AccountSecurity = R"SQL(
+ALTER TABLE users ADD COLUMN totp_secret_sealed TEXT;
+ALTER TABLE users ADD COLUMN totp_last_step BIGINT;
+ALTER TABLE users ADD COLUMN totp_pending_sealed TEXT;
+ALTER TABLE users ADD COLUMN totp_pending_at BIGINT;
+ALTER TABLE users ADD COLUMN password_changed_at BIGINT;
+CREATE TABLE backup_codes (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    code_hash TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    used_at BIGINT
+);
+CREATE INDEX backup_codes_by_user ON backup_codes(user_id);
+CREATE TABLE mfa_challenges (
+    id TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    ip TEXT NOT NULL,
+    user_agent TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at BIGINT
+);
+CREATE TABLE invitations (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES organizations(id),
+    email TEXT NOT NULL,
+    email_normalized TEXT NOT NULL,
+    role TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    invited_by TEXT NOT NULL REFERENCES users(id),
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    accepted_at BIGINT,
+    revoked_at BIGINT
+);
+CREATE INDEX invitations_by_org ON invitations(org_id, created_at);
+CREATE INDEX invitations_by_email ON invitations(email_normalized);
+CREATE TABLE password_resets (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at BIGINT,
+    revoked_at BIGINT
+);
+CREATE INDEX password_resets_by_user ON password_resets(user_id);
+CREATE TABLE mail_outbox (
+    id TEXT PRIMARY KEY,
+    org_id TEXT,
+    kind TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    message_sealed TEXT,
+    created_at BIGINT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    sent_at BIGINT,
+    failed_at BIGINT,
+    last_error TEXT
+);
+CREATE INDEX mail_outbox_pending ON mail_outbox(sent_at, failed_at, next_attempt_at);
+CREATE TABLE server_secrets (
+    name TEXT PRIMARY KEY,
+    value_sealed TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+)
+)SQL";
+
 constexpr Migration kMigrations[] = {
     {1, "foundation: organizations, users, memberships, sessions, audit log", kV1Foundation, nullptr},
     {2, "ingestion: api keys, allowed ips, transactions", kV2Ingestion, nullptr},
     {3, "ingestion: append-friendly account/customer indexes, idempotency index without external_id keys",
      kV3IngestionIndexes, kV3IngestionIndexesPostgres},
     {4, "rules engine: rules, immutable rule versions, lists and items, rule hits, alerts", kV4Rules, nullptr},
+    {5, "account security: TOTP, backup codes, MFA challenges, invitations, password resets, mail outbox, sealed "
+        "server secrets",
+     kV5AccountSecurity, nullptr},
 };
 
 }  // namespace
