@@ -22,10 +22,12 @@ int main(int argc, char** argv) {
     cli.add_option("--data-dir", data_dir, "data directory (WATCHTOWER_DATA_DIR, default ./data)");
     cli.add_option("--database", database, "storage URL (WATCHTOWER_DATABASE, default sqlite://<data-dir>/watchtower.db)");
 
-    std::string listen, web_dir;
+    std::string listen, web_dir, tls_cert, tls_key;
     auto* serve = cli.add_subcommand("serve", "Serve the API and the console");
     serve->add_option("--listen", listen, "HOST:PORT (WATCHTOWER_LISTEN, default 127.0.0.1:8080)");
     serve->add_option("--web-dir", web_dir, "built console files (WATCHTOWER_WEB_DIR, default web/dist)");
+    serve->add_option("--tls-cert", tls_cert, "PEM certificate chain: serve HTTPS, TLS 1.3 only (WATCHTOWER_TLS_CERT)");
+    serve->add_option("--tls-key", tls_key, "PEM private key of --tls-cert (WATCHTOWER_TLS_KEY)");
 
     InitArgs init_args;
     auto* init = cli.add_subcommand("init", "Create the first organization and its ADMIN");
@@ -101,6 +103,8 @@ int main(int argc, char** argv) {
     if (!database.empty()) overrides["database"] = database;
     if (!listen.empty()) overrides["listen"] = listen;
     if (!web_dir.empty()) overrides["web_dir"] = web_dir;
+    if (!tls_cert.empty()) overrides["tls.cert"] = tls_cert;
+    if (!tls_key.empty()) overrides["tls.key"] = tls_key;
     auto config = LoadConfig(overrides);
     if (!config) return Fail(config.error());
 

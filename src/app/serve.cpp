@@ -160,10 +160,12 @@ int RunServe(const Config& config) {
     if (!listen) return Fail(listen.error());
     auto trusted_proxies = ParseTrustedProxies(config.trusted_proxies);
     if (!trusted_proxies) return Fail(trusted_proxies.error());
-    if (config.production() && !config.cookie_secure)
+    // Native TLS makes the session cookie Secure by itself; behind a TLS proxy, cookie_secure does.
+    const bool cookie_secure = config.cookie_secure || config.tls();
+    if (config.production() && !cookie_secure)
         return Fail(Error::Make(ErrorCode::kValidationFailed,
-                                "production mode needs secure cookies: set cookie_secure=true (WATCHTOWER_COOKIE_SECURE) "
-                                "behind a TLS proxy"));
+                                "production mode needs secure cookies: serve HTTPS (tls.cert and tls.key) or set "
+                                "cookie_secure=true (WATCHTOWER_COOKIE_SECURE) behind a TLS proxy"));
     std::error_code ec;
     std::filesystem::create_directories(config.data_dir + "/logs", ec);
     if (ec) return Fail(Error::Make(ErrorCode::kUnavailable, fmt::format("cannot create {}/logs: {}", config.data_dir, ec.message())));
@@ -211,7 +213,7 @@ int RunServe(const Config& config) {
     api::BlockingPool password_pool(static_cast<int>(config.password_threads),
                                     static_cast<int>(config.password_queue_limit));
     api::ApiOptions api_options;
-    api_options.cookie_secure = config.cookie_secure;
+    api_options.cookie_secure = cookie_secure;
     api_options.json_max_depth = static_cast<int>(config.json_max_depth);
     api_options.console_body_limit = static_cast<std::size_t>(config.console_body_limit_bytes);
     api_options.fault_routes = config.test_fault_routes;
@@ -276,6 +278,8 @@ int RunServe(const Config& config) {
     server_options.body_timeout = std::chrono::milliseconds(config.body_timeout_ms);
     server_options.write_timeout = std::chrono::milliseconds(config.write_timeout_ms);
     server_options.shutdown_grace = std::chrono::milliseconds(config.shutdown_grace_ms);
+    server_options.tls_cert_file = config.tls_cert;
+    server_options.tls_key_file = config.tls_key;
     http::Server server(server_options, router, metrics, console.loaded() ? &console : nullptr, access_log.get(), log);
     if (auto listening = server.Listen(); !listening) return Fail(listening.error());
 
@@ -285,9 +289,10 @@ int RunServe(const Config& config) {
         log->info("signal {} received: finishing in-flight requests, then stopping", signal_number);
         server.Stop();
     });
-    log->info("WatchTower {} serving {} routes on http://{}:{} (data dir {}, database {})", api_options.version,
-              specs.size(), listen->host.find(':') != std::string::npos ? "[" + listen->host + "]" : listen->host,
-              server.port(), config.data_dir, config.DatabaseUrl());
+    log->info("WatchTower {} serving {} routes on {}://{}:{}{} (data dir {}, database {})", api_options.version,
+              specs.size(), server.tls() ? "https" : "http",
+              listen->host.find(':') != std::string::npos ? "[" + listen->host + "]" : listen->host, server.port(),
+              server.tls() ? " (TLS 1.3 only)" : "", config.data_dir, config.DatabaseUrl());
     server.Run();
 
     // Password checks still running use the database: let them finish before closing it. Queued

@@ -3,6 +3,7 @@
 
 #include "common/clock.hpp"
 #include "common/json.hpp"
+#include "http/tls.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -11,10 +12,12 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <array>
 #include <limits>
 #include <random>
 #include <thread>
+#include <type_traits>
 #include <variant>
 
 namespace wt::http {
@@ -31,12 +34,39 @@ constexpr const char* kCsp =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'";
 
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// Closing a TLS connection sends close_notify and waits this long for the peer's (which also
+// discards a refused body the client may still be sending), then closes the socket regardless.
+constexpr auto kTlsCloseTimeout = 2s;
+
 struct Server::Connection {
-    explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
-    beast::tcp_stream stream;
     bool busy = false;  // a request is being read, handled or answered (only touched on the strand)
     std::uint64_t id = 0;
+    beast::tcp_stream* tcp = nullptr;  // the TCP layer of the derived connection's stream (for Stop())
 };
+
+template <typename Stream>
+struct Server::StreamConnection final : Server::Connection {
+    template <typename... Args>
+    explicit StreamConnection(Args&&... args) : stream(std::forward<Args>(args)...) {
+        tcp = &beast::get_lowest_layer(stream);
+    }
+    Stream stream;
+};
+
+namespace {
+
+// A read that ended because the peer left, was too slow, or broke the TLS layer (a reset, a bad
+// record, a close without close_notify): there is no one to answer.
+bool PeerGone(const boost::system::error_code& ec) {
+    return ec == beast_http::error::end_of_stream || ec == asio::error::operation_aborted ||
+           ec == beast::error::timeout || ec == asio::error::connection_reset || ec == asio::error::eof ||
+           ec == asio::ssl::error::stream_truncated || ec.category() == asio::error::get_ssl_category();
+}
+
+}  // namespace
 
 void AddSecurityHeaders(Response& res, bool tls) {
     res.set(beast_http::field::x_frame_options, "DENY");
@@ -66,6 +96,9 @@ Server::Server(ServerOptions options, const Router& router, Metrics& metrics, co
 Server::~Server() = default;
 
 Status Server::Listen() {
+    if (!options_.tls_cert_file.empty() || !options_.tls_key_file.empty()) {
+        WT_ASSIGN_OR_RETURN(tls_context_, MakeTlsContext(options_.tls_cert_file, options_.tls_key_file));
+    }
     boost::system::error_code ec;
     auto address = asio::ip::make_address(options_.host, ec);
     if (ec) return Error::Make(ErrorCode::kValidationFailed, fmt::format("invalid listen host '{}'", options_.host));
@@ -109,11 +142,11 @@ void Server::Stop() {
                 if (auto conn = weak.lock()) live.push_back(std::move(conn));
         }
         for (auto& conn : live) {
-            asio::post(conn->stream.get_executor(), [conn] {
+            asio::post(conn->tcp->get_executor(), [conn] {
                 // The connection may have closed its socket meanwhile: the error_code overload,
                 // because cancel() on a closed socket throws.
                 boost::system::error_code ignored;
-                if (!conn->busy) conn->stream.socket().cancel(ignored);
+                if (!conn->busy) conn->tcp->socket().cancel(ignored);
             });
         }
         // Wait for the drain, bounded by the grace period, then stop the loop.
@@ -157,32 +190,42 @@ asio::awaitable<void> Server::AcceptLoop() {
             socket.close(ignored);
             continue;
         }
-        auto conn = std::make_shared<Connection>(std::move(socket));
-        {
-            std::lock_guard lock(connections_mutex_);
-            conn->id = next_connection_id_++;
-            connections_[conn->id] = conn;
-        }
-        open_connections_.fetch_add(1);
-        auto executor = conn->stream.get_executor();
-        asio::co_spawn(executor, Serve(conn), [this, id = conn->id](std::exception_ptr error) {
-            if (error) {
-                try {
-                    std::rethrow_exception(error);
-                } catch (const std::exception& e) {
-                    log_->error("connection {} ended by exception: {}", id, e.what());
-                }
-            }
-            Forget(id);
-            open_connections_.fetch_sub(1);
-        });
+        if (tls_context_)
+            Launch(std::make_shared<StreamConnection<TlsStream>>(std::move(socket), *tls_context_));
+        else
+            Launch(std::make_shared<StreamConnection<PlainStream>>(std::move(socket)));
     }
 }
 
-asio::awaitable<void> Server::Serve(std::shared_ptr<Connection> conn) {
+template <typename Stream>
+void Server::Launch(std::shared_ptr<StreamConnection<Stream>> conn) {
+    {
+        std::lock_guard lock(connections_mutex_);
+        conn->id = next_connection_id_++;
+        connections_[conn->id] = conn;
+    }
+    open_connections_.fetch_add(1);
+    auto executor = conn->tcp->get_executor();
+    asio::co_spawn(executor, Serve(conn), [this, id = conn->id](std::exception_ptr error) {
+        if (error) {
+            try {
+                std::rethrow_exception(error);
+            } catch (const std::exception& e) {
+                log_->error("connection {} ended by exception: {}", id, e.what());
+            }
+        }
+        Forget(id);
+        open_connections_.fetch_sub(1);
+    });
+}
+
+template <typename Stream>
+asio::awaitable<void> Server::Serve(std::shared_ptr<StreamConnection<Stream>> conn) {
+    constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
     auto& stream = conn->stream;
+    beast::tcp_stream& transport = *conn->tcp;
     boost::system::error_code ep_ec;
-    auto remote = stream.socket().remote_endpoint(ep_ec);
+    auto remote = transport.socket().remote_endpoint(ep_ec);
     std::string remote_ip = ep_ec ? "unknown" : remote.address().to_string();
     if (!ep_ec && remote.address().is_v6() && remote.address().to_v6().is_v4_mapped())
         remote_ip = asio::ip::make_address_v4(asio::ip::v4_mapped, remote.address().to_v6()).to_string();
@@ -191,6 +234,25 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<Connection> conn) {
     beast::flat_buffer buffer(options_.header_limit + 64 * 1024);
     bool first_request = true;
     bool drain_before_close = false;
+
+    if constexpr (kTls) {
+        // The handshake counts toward the first request's header deadline: a client that opens
+        // connections and never finishes a handshake is dropped like any other slow client.
+        transport.expires_after(options_.header_timeout);
+        auto [handshake_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
+        if (handshake_ec) {
+            if (handshake_ec == beast::error::timeout)
+                metrics_.Increment("wt_http_timeouts_total", "Connections closed for slowness",
+                                   {{"phase", "tls_handshake"}});
+            else
+                metrics_.Increment("wt_http_tls_handshake_failures_total",
+                                   "TLS handshakes refused or broken (old protocol version, plain HTTP, bad record)",
+                                   {});
+            log_->debug("TLS handshake with {} failed: {}", remote_ip, handshake_ec.message());
+            co_await Close(*conn, false, false);
+            co_return;
+        }
+    }
 
     while (!stopping_.load()) {
         beast_http::request_parser<beast_http::string_body> parser;
@@ -202,16 +264,15 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<Connection> conn) {
         if (!first_request && buffer.size() == 0) {
             // Keep-alive: the next request may take up to the idle timeout to begin, but once its
             // first byte arrives the whole header must follow within the header deadline.
-            stream.expires_after(options_.idle_timeout);
+            transport.expires_after(options_.idle_timeout);
             auto [wait_ec, first_bytes] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
             if (wait_ec) break;
             buffer.commit(first_bytes);
         }
-        stream.expires_after(options_.header_timeout);
+        transport.expires_after(options_.header_timeout);
         auto [read_ec, header_bytes] = co_await beast_http::async_read_header(stream, buffer, parser, kTuple);
         (void)header_bytes;
-        if (read_ec == beast_http::error::end_of_stream || read_ec == asio::error::operation_aborted ||
-            read_ec == beast::error::timeout || read_ec == asio::error::connection_reset || read_ec == asio::error::eof) {
+        if (PeerGone(read_ec)) {
             if (read_ec == beast::error::timeout)
                 metrics_.Increment("wt_http_timeouts_total", "Connections closed for slowness", {{"phase", "header"}});
             break;
@@ -238,7 +299,7 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<Connection> conn) {
             res.keep_alive(false);
             drain_before_close = true;
             Finish(res, early, false, start);
-            stream.expires_after(options_.write_timeout);
+            transport.expires_after(options_.write_timeout);
             co_await beast_http::async_write(stream, res, kTuple);
             break;
         }
@@ -253,7 +314,7 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<Connection> conn) {
         bool too_large = parser.content_length() && *parser.content_length() > body_limit;
         if (!too_large && !parser.is_done()) {
             parser.body_limit(body_limit);
-            stream.expires_after(options_.body_timeout);
+            transport.expires_after(options_.body_timeout);
             auto [body_ec, body_bytes] = co_await beast_http::async_read(stream, buffer, parser, kTuple);
             (void)body_bytes;
             if (body_ec == beast_http::error::body_limit || body_ec == beast_http::error::buffer_overflow) {
@@ -270,14 +331,14 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<Connection> conn) {
             res.keep_alive(false);
             drain_before_close = true;
             Finish(res, early, false, start);
-            stream.expires_after(options_.write_timeout);
+            transport.expires_after(options_.write_timeout);
             co_await beast_http::async_write(stream, res, kTuple);
             break;
         }
 
         BeastRequest raw = parser.release();
         Request request(raw, remote_ip, early.request_id());
-        request.SetTls(options_.tls);
+        request.SetTls(kTls);
         bool is_static = false;
         bool close_after = false;
         Response res;
@@ -315,33 +376,52 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<Connection> conn) {
             res.content_length(length);
         }
         Finish(res, request, is_static, start);
-        stream.expires_after(options_.write_timeout);
+        transport.expires_after(options_.write_timeout);
         auto [write_ec, written] = co_await beast_http::async_write(stream, res, kTuple);
         (void)written;
         if (write_ec || close_after) break;
     }
     conn->busy = false;
+    co_await Close(*conn, drain_before_close, kTls);
+}
+
+template <typename Stream>
+asio::awaitable<void> Server::Close(StreamConnection<Stream>& conn, bool drain, bool tls_established) {
+    beast::tcp_stream& transport = *conn.tcp;
     boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    if (drain_before_close) {
-        // The client may still be sending the body we refused. Closing with unread bytes makes the
-        // kernel answer RST, which can destroy our response before the client reads it: discard
-        // what arrives (bounded in bytes and time) until the client closes.
-        stream.expires_after(std::chrono::seconds(2));
-        std::array<char, 16 * 1024> sink;
-        std::size_t drained = 0;
-        while (drained < 8 * 1024 * 1024) {
-            auto [drain_ec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
-            if (drain_ec) break;
-            drained += n;
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+        // close_notify, then the peer's, bounded; OpenSSL discards application data that arrives
+        // after our close_notify, which drains a refused body as below. Skipped when the socket is
+        // already closed (a deadline expired) or the handshake never finished.
+        (void)drain;
+        if (tls_established && transport.socket().is_open()) {
+            transport.expires_after(kTlsCloseTimeout);
+            co_await conn.stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ignored));
         }
     }
-    stream.close();
+    transport.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if constexpr (std::is_same_v<Stream, PlainStream>) {
+        (void)tls_established;
+        if (drain) {
+            // The client may still be sending the body we refused. Closing with unread bytes makes
+            // the kernel answer RST, which can destroy our response before the client reads it:
+            // discard what arrives (bounded in bytes and time) until the client closes.
+            transport.expires_after(std::chrono::seconds(2));
+            std::array<char, 16 * 1024> sink;
+            std::size_t drained = 0;
+            while (drained < 8 * 1024 * 1024) {
+                auto [drain_ec, n] = co_await transport.async_read_some(asio::buffer(sink), kTuple);
+                if (drain_ec) break;
+                drained += n;
+            }
+        }
+    }
+    transport.close();
 }
 
 void Server::Finish(Response& res, const Request& request, bool is_static, std::chrono::steady_clock::time_point start) {
     res.set("X-Request-Id", request.request_id());
-    AddSecurityHeaders(res, options_.tls);
+    AddSecurityHeaders(res, tls());
     if (!is_static) res.set(beast_http::field::cache_control, "no-store");
     auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::string route(request.route());

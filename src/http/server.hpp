@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /// The HTTP/1.1 server: Boost.Beast over Asio with C++20 coroutines, one io_context and one thread
-/// per core, keep-alive, and the limits that keep a hostile client from hurting others:
+/// per core, keep-alive, plain HTTP or native HTTPS (TLS 1.3 only, see tls.hpp; the TLS handshake
+/// must finish within the header deadline), and the limits that keep a hostile client from hurting
+/// others:
 /// header size (431), body size per route (413), a connection cap, a deadline for the request
 /// headers (slowloris), for the body, for an idle keep-alive connection and for writing.
 ///
 /// Every response leaves through one place that adds `X-Request-Id`, the security headers of
-/// SECURITY.md, `Cache-Control: no-store` (API answers), the access-log line and the metrics.
+/// SECURITY.md (HSTS too when serving HTTPS), `Cache-Control: no-store` (API answers), the
+/// access-log line and the metrics.
 /// A handler that throws is answered 500 `internal` without internals; the exception is logged.
 ///
 /// Threading: construct, Listen(), then Run() (blocks until stopped) from one thread. Stop() may be
@@ -35,6 +38,9 @@
 namespace spdlog {
 class logger;
 }
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace wt::http {
 
@@ -49,7 +55,9 @@ struct ServerOptions {
     std::chrono::milliseconds body_timeout{30'000};
     std::chrono::milliseconds write_timeout{30'000};
     std::chrono::milliseconds shutdown_grace{10'000};  // in-flight requests get this long on Stop()
-    bool tls = false;                                  // adds HSTS
+    // Both set: HTTPS only on this port (TLS 1.3, HSTS on every answer). Read by Listen().
+    std::string tls_cert_file;  // PEM certificate chain, leaf first
+    std::string tls_key_file;   // unencrypted PEM private key of the leaf
 };
 
 class Server {
@@ -59,8 +67,12 @@ public:
            AccessLog* access_log, std::shared_ptr<spdlog::logger> log);
     ~Server();
 
-    /// Binds and listens. kUnavailable with a clear detail when the address is in use.
+    /// Loads the TLS certificate and key when configured (kValidationFailed naming `tls.cert` or
+    /// `tls.key` and the file when one is missing, unreadable, not PEM, encrypted or mismatched),
+    /// then binds and listens (kUnavailable with a clear detail when the address is in use).
     Status Listen();
+    /// Whether this server speaks HTTPS (after a successful Listen()).
+    bool tls() const { return tls_context_ != nullptr; }
     /// The bound port (after Listen()).
     std::uint16_t port() const { return bound_port_; }
     /// Runs the I/O threads; returns after Stop() once connections have drained.
@@ -74,9 +86,18 @@ public:
     int open_connections() const { return open_connections_.load(); }
 
 private:
+    // A connection's bookkeeping, whatever its stream; StreamConnection<Stream> adds the stream.
+    // The request loop is a template over the stream, so plain HTTP pays nothing for TLS.
     struct Connection;
+    template <typename Stream>
+    struct StreamConnection;
     boost::asio::awaitable<void> AcceptLoop();
-    boost::asio::awaitable<void> Serve(std::shared_ptr<Connection> conn);
+    template <typename Stream>
+    void Launch(std::shared_ptr<StreamConnection<Stream>> conn);
+    template <typename Stream>
+    boost::asio::awaitable<void> Serve(std::shared_ptr<StreamConnection<Stream>> conn);
+    template <typename Stream>
+    boost::asio::awaitable<void> Close(StreamConnection<Stream>& conn, bool drain, bool tls_established);
     boost::asio::awaitable<Response> Dispatch(Request& request, bool& close_after);
     void Finish(Response& res, const Request& request, bool is_static, std::chrono::steady_clock::time_point start);
     std::string NextRequestId();
@@ -95,6 +116,7 @@ private:
     std::vector<std::unique_ptr<boost::asio::io_context>> io_;
     std::size_t next_io_ = 0;  // only touched by the accept loop
     std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+    std::shared_ptr<boost::asio::ssl::context> tls_context_;  // null: plain HTTP
     std::uint16_t bound_port_ = 0;
     std::atomic<bool> stopping_{false};
     std::atomic<int> open_connections_{0};

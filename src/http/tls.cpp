@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "http/tls.hpp"
+
+#include <fmt/format.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <boost/asio/ssl/context.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace wt::http {
+
+namespace {
+
+constexpr const char* kCertOption = "tls.cert";
+constexpr const char* kKeyOption = "tls.key";
+
+Error Refused(const char* option, std::string message) {
+    return Error::Validation(option, fmt::format("{}: {}", option, message));
+}
+
+// The reason of the most recent OpenSSL error ("no start line", "ee key too small"), then a clean
+// error queue: the queue is per thread and must not leak into a later, unrelated check.
+std::string TakeOpenSslReason() {
+    const unsigned long code = ERR_peek_last_error();
+    const char* reason = code != 0 ? ERR_reason_error_string(code) : nullptr;
+    std::string text = reason != nullptr ? reason : "unknown OpenSSL error";
+    ERR_clear_error();
+    return text;
+}
+
+// OpenSSL would otherwise prompt on the terminal for an encrypted key's passphrase; a server must
+// fail instead. Records that a passphrase was asked for, so the error can say why.
+int RefusePassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* asked) {
+    *static_cast<bool*>(asked) = true;
+    return -1;
+}
+
+using File = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
+
+// `path` opened for reading, or an error naming `option` and the OS reason.
+Result<File> OpenForReading(const char* option, const std::string& path) {
+    File file(std::fopen(path.c_str(), "rb"), std::fclose);
+    if (!file) return Refused(option, fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+    return file;
+}
+
+// The unencrypted private key in `file` (read from `path`).
+Result<std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)>> ReadPrivateKey(std::FILE* file, const std::string& path) {
+    bool passphrase_asked = false;
+    EVP_PKEY* key = PEM_read_PrivateKey(file, nullptr, RefusePassphrase, &passphrase_asked);
+    if (key != nullptr) return std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)>(key, EVP_PKEY_free);
+    std::string reason = TakeOpenSslReason();
+    if (passphrase_asked)
+        return Refused(kKeyOption, fmt::format("{} is encrypted: give the key without a passphrase (and protect the "
+                                               "file with mode 0600)",
+                                               path));
+    return Refused(kKeyOption, fmt::format("{} holds no PEM private key ({})", path, reason));
+}
+
+}  // namespace
+
+Result<std::shared_ptr<boost::asio::ssl::context>> MakeTlsContext(const std::string& cert_file,
+                                                                  const std::string& key_file) {
+    // Both files are opened first: a missing key is named even when the certificate is bad too.
+    WT_ASSIGN_OR_RETURN(File cert_readable, OpenForReading(kCertOption, cert_file));
+    cert_readable.reset();  // OpenSSL reads the chain by path below
+    WT_ASSIGN_OR_RETURN(File key_input, OpenForReading(kKeyOption, key_file));
+    ERR_clear_error();
+    auto context = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
+    SSL_CTX* native = context->native_handle();
+    // TLS 1.3 only (SECURITY.md): 1.3 itself has neither compression nor renegotiation; the
+    // options say so anyway, so that a lowered minimum could never bring them back.
+    if (SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION) != 1 ||
+        SSL_CTX_set_max_proto_version(native, TLS1_3_VERSION) != 1)
+        return Error::Internal("OpenSSL refused TLS 1.3 as the only protocol version: " + TakeOpenSslReason());
+    SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+
+    if (SSL_CTX_use_certificate_chain_file(native, cert_file.c_str()) != 1)
+        return Refused(kCertOption,
+                       fmt::format("{} holds no usable PEM certificate chain ({})", cert_file, TakeOpenSslReason()));
+    WT_ASSIGN_OR_RETURN(auto key, ReadPrivateKey(key_input.get(), key_file));
+    if (X509_check_private_key(SSL_CTX_get0_certificate(native), key.get()) != 1) {
+        ERR_clear_error();
+        return Refused(kKeyOption,
+                       fmt::format("the private key in {} does not match the certificate in {}", key_file, cert_file));
+    }
+    if (SSL_CTX_use_PrivateKey(native, key.get()) != 1 || SSL_CTX_check_private_key(native) != 1)
+        return Refused(kKeyOption, fmt::format("{} cannot be used with the certificate in {} ({})", key_file, cert_file,
+                                               TakeOpenSslReason()));
+    return context;
+}
+
+}  // namespace wt::http
