@@ -131,18 +131,48 @@ std::string Sha256(std::string_view data) {
     return out;
 }
 
-std::string HmacSha256(std::string_view key, std::string_view data) {
-    // OpenSSL 3's HMAC() treats a null key pointer as "no key given" and fails, so an empty key
-    // must still point at valid memory.
+namespace {
+
+// One HMAC for both digests. OpenSSL 3's HMAC() treats a null key pointer as "no key given" and
+// fails, so an empty key must still point at valid memory.
+std::string Hmac(const EVP_MD* md, std::size_t size, std::string_view key, std::string_view data, const char* what) {
     static const unsigned char kEmpty = 0;
     const void* key_ptr = key.empty() ? static_cast<const void*>(&kEmpty) : key.data();
-    std::string out(kSha256Size, '\0');
+    std::string out(size, '\0');
     unsigned int out_len = 0;
     if (key.size() > static_cast<std::size_t>(INT_MAX) ||
-        HMAC(FetchedSha256(), key_ptr, static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+        HMAC(md, key_ptr, static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
              data.size(), reinterpret_cast<unsigned char*>(out.data()), &out_len) == nullptr ||
-        out_len != kSha256Size) {
-        Fatal("HMAC(SHA-256)");
+        out_len != size) {
+        Fatal(what);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string HmacSha256(std::string_view key, std::string_view data) {
+    return Hmac(FetchedSha256(), kSha256Size, key, data, "HMAC(SHA-256)");
+}
+
+std::string HmacSha1(std::string_view key, std::string_view data) {
+    static EVP_MD* const sha1 = [] {
+        EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+        if (fetched == nullptr) Fatal("EVP_MD_fetch(SHA1)");
+        return fetched;
+    }();
+    return Hmac(sha1, 20, key, data, "HMAC(SHA-1)");
+}
+
+std::string Pbkdf2HmacSha256(std::string_view secret, std::string_view salt, int iterations, std::size_t length) {
+    std::string out(length, '\0');
+    if (secret.size() > static_cast<std::size_t>(INT_MAX) || salt.size() > static_cast<std::size_t>(INT_MAX) ||
+        iterations < 1 ||
+        PKCS5_PBKDF2_HMAC(secret.data(), static_cast<int>(secret.size()),
+                          reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()),
+                          iterations, FetchedSha256(), static_cast<int>(length),
+                          reinterpret_cast<unsigned char*>(out.data())) != 1) {
+        Fatal("PKCS5_PBKDF2_HMAC(SHA-256)");
     }
     return out;
 }

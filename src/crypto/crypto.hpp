@@ -21,6 +21,15 @@ std::string Sha256(std::string_view data);
 /// HMAC-SHA256 (32 raw bytes).
 std::string HmacSha256(std::string_view key, std::string_view data);
 
+/// HMAC-SHA1 (20 raw bytes). Only for protocols that fix SHA-1, such as TOTP (RFC 6238 as
+/// authenticator apps implement it); HMAC-SHA1 has no known weakness as a MAC.
+std::string HmacSha1(std::string_view key, std::string_view data);
+
+/// PBKDF2-HMAC-SHA256 (RFC 8018) of `secret` with `salt`: `length` raw bytes. For short
+/// machine-made secrets (backup codes) where bcrypt's cost per check would be too slow.
+/// REQUIRES: iterations >= 1.
+std::string Pbkdf2HmacSha256(std::string_view secret, std::string_view salt, int iterations, std::size_t length);
+
 /// Compares in time that depends only on the lengths, not on the contents.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
