@@ -8,6 +8,7 @@
 #include "common/json.hpp"
 #include "crypto/crypto.hpp"
 #include "mail/detail/message_codec.hpp"
+#include "mail/mime.hpp"
 
 namespace wt::mail {
 
@@ -54,19 +55,6 @@ Result<Message> ParseMessage(std::string_view json) {
 }  // namespace detail
 
 namespace {
-
-/// A recipient is one bare address: something@something, no spaces, controls, commas or angle
-/// brackets (those would let one address become several, or a header become two).
-bool IsBareAddress(std::string_view address) {
-    if (address.empty() || address.size() > 320) return false;
-    const auto at = address.find('@');
-    if (at == std::string_view::npos || at == 0 || at + 1 == address.size()) return false;
-    for (const char c : address) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte <= 0x20 || byte == 0x7f || c == ',' || c == '<' || c == '>' || c == ';' || c == '"') return false;
-    }
-    return true;
-}
 
 std::string EscapeHtml(std::string_view text) {
     std::string out;
