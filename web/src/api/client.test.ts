@@ -150,6 +150,21 @@ describe('ApiClient', () => {
     await client.get('/orgs/members').catch(() => undefined);
     expect(unauthenticated).toHaveBeenCalledTimes(1);
   });
+
+  it('tells the mfaEnrollmentRequired hook on 403 mfa_enrollment_required only', async () => {
+    const { fn } = fakeFetch([
+      json(403, { status: 403, code: 'forbidden', detail: 'No' }),
+      json(403, { status: 403, code: 'mfa_enrollment_required', detail: 'Set up MFA' }),
+    ]);
+    const client = new ApiClient(fn);
+    const mfaEnrollmentRequired = vi.fn();
+    client.setHooks({ mfaEnrollmentRequired });
+    await client.get('/orgs/members').catch(() => undefined);
+    expect(mfaEnrollmentRequired).not.toHaveBeenCalled();
+    const error = await failure(client.get('/orgs/members'));
+    expect(error.code).toBe('mfa_enrollment_required');
+    expect(mfaEnrollmentRequired).toHaveBeenCalledTimes(1);
+  });
 });
 
 describe('parseRetryAfter', () => {

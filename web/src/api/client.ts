@@ -11,6 +11,8 @@
 // - `403 reauthentication_required`: the `reauthenticate` hook (a password dialog) is asked once;
 //   when it succeeds the original call is sent again, once.
 // - `401 unauthenticated`: the `unauthenticated` hook is told (the session has ended).
+// - `403 mfa_enrollment_required`: the `mfaEnrollmentRequired` hook is told (the console then
+//   shows only the two-factor enrolment).
 
 export interface FieldError {
   field: string;
@@ -86,6 +88,8 @@ export interface ClientHooks {
   reauthenticate?: () => Promise<boolean>;
   /** Told when the server answers `401 unauthenticated` (the session is gone). */
   unauthenticated?: () => void;
+  /** Told when the server answers `403 mfa_enrollment_required` (MFA must be set up first). */
+  mfaEnrollmentRequired?: () => void;
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -194,6 +198,8 @@ export class ApiClient {
       if (error.status === 401 && error.code === 'unauthenticated') {
         this.csrfToken = null;
         this.hooks.unauthenticated?.();
+      } else if (error.status === 403 && error.code === 'mfa_enrollment_required') {
+        this.hooks.mfaEnrollmentRequired?.();
       }
       throw error;
     }

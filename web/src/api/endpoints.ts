@@ -9,6 +9,10 @@ import type {
   AllowedIps,
   ApiKey,
   AuditEntry,
+  BackupCodes,
+  Invitation,
+  InvitationPreview,
+  MfaSetup,
   Environment,
   IssuedApiKey,
   LoginResult,
@@ -48,12 +52,29 @@ export const auth = {
     api.post<void>('/auth/reauthenticate', code ? { password, code } : { password }, { reauth: false }),
   sessions: () => api.get<{ data: SessionInfo[] }>('/auth/sessions'),
   endSession: (id: string) => api.delete<void>(`/auth/sessions/${seg(id)}`),
+  mfaSetup: (password: string) => api.post<MfaSetup>('/auth/mfa/setup', { password }),
+  mfaVerifySetup: (code: string) => api.post<BackupCodes>('/auth/mfa/verify-setup', { code }),
+  mfaDisable: (password: string, code: string) => api.post<void>('/auth/mfa/disable', { password, code }),
+  newBackupCodes: (password: string, code: string) => api.post<BackupCodes>('/auth/mfa/backup-codes', { password, code }),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    api.post<void>('/auth/change-password', { current_password: currentPassword, new_password: newPassword }),
+  // Tokens of mailed links travel in request bodies only (never in a URL the server sees).
+  requestPasswordReset: (email: string) => api.post<Record<string, never>>('/auth/password-reset/request', { email }),
+  verifyPasswordReset: (token: string) => api.post<{ valid: boolean }>('/auth/password-reset/verify', { token }),
+  completePasswordReset: (token: string, newPassword: string) =>
+    api.post<void>('/auth/password-reset/complete', { token, new_password: newPassword }),
+  verifyInvitation: (token: string) => api.post<InvitationPreview>('/auth/invitations/verify', { token }),
+  acceptInvitation: (token: string, name: string, password: string) =>
+    api.post<unknown>('/auth/invitations/accept', { token, name, password }),
 };
 
 export const orgs = {
   members: (cursor?: string | null) => api.get<Page<Member>>('/orgs/members', { query: { cursor } }),
   changeRole: (userId: string, role: Role) => api.patch<Member | undefined>(`/orgs/members/${seg(userId)}`, { role }),
   removeMember: (userId: string) => api.delete<void>(`/orgs/members/${seg(userId)}`),
+  invitations: () => api.get<{ data: Invitation[] }>('/orgs/invitations'),
+  invite: (email: string, role: Role) => api.post<Invitation>('/orgs/invitations', { email, role }),
+  revokeInvitation: (id: string) => api.delete<void>(`/orgs/invitations/${seg(id)}`),
   auditLogs: (filters: AuditFilters, cursor?: string | null) =>
     api.get<Page<AuditEntry>>('/orgs/audit-logs', {
       query: {

@@ -28,6 +28,8 @@ export interface Me {
   role: Role;
   csrf_token: string;
   memberships: Membership[];
+  /** ADMIN and RISK_LEAD (or everyone, by organization setting) without MFA: only enrolment is open. */
+  mfa_enrollment_required?: boolean;
 }
 
 /** `POST /auth/login`, `POST /auth/mfa/verify`, `POST /auth/switch-organization`. */
@@ -44,6 +46,40 @@ export interface MfaChallenge {
 }
 
 export type LoginResult = SignedIn | MfaChallenge;
+
+/** `POST /auth/mfa/setup`: a pending secret, confirmed by `POST /auth/mfa/verify-setup`. */
+export interface MfaSetup {
+  /** Unpadded base32. */
+  secret: string;
+  otpauth_uri: string;
+  /** An SVG document (string) of the QR code of `otpauth_uri`. */
+  qr_svg: string;
+}
+
+/** `POST /auth/mfa/verify-setup` and `POST /auth/mfa/backup-codes`: codes shown once. */
+export interface BackupCodes {
+  backup_codes: string[];
+  csrf_token?: string;
+}
+
+/** `POST /auth/invitations/verify`. */
+export interface InvitationPreview {
+  email: string;
+  organization: OrganizationRef;
+  role: Role;
+  /** Present when the server tells whether the email already has an account. */
+  existing_user?: boolean;
+}
+
+/** `GET /orgs/invitations` items (pending) and the `201` of `POST /orgs/invitations`. */
+export interface Invitation {
+  id: string;
+  email: string;
+  role: Role;
+  invited_by: string | { id: string; name?: string; email?: string } | null;
+  created_at: string;
+  expires_at: string;
+}
 
 export interface Page<T> {
   data: T[];

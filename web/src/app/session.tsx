@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Who is signed in: loads `GET /auth/me` at start, and offers sign-in completion, organization
-// switching and sign-out to the rest of the console.
+// switching and sign-out to the rest of the console. It also keeps the MFA enrolment gate: when
+// `GET /auth/me` says `mfa_enrollment_required`, or any call answers `403 mfa_enrollment_required`,
+// `me.mfa_enrollment_required` is true and the console shows only the enrolment (App.tsx).
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { ApiError, api } from '../api/client';
 import { auth } from '../api/endpoints';
@@ -56,6 +58,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       unauthenticated: () => {
         if (stateRef.current.status === 'authenticated') {
           ended('Your session has ended. Sign in again to continue.');
+        }
+      },
+      mfaEnrollmentRequired: () => {
+        const current = stateRef.current;
+        if (current.status === 'authenticated' && !current.me.mfa_enrollment_required) {
+          setState({ status: 'authenticated', me: { ...current.me, mfa_enrollment_required: true } });
         }
       },
     });

@@ -2,14 +2,12 @@
 // Shows a newly issued API key, the one time the server ever returns it. The key lives only in
 // the `issued` prop: the caller drops it when the dialog closes, and the Modal unmounts its
 // content when closed, so nothing of the key stays in the page afterwards.
-import { useRef, useState } from 'react';
 import type { IssuedApiKey } from '../api/types';
 import { formatDuration } from '../lib/apiKeys';
 import { formatDateTime } from '../lib/time';
+import { CopyField } from './CopyField';
 import { Modal } from './Modal';
-import { Alert, EnvironmentBadge, Icon } from './ui';
-
-type CopyState = 'idle' | 'copied' | 'manual';
+import { Alert, EnvironmentBadge } from './ui';
 
 /** The key a rotation replaced: its grace period, and its end once the list has been reloaded. */
 export interface ReplacedKey {
@@ -55,27 +53,6 @@ function KeyOnceBody({
   issued: IssuedApiKey;
   replaced: ReplacedKey | null;
 }) {
-  const inputRef = useRef<HTMLInputElement>(null);
-  const [copy, setCopy] = useState<CopyState>('idle');
-
-  function selectKey() {
-    inputRef.current?.focus();
-    inputRef.current?.select();
-  }
-
-  async function copyKey() {
-    try {
-      if (!navigator.clipboard?.writeText) throw new Error('no clipboard');
-      await navigator.clipboard.writeText(issued.key);
-      setCopy('copied');
-    } catch {
-      // No clipboard access (an old browser, or permission refused): select the text so the
-      // usual keyboard shortcut copies it.
-      selectKey();
-      setCopy('manual');
-    }
-  }
-
   return (
     <div className="key-once">
       <Alert tone="warning" title="Copy this key now: it will not be shown again">
@@ -89,33 +66,13 @@ function KeyOnceBody({
           <EnvironmentBadge environment={issued.environment} />
         </dd>
       </dl>
-      <div className="field">
-        <label htmlFor="key-once-value">API key</label>
-        <div className="key-once-row">
-          <input
-            ref={inputRef}
-            id="key-once-value"
-            className="key-once-value"
-            readOnly
-            value={issued.key}
-            spellCheck={false}
-            autoComplete="off"
-            aria-describedby="key-once-status"
-            onClick={(e) => e.currentTarget.select()}
-          />
-          <button type="button" className="btn btn-secondary" onClick={() => void copyKey()}>
-            <Icon name="copy" />
-            Copy
-          </button>
-        </div>
-        <p id="key-once-status" className={copy === 'copied' ? 'field-hint copy-ok' : 'field-hint'} aria-live="polite">
-          {copy === 'copied'
-            ? 'Copied to the clipboard.'
-            : copy === 'manual'
-              ? 'Copying is not available here: the key is selected, press Ctrl+C (⌘C on a Mac) to copy it.'
-              : `Send it as “Authorization: Bearer <key>” to POST /api/v1/transactions.`}
-        </p>
-      </div>
+      <CopyField
+        id="key-once-value"
+        statusId="key-once-status"
+        label="API key"
+        value={issued.key}
+        hint="Send it as “Authorization: Bearer <key>” to POST /api/v1/transactions."
+      />
       {replaced ? (
         <p className="muted">
           {replaced.graceSeconds === 0

@@ -7,8 +7,10 @@ import { auth } from '../api/endpoints';
 import type { LoginResult } from '../api/types';
 import { navigate, safeNextPath, useLocation } from '../app/router';
 import { useSession } from '../app/session';
+import { RateLimitedAlert, isRateLimited, retryDeadline, useCountdown } from '../components/RateLimited';
 import { Alert, ErrorAlert, TextField } from '../components/ui';
-import { Logo } from '../components/Logo';
+import { AuthScreen } from '../components/AuthScreen';
+import { Link } from '../app/router';
 
 type Step = { kind: 'credentials' } | { kind: 'mfa'; mfaToken: string };
 
@@ -29,72 +31,31 @@ export function LoginPage() {
   }
 
   return (
-    <div className="auth-screen">
-      <main className="auth-card" aria-labelledby="auth-title">
-        <div className="auth-brand">
-          <Logo />
-          <div>
-            <p className="auth-product">WatchTower</p>
-            <p className="auth-tagline">Transaction monitoring console</p>
-          </div>
-        </div>
-        {step.kind === 'credentials' ? (
-          <CredentialsStep
-            notice={notice}
-            onAttempt={() => setNotice(null)}
-            onResult={(result) => {
-              setNotice(null);
-              if ('mfa_required' in result && result.mfa_required) {
-                setStep({ kind: 'mfa', mfaToken: result.mfa_token });
-              } else {
-                void signedIn();
-              }
-            }}
-          />
-        ) : (
-          <MfaStep
-            mfaToken={step.mfaToken}
-            onSignedIn={() => void signedIn()}
-            onRestart={(message) => {
-              setNotice(message);
-              setStep({ kind: 'credentials' });
-            }}
-          />
-        )}
-      </main>
-      <p className="auth-footnote">Authorized personnel only. Sign-ins and changes are recorded in the audit log.</p>
-    </div>
-  );
-}
-
-/** Seconds left until `until` (ms since epoch), ticking once a second. */
-function useCountdown(until: number | null): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (until === null) return;
-    setNow(Date.now());
-    const timer = window.setInterval(() => setNow(Date.now()), 1000);
-    return () => window.clearInterval(timer);
-  }, [until]);
-  return until === null ? 0 : Math.max(0, Math.ceil((until - now) / 1000));
-}
-
-function waitText(seconds: number): string {
-  if (seconds >= 120) return `${Math.ceil(seconds / 60)} minutes`;
-  return seconds === 1 ? '1 second' : `${seconds} seconds`;
-}
-
-function RateLimited({ secondsLeft, error }: { secondsLeft: number; error: ApiError }) {
-  return (
-    <Alert tone="warning" title="Too many attempts">
-      {secondsLeft > 0 ? (
-        <>
-          {error.detail} You can try again in <span className="retry-countdown">{waitText(secondsLeft)}</span>.
-        </>
+    <AuthScreen>
+      {step.kind === 'credentials' ? (
+        <CredentialsStep
+          notice={notice}
+          onAttempt={() => setNotice(null)}
+          onResult={(result) => {
+            setNotice(null);
+            if ('mfa_required' in result && result.mfa_required) {
+              setStep({ kind: 'mfa', mfaToken: result.mfa_token });
+            } else {
+              void signedIn();
+            }
+          }}
+        />
       ) : (
-        'You can try again now.'
+        <MfaStep
+          mfaToken={step.mfaToken}
+          onSignedIn={() => void signedIn()}
+          onRestart={(message) => {
+            setNotice(message);
+            setStep({ kind: 'credentials' });
+          }}
+        />
       )}
-    </Alert>
+    </AuthScreen>
   );
 }
 
@@ -139,8 +100,8 @@ function CredentialsStep({
       if (!(err instanceof ApiError)) throw err;
       setError(err);
       setBusy(false);
-      if (err.code === 'rate_limited' || err.status === 429) {
-        setRetryUntil(Date.now() + (err.retryAfterSeconds ?? 60) * 1000);
+      if (isRateLimited(err)) {
+        setRetryUntil(retryDeadline(err));
       } else if (err.code === 'invalid_credentials') {
         setPassword('');
         passwordRef.current?.focus();
@@ -148,7 +109,7 @@ function CredentialsStep({
     }
   }
 
-  const rateLimited = error !== null && (error.code === 'rate_limited' || error.status === 429);
+  const rateLimited = isRateLimited(error);
   return (
     <form className="auth-form" onSubmit={submit} noValidate aria-describedby="auth-title">
       <h1 id="auth-title" className="auth-title">
@@ -156,7 +117,7 @@ function CredentialsStep({
       </h1>
       {notice ? <Alert tone="info">{notice}</Alert> : null}
       {rateLimited ? (
-        <RateLimited secondsLeft={secondsLeft} error={error} />
+        <RateLimitedAlert secondsLeft={secondsLeft} />
       ) : error ? (
         <ErrorAlert error={error} title={error.code === 'invalid_credentials' ? 'Sign-in failed' : undefined} />
       ) : null}
@@ -186,6 +147,11 @@ function CredentialsStep({
       <button type="submit" className="btn btn-primary btn-block" disabled={busy || secondsLeft > 0}>
         {busy ? 'Signing in…' : 'Sign in'}
       </button>
+      <div className="auth-links">
+        <Link to="/forgot-password" className="btn-link">
+          Forgot your password?
+        </Link>
+      </div>
     </form>
   );
 }
@@ -231,15 +197,15 @@ function MfaStep({
         onRestart('Your sign-in took too long. Enter your email and password again.');
         return;
       }
-      if (err.code === 'rate_limited' || err.status === 429) {
-        setRetryUntil(Date.now() + (err.retryAfterSeconds ?? 60) * 1000);
+      if (isRateLimited(err)) {
+        setRetryUntil(retryDeadline(err));
       }
       setError(err);
       setValue('');
     }
   }
 
-  const rateLimited = error !== null && (error.code === 'rate_limited' || error.status === 429);
+  const rateLimited = isRateLimited(error);
   const fieldMessage = invalid ?? error?.fieldMessage(useBackup ? 'backup_code' : 'code');
   return (
     <form className="auth-form" onSubmit={submit} noValidate>
@@ -252,7 +218,7 @@ function MfaStep({
           : 'Enter the 6-digit code from your authenticator app.'}
       </p>
       {rateLimited ? (
-        <RateLimited secondsLeft={secondsLeft} error={error} />
+        <RateLimitedAlert secondsLeft={secondsLeft} />
       ) : error && !fieldMessage ? (
         <ErrorAlert error={error} />
       ) : null}
