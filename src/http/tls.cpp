@@ -23,10 +23,11 @@ Error Refused(const char* option, std::string message) {
     return Error::Validation(option, fmt::format("{}: {}", option, message));
 }
 
-// The reason of the most recent OpenSSL error ("no start line", "ee key too small"), then a clean
-// error queue: the queue is per thread and must not leak into a later, unrelated check.
+// The reason of the first OpenSSL error queued ("no start line", "ee key too small": the root cause,
+// where the later ones only say "PEM lib"), then a clean error queue: the queue is per thread and
+// must not leak into a later, unrelated check.
 std::string TakeOpenSslReason() {
-    const unsigned long code = ERR_peek_last_error();
+    const unsigned long code = ERR_peek_error();
     const char* reason = code != 0 ? ERR_reason_error_string(code) : nullptr;
     std::string text = reason != nullptr ? reason : "unknown OpenSSL error";
     ERR_clear_error();
@@ -54,12 +55,14 @@ Result<std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)>> ReadPrivateKey(std::FILE*
     bool passphrase_asked = false;
     EVP_PKEY* key = PEM_read_PrivateKey(file, nullptr, RefusePassphrase, &passphrase_asked);
     if (key != nullptr) return std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)>(key, EVP_PKEY_free);
-    std::string reason = TakeOpenSslReason();
+    ERR_clear_error();  // OpenSSL 3's decoders only say "unsupported": the message below says more
     if (passphrase_asked)
         return Refused(kKeyOption, fmt::format("{} is encrypted: give the key without a passphrase (and protect the "
                                                "file with mode 0600)",
                                                path));
-    return Refused(kKeyOption, fmt::format("{} holds no PEM private key ({})", path, reason));
+    return Refused(kKeyOption, fmt::format("{} holds no PEM private key (expected -----BEGIN PRIVATE KEY----- or "
+                                           "-----BEGIN EC/RSA PRIVATE KEY-----)",
+                                           path));
 }
 
 }  // namespace
