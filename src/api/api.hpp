@@ -9,8 +9,9 @@
 /// runs before every console handler: refuse API keys (401), resolve the session cookie (401),
 /// check the organization's console IP list (403 ip_not_allowed), check `X-CSRF-Token` on
 /// state-changing methods (403 csrf_failed), check the role's permission (403 forbidden, audited
-/// as `authz.denied`), check recent authentication where the route asks for it
-/// (403 reauthentication_required).
+/// as `authz.denied`), refuse a user whom the MFA policy requires to enrol and who has not, on
+/// every route not marked `mfa_exempt` (403 mfa_enrollment_required), check recent
+/// authentication where the route asks for it (403 reauthentication_required).
 ///
 /// Handlers parse, call a plain function of the domain, and format. Password hashing runs on the
 /// bounded password pool, never on an I/O thread.
@@ -181,6 +182,10 @@ struct RouteSpec {
     std::string response_schema;  // JSON Schema text of the success body, or empty
     int success_status = 200;
     std::vector<std::string> query_parameters;  // documented `?name=` parameters
+    /// Console routes only: reachable without MFA by a user whom the MFA policy requires to enrol
+    /// (ADMIN, RISK_LEAD, or any role under `require_mfa_for_all`): signing in and out, who am I,
+    /// re-authentication, the enrolment itself, password change, organization switch (API.md).
+    bool mfa_exempt = false;
 };
 
 /// Registers every API route on `router` and returns their specs (for OpenAPI and tests).

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // /auth/*: sign-in, sign-out, who am I, organization switch, re-authentication, own sessions.
+// The second factor (/auth/mfa/*) is in mfa_routes.cpp.
 #include <fmt/format.h>
 
 #include "api/detail/support.hpp"
 #include "auth/login.hpp"
+#include "auth/mfa.hpp"
 #include "common/json.hpp"
+#include "crypto/seal.hpp"
+#include "mail/mail.hpp"
 
 namespace wt::api::detail {
 namespace {
@@ -41,6 +45,14 @@ std::int64_t MaxAgeSeconds(const auth::SessionRecord& record) {
 constexpr const char* kLoginSchema =
     R"({"type":"object","required":["email","password"],"additionalProperties":false,)"
     R"("properties":{"email":{"type":"string","format":"email"},"password":{"type":"string"}}})";
+constexpr const char* kLoginAnswerSchema =
+    R"({"type":"object","properties":{"user":{"type":"object"},"organization":{"type":"object"},)"
+    R"("role":{"type":"string","enum":["ADMIN","RISK_LEAD","ANALYST","VIEWER"]},"csrf_token":{"type":"string"},)"
+    R"("memberships":{"type":"array"},"mfa_required":{"type":"boolean"},"mfa_token":{"type":"string"}}})";
+constexpr const char* kMeSchema =
+    R"({"type":"object","properties":{"user":{"type":"object"},"organization":{"type":"object"},)"
+    R"("role":{"type":"string","enum":["ADMIN","RISK_LEAD","ANALYST","VIEWER"]},"csrf_token":{"type":"string"},)"
+    R"("memberships":{"type":"array"},"mfa_enrollment_required":{"type":"boolean"}}})";
 constexpr const char* kSignedInSchema =
     R"({"type":"object","properties":{"user":{"type":"object"},"organization":{"type":"object"},)"
     R"("role":{"type":"string","enum":["ADMIN","RISK_LEAD","ANALYST","VIEWER"]},"csrf_token":{"type":"string"},)"
@@ -48,12 +60,53 @@ constexpr const char* kSignedInSchema =
 
 }  // namespace
 
+Response SignedInResponse(ApiContext& ctx, const Request& request, const auth::LoginOutcome& outcome) {
+    // The organization's console allowlist: a session that every console route would refuse is
+    // not handed out. The one just opened is ended again and the refusal audited.
+    if (ctx.api_keys != nullptr) {
+        auto client = ClientAddressOf(ctx, request);
+        Status allowed = client ? ctx.api_keys->CheckConsoleAddress(outcome.membership.org_id, *client)
+                                : Status(Error::Make(ErrorCode::kIpNotAllowed, "your address could not be determined"));
+        if (!allowed) {
+            auto ended = [&]() -> Status {
+                WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
+                WT_RETURN_IF_ERROR(
+                    auth::SessionManager::Revoke(*tx, outcome.session.record.id, "ip_not_allowed", ctx.clock->Now()));
+                return tx->Commit();
+            }();
+            if (!ended) return ErrorResponse(ctx, request, ended.error());
+            ctx.session_cache.Invalidate();
+            AuditRefusal(ctx, request, outcome.membership.org_id,
+                         audit::Actor{audit::ActorType::kUser, outcome.user.id}, outcome.user.id, "ip_not_allowed");
+            return ErrorResponse(ctx, request, allowed.error());
+        }
+    }
+    auto res = http::JsonResponse(HttpStatus::ok, SignedInJson(outcome.user, outcome.membership.org_id,
+                                                               outcome.membership.org_name, outcome.membership.role,
+                                                               outcome.session.csrf_token, outcome.memberships));
+    res.set(http::beast_http::field::set_cookie,
+            SessionCookieHeader(ctx.options, outcome.session.cookie_value, MaxAgeSeconds(outcome.session.record)));
+    return res;
+}
+
+std::function<Status(storage::Transaction&, const auth::User&)> NewAddressMail(ApiContext& ctx, const std::string& ip,
+                                                                             const std::string& user_agent) {
+    if (ctx.keyring == nullptr) return {};
+    return [&ctx, ip, user_agent](storage::Transaction& tx, const auth::User& user) -> Status {
+        return mail::Enqueue(tx, *ctx.keyring, "",
+                             mail::NewSignInMail(user.email, ctx.options.public_url, ctx.clock->Now(), ip, user_agent),
+                             ctx.clock->Now());
+    };
+}
+
 void RegisterAuthRoutes(Registrar& reg) {
     ApiContext& ctx = reg.ctx();
 
     reg.Public(
         {Method::post, "/api/v1/auth/login", Surface::kPublic, std::nullopt, false, "auth",
-         "Sign in with email and password; sets the session cookie", kLoginSchema, kSignedInSchema},
+         "Sign in with email and password; sets the session cookie, or answers {mfa_required, mfa_token} when the "
+         "account has MFA (continue with POST /api/v1/auth/mfa/verify)",
+         kLoginSchema, kLoginAnswerSchema},
         [&ctx](Request& request) -> asio::awaitable<Response> {
             auto body = ParseJsonBody(request, ctx.options);
             if (!body) co_return ErrorResponse(ctx, request, body.error());
@@ -62,50 +115,35 @@ void RegisterAuthRoutes(Registrar& reg) {
             auto password = in.RequiredString("password", 1, 1024);
             in.RejectUnknown();
             if (auto valid = in.Finish(); !valid) co_return ErrorResponse(ctx, request, valid.error());
-            auth::LoginInput input{*email, *password, ClientIpOf(ctx, request), UserAgentOf(request),
-                                   SessionCookie(request, ctx.options)};
+            // The brute-force limits come before any lookup or password hash.
+            auto attempt = AdmitAuthAttempt(ctx, request, auth::NormalizeEmail(*email));
+            if (!attempt) co_return ErrorResponse(ctx, request, attempt.error());
+            const std::string ip = ClientIpOf(ctx, request);
+            auth::LoginInput input{*email, *password, ip, UserAgentOf(request), SessionCookie(request, ctx.options),
+                                   NewAddressMail(ctx, ip, UserAgentOf(request))};
             auto outcome = co_await OnPasswordPool<auth::LoginOutcome>(
-                ctx.password_pool, ClientIpOf(ctx, request),
-                [&ctx, &input] { return auth::Login(ctx.db, ctx.sessions, input); });
+                ctx.password_pool, ip, [&ctx, &input] { return auth::Login(ctx.db, ctx.sessions, input); });
             if (!outcome) {
-                if (outcome.error().code == ErrorCode::kInvalidCredentials)
-                    ctx.log->info("request {}: failed sign-in from {}", request.request_id(), ClientIpOf(ctx, request));
+                if (outcome.error().code == ErrorCode::kInvalidCredentials) {
+                    attempt->Failed(ctx.clock->Now());
+                    ctx.log->info("request {}: failed sign-in from {}", request.request_id(), ip);
+                }
                 co_return ErrorResponse(ctx, request, outcome.error());
             }
-            // The organization's console allowlist: a session that every console route would
-            // refuse is not handed out. The one just opened is ended again and the refusal audited.
-            if (ctx.api_keys != nullptr) {
-                auto client = ClientAddressOf(ctx, request);
-                Status allowed =
-                    client ? ctx.api_keys->CheckConsoleAddress(outcome->membership.org_id, *client)
-                           : Status(Error::Make(ErrorCode::kIpNotAllowed, "your address could not be determined"));
-                if (!allowed) {
-                    auto ended = [&]() -> Status {
-                        WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
-                        WT_RETURN_IF_ERROR(auth::SessionManager::Revoke(*tx, outcome->session.record.id,
-                                                                        "ip_not_allowed", ctx.clock->Now()));
-                        return tx->Commit();
-                    }();
-                    if (!ended) co_return ErrorResponse(ctx, request, ended.error());
-                    ctx.session_cache.Invalidate();
-                    AuditRefusal(ctx, request, outcome->membership.org_id,
-                                 audit::Actor{audit::ActorType::kUser, outcome->user.id}, outcome->user.id,
-                                 "ip_not_allowed");
-                    co_return ErrorResponse(ctx, request, allowed.error());
-                }
+            if (!outcome->mfa_token.empty()) {
+                // The password was right; the attempt is settled by the second step (the Attempt
+                // ends unsettled here: neither a success nor a failure).
+                co_return http::JsonResponse(HttpStatus::ok,
+                                             {{"mfa_required", true}, {"mfa_token", outcome->mfa_token}});
             }
-            auto res =
-                http::JsonResponse(HttpStatus::ok, SignedInJson(outcome->user, outcome->membership.org_id,
-                                                                outcome->membership.org_name, outcome->membership.role,
-                                                                outcome->session.csrf_token, outcome->memberships));
-            res.set(http::beast_http::field::set_cookie, SessionCookieHeader(ctx.options, outcome->session.cookie_value,
-                                                                             MaxAgeSeconds(outcome->session.record)));
-            co_return res;
+            attempt->Succeeded(ctx.clock->Now());
+            if (ctx.wake_mail) ctx.wake_mail();
+            co_return SignedInResponse(ctx, request, *outcome);
         });
 
     reg.Console(
-        {Method::post, "/api/v1/auth/logout", Surface::kConsole, auth::Permission::kRead, false, "auth",
-         "Sign out: ends this session server-side", "", "", 204},
+        MfaExempt({Method::post, "/api/v1/auth/logout", Surface::kConsole, auth::Permission::kRead, false, "auth",
+                   "Sign out: ends this session server-side", "", "", 204}),
         [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
             UnixMicros now = ctx.clock->Now();
             auto done = [&]() -> Status {
@@ -128,20 +166,23 @@ void RegisterAuthRoutes(Registrar& reg) {
             co_return res;
         });
 
-    reg.Console({Method::get, "/api/v1/auth/me", Surface::kConsole, auth::Permission::kRead, false, "auth",
-                 "The signed-in user, organization, role, CSRF token and memberships", "", kSignedInSchema},
+    reg.Console(MfaExempt({Method::get, "/api/v1/auth/me", Surface::kConsole, auth::Permission::kRead, false, "auth",
+                           "The signed-in user, organization, role, CSRF token and memberships; "
+                           "mfa_enrollment_required: the console must enrol MFA before anything else",
+                           "", kMeSchema}),
                 [&ctx](Request&, Principal& principal) -> asio::awaitable<Response> {
                     const auto& s = principal.session;
-                    co_return http::JsonResponse(HttpStatus::ok,
-                                                 SignedInJson(s.user, s.session.org_id, s.org_name, s.role,
-                                                              ctx.sessions.CsrfToken(principal.cookie), s.memberships));
+                    auto body = SignedInJson(s.user, s.session.org_id, s.org_name, s.role,
+                                             ctx.sessions.CsrfToken(principal.cookie), s.memberships);
+                    body["mfa_enrollment_required"] = MfaEnrollmentRequired(s);
+                    co_return http::JsonResponse(HttpStatus::ok, std::move(body));
                 });
 
     reg.Console(
-        {Method::post, "/api/v1/auth/switch-organization", Surface::kConsole, auth::Permission::kRead, false, "auth",
-         "Work in another organization the user belongs to (new session token)",
-         R"({"type":"object","required":["organization_id"],"properties":{"organization_id":{"type":"string"}}})",
-         kSignedInSchema},
+        MfaExempt({Method::post, "/api/v1/auth/switch-organization", Surface::kConsole, auth::Permission::kRead, false,
+                   "auth", "Work in another organization the user belongs to (new session token)",
+                   R"({"type":"object","required":["organization_id"],"properties":{"organization_id":{"type":"string"}}})",
+                   kSignedInSchema}),
         [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
             auto body = ParseJsonBody(request, ctx.options);
             if (!body) co_return ErrorResponse(ctx, request, body.error());
@@ -210,26 +251,38 @@ void RegisterAuthRoutes(Registrar& reg) {
         });
 
     reg.Console(
-        {Method::post, "/api/v1/auth/reauthenticate", Surface::kConsole, auth::Permission::kRead, false, "auth",
-         "Confirm the password: the session counts as recently authenticated for 15 minutes",
-         R"({"type":"object","required":["password"],"properties":{"password":{"type":"string"},"code":{"type":"string"}}})",
-         "", 204},
+        MfaExempt({Method::post, "/api/v1/auth/reauthenticate", Surface::kConsole, auth::Permission::kRead, false,
+                   "auth",
+                   "Confirm the password (and the TOTP code when MFA is on): the session counts as recently "
+                   "authenticated for 15 minutes",
+                   R"({"type":"object","required":["password"],"properties":{"password":{"type":"string"},)"
+                   R"("code":{"type":"string","description":"the TOTP code; required when MFA is on"}}})",
+                   "", 204}),
         [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
             auto body = ParseJsonBody(request, ctx.options);
             if (!body) co_return ErrorResponse(ctx, request, body.error());
             JsonReader in(*body);
             auto password = in.RequiredString("password", 1, 1024);
-            in.OptionalString("code", 0, 32);  // the TOTP code, checked once MFA exists
+            auto code = in.OptionalString("code", 0, 32);
             in.RejectUnknown();
             if (auto valid = in.Finish(); !valid) co_return ErrorResponse(ctx, request, valid.error());
+            // Wrong passwords and codes here count toward the same lock as sign-in failures.
+            auto attempt = AdmitAuthAttempt(ctx, request, auth::NormalizeEmail(principal.session.user.email));
+            if (!attempt) co_return ErrorResponse(ctx, request, attempt.error());
             std::string ip = ClientIpOf(ctx, request), user_agent = UserAgentOf(request);
-            auto done =
-                co_await OnPasswordPool<bool>(ctx.password_pool, ClientIpOf(ctx, request), [&]() -> Result<bool> {
-                    WT_RETURN_IF_ERROR(
-                        auth::Reauthenticate(ctx.db, ctx.sessions, principal.session, *password, ip, user_agent));
-                    return true;
-                });
-            if (!done) co_return ErrorResponse(ctx, request, done.error());
+            std::optional<std::string> totp_code;
+            if (code && !code->empty()) totp_code = *code;
+            auto done = co_await OnPasswordPool<bool>(ctx.password_pool, ip, [&]() -> Result<bool> {
+                WT_RETURN_IF_ERROR(auth::Reauthenticate(ctx.db, ctx.sessions, ctx.keyring, principal.session,
+                                                        *password, totp_code, ip, user_agent));
+                return true;
+            });
+            if (!done) {
+                if (done.error().code == ErrorCode::kInvalidCredentials || done.error().code == ErrorCode::kInvalidMfaCode)
+                    attempt->Failed(ctx.clock->Now());
+                co_return ErrorResponse(ctx, request, done.error());
+            }
+            attempt->Succeeded(ctx.clock->Now());
             co_return http::EmptyResponse(HttpStatus::no_content);
         });
 

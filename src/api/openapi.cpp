@@ -39,6 +39,9 @@ boost::json::object BuildOpenApi(const std::vector<RouteSpec>& specs, const std:
             op["security"] = boost::json::array{boost::json::object{{"sessionCookie", boost::json::array{}}}};
             op["x-permission"] = auth::PermissionName(*spec.permission);
             op["x-recent-authentication"] = spec.recent_auth;
+            // Reachable by an ADMIN / RISK_LEAD (or anyone under require_mfa_for_all) who has not
+            // enrolled in MFA yet; every other console route answers them 403 mfa_enrollment_required.
+            op["x-mfa-exempt"] = spec.mfa_exempt;
             if (spec.method != http::Method::get)
                 parameters.push_back(
                     {{"name", "X-CSRF-Token"}, {"in", "header"}, {"required", true}, {"schema", {{"type", "string"}}}});

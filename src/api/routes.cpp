@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 
+#include "api/detail/account_routes.hpp"
 #include "api/detail/support.hpp"
 
 namespace wt::api {
@@ -11,7 +12,10 @@ namespace wt::api {
 std::vector<RouteSpec> RegisterRoutes(http::Router& router, ApiContext& ctx) {
     detail::Registrar reg(router, ctx);
     detail::RegisterAuthRoutes(reg);
+    detail::RegisterMfaRoutes(reg);
     detail::RegisterOrgRoutes(reg);
+    detail::RegisterAccountRoutes(reg);
+    detail::RegisterInvitationRoutes(reg);
     detail::RegisterApiKeyRoutes(reg);
     detail::RegisterIngestRoutes(reg);
     detail::RegisterRuleRoutes(reg);

@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "auth/mfa.hpp"
 #include "common/json.hpp"
 
 namespace wt::api::detail {
@@ -27,6 +28,20 @@ bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
 }
 
 }  // namespace
+
+bool MfaEnrollmentRequired(const auth::ResolvedSession& session) {
+    return !session.user.mfa_enabled && auth::MfaRequired(session.role, session.org_settings_json);
+}
+
+Result<auth::AuthLimiter::Attempt> AdmitAuthAttempt(ApiContext& ctx, const Request& request,
+                                                    std::string_view account) {
+    if (ctx.auth_limiter == nullptr) return auth::AuthLimiter::Attempt();
+    auto admitted = ctx.auth_limiter->Admit(ClientIpOf(ctx, request), account, ctx.clock->Now());
+    if (!admitted && admitted.error().code == ErrorCode::kRateLimited)
+        ctx.log->info("request {}: sign-in attempt from {} refused by the brute-force limits", request.request_id(),
+                      ClientIpOf(ctx, request));
+    return admitted;
+}
 
 std::string CookieName(const ApiOptions& options) { return options.cookie_secure ? "__Host-wt_session" : "wt_session"; }
 
@@ -159,10 +174,12 @@ void Registrar::Console(RouteSpec spec, ConsoleHandler handler, std::size_t body
     if (!spec.permission) throw std::logic_error("console route without a permission: " + spec.path);
     auto permission = *spec.permission;
     bool recent_auth = spec.recent_auth;
+    bool mfa_exempt = spec.mfa_exempt;
     ApiContext& ctx = ctx_;
     router_.Add(
         spec.method, spec.path,
-        [&ctx, permission, recent_auth, handler = std::move(handler)](Request& request) -> asio::awaitable<Response> {
+        [&ctx, permission, recent_auth, mfa_exempt,
+         handler = std::move(handler)](Request& request) -> asio::awaitable<Response> {
             // API keys never work here, whatever else the request carries.
             if (!request.header(http::beast_http::field::authorization).empty())
                 co_return http::ProblemResponse(Error::Make(
@@ -220,6 +237,11 @@ void Registrar::Console(RouteSpec spec, ConsoleHandler handler, std::size_t body
                 co_return http::ProblemResponse(
                     Error::Make(ErrorCode::kForbidden, "your role does not allow this action"));
             }
+            // The MFA policy after the role check: a refusal here says "enrol", never "allowed".
+            if (!mfa_exempt && MfaEnrollmentRequired(principal.session))
+                co_return http::ProblemResponse(Error::Make(
+                    ErrorCode::kMfaEnrollmentRequired,
+                    "your role requires two-factor authentication: set it up first (POST /api/v1/auth/mfa/setup)"));
             if (recent_auth && !ctx.sessions.RecentlyAuthenticated(principal.session.session))
                 co_return http::ProblemResponse(
                     Error::Make(ErrorCode::kReauthenticationRequired,

@@ -13,6 +13,8 @@
 
 #include "api/api.hpp"
 #include "audit/audit_log.hpp"
+#include "auth/auth_limiter.hpp"
+#include "auth/login.hpp"
 #include "http/message.hpp"
 
 namespace wt::api::detail {
@@ -58,6 +60,30 @@ class Registrar {
     ApiContext& ctx_;
     std::vector<RouteSpec> specs_;
 };
+
+/// `spec` marked reachable without MFA (RouteSpec::mfa_exempt).
+inline RouteSpec MfaExempt(RouteSpec spec) {
+    spec.mfa_exempt = true;
+    return spec;
+}
+
+/// True when the MFA policy requires this session's user to enrol and they have not: every
+/// console route but the `mfa_exempt` ones answers 403 mfa_enrollment_required.
+bool MfaEnrollmentRequired(const auth::ResolvedSession& session);
+
+/// The answer of a completed sign-in (POST /auth/login without MFA, POST /auth/mfa/verify): the
+/// organization's console allowlist is checked first (a session that every console route would
+/// refuse is ended again and the refusal audited: 403 ip_not_allowed); then 200 with the signed-in
+/// body and the session cookie.
+Response SignedInResponse(ApiContext& ctx, const Request& request, const auth::LoginOutcome& outcome);
+/// The new-address mail hook of a sign-in (auth::LoginInput::on_new_address): queues
+/// mail::NewSignInMail in the session's transaction. Empty when the server has no keyring.
+std::function<Status(storage::Transaction&, const auth::User&)> NewAddressMail(ApiContext& ctx, const std::string& ip,
+                                                                             const std::string& user_agent);
+/// The brute-force limiter's verdict for a sign-in-like attempt from `request` on `account`
+/// (a normalized email, or empty): kRateLimited with Retry-After when refused. No limiter wired
+/// (unit tests): an attempt that records nothing.
+Result<auth::AuthLimiter::Attempt> AdmitAuthAttempt(ApiContext& ctx, const Request& request, std::string_view account);
 
 /// The session cookie's name for these options.
 std::string CookieName(const ApiOptions& options);
@@ -145,5 +171,6 @@ void RegisterIngestRoutes(Registrar& reg);
 void RegisterRuleRoutes(Registrar& reg);   // rule_routes.cpp: /rules (catalog), /lists
 void RegisterAlertRoutes(Registrar& reg);  // alert_routes.cpp: /alerts, /rules/test, /rules/backtest
 void RegisterOpsRoutes(Registrar& reg, std::function<boost::json::object()> openapi);
+void RegisterMfaRoutes(Registrar& reg);  // mfa_routes.cpp: /auth/mfa/*
 
 }  // namespace wt::api::detail

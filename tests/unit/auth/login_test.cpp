@@ -183,7 +183,7 @@ TEST_F(LoginTest, ReauthenticateOkAndWrong) {
     }
     EXPECT_FALSE(sessions_.RecentlyAuthenticated(session.session));
 
-    auto wrong = Reauthenticate(db_.db(), sessions_, session, "not the password", "192.0.2.11", "ua2");
+    auto wrong = Reauthenticate(db_.db(), sessions_, nullptr, session, "not the password", std::nullopt, "192.0.2.11", "ua2");
     ASSERT_FALSE(wrong.ok());
     EXPECT_EQ(wrong.error().code, ErrorCode::kInvalidCredentials);
     auto entries = AuditOf(org_b_);
@@ -192,7 +192,7 @@ TEST_F(LoginTest, ReauthenticateOkAndWrong) {
     EXPECT_EQ(entries[0].event.ip, "192.0.2.11");
 
     clock_->Advance(kMicrosPerMinute);
-    ASSERT_TRUE(Reauthenticate(db_.db(), sessions_, session, kPassword, "192.0.2.11", "ua2").ok());
+    ASSERT_TRUE(Reauthenticate(db_.db(), sessions_, nullptr, session, kPassword, std::nullopt, "192.0.2.11", "ua2").ok());
     auto tx = db_.Read();
     auto row = tx->QueryOne("SELECT reauthenticated_at FROM sessions WHERE id = $1",
                             {storage::Text(session.session.id)});
