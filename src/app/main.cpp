@@ -65,6 +65,21 @@ int main(int argc, char** argv) {
     auto* audit_verify = audit->add_subcommand("verify", "Check every organization's hash chain");
     auto* config_cmd = cli.add_subcommand("config", "Print the effective configuration and every option");
 
+    bool keys_json = false;
+    auto* keys = cli.add_subcommand("keys", "Master key tools (sealed secrets)");
+    keys->require_subcommand(1);
+    auto* keys_generate = keys->add_subcommand("generate", "Print a new random master key (base64) for WATCHTOWER_MASTER_KEY");
+    auto* keys_rotate = keys->add_subcommand(
+        "rotate", "Re-seal every sealed value under a new master key (stop the server first)");
+    keys_rotate->add_flag("--json", keys_json, "print the summary as JSON");
+    auto* keys_status = keys->add_subcommand("status", "Key ids, and how many sealed values each key seals");
+    keys_status->add_flag("--json", keys_json, "print the status as JSON");
+    std::string secret_name;
+    auto* secrets = cli.add_subcommand("secrets", "Server secrets, stored sealed in the database");
+    secrets->require_subcommand(1);
+    auto* secrets_set = secrets->add_subcommand("set", "Store a server secret read from stdin (e.g. smtp_password)");
+    secrets_set->add_option("name", secret_name, "the secret's name: smtp_password")->required();
+
     // Values are taken as text and validated by wt_simulate, which words every error (docs/simulator.md).
     wt::simulate::SimulateArgs sim;
     auto* simulate =
@@ -97,6 +112,7 @@ int main(int argc, char** argv) {
 
     // The simulator is an HTTP client: it needs no configuration, data directory or database.
     if (*simulate) return wt::simulate::RunSimulateCommand(sim);
+    if (*keys_generate) return RunKeysGenerate();
 
     if (!config_file.empty()) overrides["config_file"] = config_file;
     if (!data_dir.empty()) overrides["data_dir"] = data_dir;
@@ -115,5 +131,8 @@ int main(int argc, char** argv) {
     if (*migrate) return RunMigrate(*config);
     if (*audit_verify) return RunAuditVerify(*config);
     if (*config_cmd) return RunPrintConfig(*config);
+    if (*keys_rotate) return RunKeysRotate(*config, keys_json);
+    if (*keys_status) return RunKeysStatus(*config, keys_json);
+    if (*secrets_set) return RunSecretsSet(*config, secret_name);
     return 2;
 }

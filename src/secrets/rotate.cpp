@@ -15,6 +15,10 @@ Result<storage::Rows> SealedRows(storage::Transaction& tx, const SealedColumn& s
                                 sealed_column.column, sealed_column.table));
 }
 
+std::string Failure(const SealedColumn& sealed_column, const std::string& key, const Error& error) {
+    return fmt::format("{}.{} of row {}: {}", sealed_column.table, sealed_column.column, key, error.detail);
+}
+
 }  // namespace
 
 Result<RotationReport> ResealAll(storage::Database& db, const crypto::Keyring& old_ring,
@@ -29,10 +33,7 @@ Result<RotationReport> ResealAll(storage::Database& db, const crypto::Keyring& o
             const std::string& key = row.GetText(0);
             const std::string context = SealContext(sealed_column, key);
             auto opened = old_ring.Open(row.GetText(1), context);
-            if (!opened) {
-                return Error::Make(ErrorCode::kInternal, fmt::format("{}.{} of row {}: {}", sealed_column.table,
-                                                                     sealed_column.column, key, opened.error().detail));
-            }
+            if (!opened) return Error::Make(ErrorCode::kInternal, Failure(sealed_column, key, opened.error()));
             WT_RETURN_IF_ERROR(tx->Exec(update, {storage::Text(new_ring.Seal(*opened, context)), storage::Text(key)}));
         }
         report.resealed.push_back(ColumnCount{std::string(sealed_column.table), std::string(sealed_column.column),
@@ -42,15 +43,18 @@ Result<RotationReport> ResealAll(storage::Database& db, const crypto::Keyring& o
     return report;
 }
 
-Result<std::vector<ColumnInventory>> Inventory(storage::Database& db) {
+Result<std::vector<ColumnInventory>> Inventory(storage::Database& db, const crypto::Keyring& ring) {
     std::vector<ColumnInventory> inventory;
     WT_ASSIGN_OR_RETURN(auto tx, db.Begin(storage::TxMode::kRead));
     for (const SealedColumn& sealed_column : kSealedColumns) {
         WT_ASSIGN_OR_RETURN(storage::Rows rows, SealedRows(*tx, sealed_column));
-        ColumnInventory column{std::string(sealed_column.table), std::string(sealed_column.column), {}};
+        ColumnInventory column{std::string(sealed_column.table), std::string(sealed_column.column), {}, {}};
         for (const storage::Row& row : rows) {
+            const std::string& key = row.GetText(0);
             std::string id = crypto::Keyring::EnvelopeKeyId(row.GetText(1));
             ++column.count_by_key_id[id.empty() ? "malformed" : id];
+            auto opened = ring.Open(row.GetText(1), SealContext(sealed_column, key));
+            if (!opened) column.failures.push_back(Failure(sealed_column, key, opened.error()));
         }
         inventory.push_back(std::move(column));
     }

@@ -39,13 +39,15 @@ struct RotationReport {
 Result<RotationReport> ResealAll(storage::Database& db, const crypto::Keyring& old_ring,
                                  const crypto::Keyring& new_ring);
 
-/// How many sealed values each key id seals, per column (`keys status`). Values that are not
-/// envelopes are counted under the id "malformed". Reads only; opens nothing.
+/// How many sealed values each key id seals, per column, and which of them do not open with
+/// `ring` (`keys status`, and the server's check at start). Values that are not envelopes are
+/// counted under the id "malformed". Reads only; never returns or logs a value.
 struct ColumnInventory {
     std::string table;
     std::string column;
     std::map<std::string, std::int64_t> count_by_key_id;
+    std::vector<std::string> failures;  // "<table>.<column> of row <key>: <keyring detail>"
 };
-Result<std::vector<ColumnInventory>> Inventory(storage::Database& db);
+Result<std::vector<ColumnInventory>> Inventory(storage::Database& db, const crypto::Keyring& ring);
 
 }  // namespace wt::secrets

@@ -108,9 +108,10 @@ TEST_F(SecretsTest, RotationResealsEveryColumnUnderTheNewKey) {
     for (const ColumnCount& column : report->resealed) EXPECT_EQ(column.count, 1) << column.table << column.column;
 
     // Everything opens under the new key alone, and nothing under the old one.
-    auto inventory = Inventory(db_.db());
+    auto inventory = Inventory(db_.db(), new_ring);
     ASSERT_TRUE(inventory.ok());
     for (const ColumnInventory& column : *inventory) {
+        EXPECT_TRUE(column.failures.empty()) << column.failures.front();
         ASSERT_EQ(column.count_by_key_id.size(), 1u) << column.table << "." << column.column;
         EXPECT_EQ(column.count_by_key_id.begin()->first, new_ring.current_id());
         EXPECT_EQ(column.count_by_key_id.begin()->second, 1);
@@ -178,15 +179,25 @@ TEST_F(SecretsTest, ValueUnderAnUnknownKeyAbortsTheRotationNamingTheRow) {
     EXPECT_EQ(crypto::Keyring::EnvelopeKeyId(Column("SELECT value_sealed FROM server_secrets")), old_ring.current_id());
 }
 
-TEST_F(SecretsTest, InventoryCountsByKeyIdAndMalformed) {
-    ASSERT_NO_FATAL_FAILURE(SealOneOfEach(crypto::Keyring({kOldKey})));
+TEST_F(SecretsTest, InventoryCountsByKeyIdAndNamesWhatDoesNotOpen) {
+    const crypto::Keyring ring({kOldKey});
+    ASSERT_NO_FATAL_FAILURE(SealOneOfEach(ring));
     db_.ExecNow("UPDATE users SET totp_pending_sealed = 'garbage' WHERE id = 'usr_1'");
-    auto inventory = Inventory(db_.db());
+    auto inventory = Inventory(db_.db(), ring);
     ASSERT_TRUE(inventory.ok());
     ASSERT_EQ(inventory->size(), 4u);
     EXPECT_EQ((*inventory)[0].count_by_key_id.at(crypto::Keyring::KeyId(kOldKey)), 1);
+    EXPECT_TRUE((*inventory)[0].failures.empty());
     EXPECT_EQ((*inventory)[1].column, "totp_pending_sealed");
     EXPECT_EQ((*inventory)[1].count_by_key_id.at("malformed"), 1);
+    EXPECT_EQ((*inventory)[1].failures,
+              std::vector<std::string>{"users.totp_pending_sealed of row usr_1: sealed value is malformed"});
+    // Under a ring without the key, every value is a failure naming its row.
+    auto foreign = Inventory(db_.db(), crypto::Keyring({kNewKey}));
+    ASSERT_TRUE(foreign.ok());
+    EXPECT_EQ((*foreign)[3].failures, std::vector<std::string>{"server_secrets.value_sealed of row smtp_password: "
+                                                               "sealed with an unknown key " +
+                                                               crypto::Keyring::KeyId(kOldKey)});
 }
 
 TEST_F(SecretsTest, RotationOfAnEmptyDatabaseCountsZero) {
