@@ -1,18 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
-// Top-level routing: /login for anonymous users, everything else inside the signed-in layout.
+// Top-level routing: the public pages (sign-in, password recovery, invitation) outside the
+// console; the MFA enrolment gate when the server requires enrolment first; everything else inside
+// the signed-in layout.
 import type { ReactNode } from 'react';
 import { Layout } from '../components/Layout';
 import { Alert, Loading } from '../components/ui';
 import { AlertDetailPage, AlertsPage } from '../pages/AlertsPage';
+import { AcceptInvitationPage } from '../pages/AcceptInvitationPage';
 import { AllowedIpsPage } from '../pages/AllowedIpsPage';
 import { ApiKeysPage } from '../pages/ApiKeysPage';
 import { AuditLogPage } from '../pages/AuditLogPage';
 import { ComingSoon, NotFound } from '../pages/ComingSoon';
 import { ListDetailPage, ListsPage } from '../pages/ListsPage';
 import { LoginPage } from '../pages/LoginPage';
+import { MfaRequiredPage } from '../pages/MfaRequiredPage';
+import { ForgotPasswordPage, ResetPasswordPage } from '../pages/PasswordResetPages';
 import { RuleEditorPage } from '../pages/RuleEditorPage';
 import { RulesPage } from '../pages/RulesPage';
 import { RuleVersionsPage } from '../pages/RuleVersionsPage';
+import { SecurityPage } from '../pages/SecurityPage';
 import { SessionsPage } from '../pages/SessionsPage';
 import { TeamPage } from '../pages/TeamPage';
 import { TransactionDetailPage } from '../pages/TransactionDetailPage';
@@ -56,6 +62,9 @@ function Routes() {
       </div>
     );
   }
+  // Mailed links and recovery work signed in or not; they never need the console's session.
+  const publicPage = PUBLIC_PAGES[location.pathname];
+  if (publicPage) return publicPage();
   if (location.pathname === '/login') {
     if (state.status === 'authenticated') return <Redirect to={safeNextPath(location.search.get('next'))} />;
     return <LoginPage />;
@@ -64,6 +73,7 @@ function Routes() {
     const next = location.href === '/' ? '' : `?next=${encodeURIComponent(location.href)}`;
     return <Redirect to={`/login${next}`} />;
   }
+  if (state.me.mfa_enrollment_required) return <MfaRequiredPage />;
   return (
     <Layout>
       {/* Remount the page when the organization changes, so nothing of the previous one stays. */}
@@ -71,6 +81,12 @@ function Routes() {
     </Layout>
   );
 }
+
+const PUBLIC_PAGES: Record<string, () => ReactNode> = {
+  '/forgot-password': () => <ForgotPasswordPage />,
+  '/reset-password': () => <ResetPasswordPage />,
+  '/accept-invitation': () => <AcceptInvitationPage />,
+};
 
 function Page({ pathname }: { pathname: string }): ReactNode {
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
@@ -132,6 +148,8 @@ function Page({ pathname }: { pathname: string }): ReactNode {
       return <AuditLogPage />;
     case '/settings/sessions':
       return <SessionsPage />;
+    case '/settings/security':
+      return <SecurityPage />;
     default:
       return <NotFound />;
   }

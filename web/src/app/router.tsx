@@ -53,6 +53,22 @@ export function safeNextPath(value: string | null): string {
   return value;
 }
 
+let takenToken: { pathname: string; token: string | null } | null = null;
+
+/**
+ * The token of a mailed link (`/reset-password#token=...`): read from the fragment once per
+ * page, then the fragment is removed from the address (history.replaceState), so the token does
+ * not stay in the history, a bookmark or a screenshot. The page sends it in a request body.
+ */
+export function takeFragmentToken(parse: (hash: string) => string | null): string | null {
+  const { pathname, search, hash } = window.location;
+  if (hash !== '') {
+    takenToken = { pathname, token: parse(hash) };
+    window.history.replaceState(null, '', pathname + search);
+  }
+  return takenToken && takenToken.pathname === pathname ? takenToken.token : null;
+}
+
 export function Redirect({ to }: { to: string }): null {
   useEffect(() => navigate(to, { replace: true }), [to]);
   return null;

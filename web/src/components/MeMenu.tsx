@@ -109,6 +109,18 @@ export function MeMenu() {
             tabIndex={-1}
             onClick={() => {
               close(false);
+              navigate('/settings/security');
+            }}
+          >
+            Security
+          </button>
+          <button
+            type="button"
+            role="menuitem"
+            className="menu-item"
+            tabIndex={-1}
+            onClick={() => {
+              close(false);
               navigate('/settings/sessions');
             }}
           >

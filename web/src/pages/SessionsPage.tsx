@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Settings › Sessions: the signed-in user's own sessions; any of them can be ended. Ending the
-// current one signs out.
+// current one signs out. The list (SessionsCard) is also part of Settings › Security.
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError } from '../api/client';
 import { auth } from '../api/endpoints';
@@ -22,6 +22,19 @@ function byRecency(a: SessionInfo, b: SessionInfo): number {
 
 export function SessionsPage() {
   const me = useMe();
+  return (
+    <>
+      <PageHeader
+        title="Sessions"
+        description={`Where ${me.user.email} is signed in. End any session you do not recognise; ending this one signs you out.`}
+      />
+      <SessionsCard />
+    </>
+  );
+}
+
+/** The signed-in user's sessions, with End per session and "End all other sessions". */
+export function SessionsCard() {
   const { ended } = useSession();
   const [sessions, setSessions] = useState<SessionInfo[] | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
@@ -90,17 +103,6 @@ export function SessionsPage() {
   const others = (sessions ?? []).filter((s) => !s.current);
   return (
     <>
-      <PageHeader
-        title="Sessions"
-        description={`Where ${me.user.email} is signed in. End any session you do not recognise; ending this one signs you out.`}
-        actions={
-          others.length > 0 ? (
-            <button type="button" className="btn btn-secondary" onClick={() => void end(others)} disabled={busy.size > 0}>
-              End all other sessions
-            </button>
-          ) : null
-        }
-      />
       {error ? (
         <PageError error={error} subject="your sessions" onRetry={() => void load()} />
       ) : sessions === null ? (
@@ -113,6 +115,11 @@ export function SessionsPage() {
             <div className="card-header">
               <h2 id="sessions-heading">Active sessions</h2>
               <span className="count">{sessions.length === 1 ? '1 session' : `${sessions.length} sessions`}</span>
+              {others.length > 0 ? (
+                <button type="button" className="btn btn-secondary btn-small" onClick={() => void end(others)} disabled={busy.size > 0}>
+                  End all other sessions
+                </button>
+              ) : null}
             </div>
             <div className="table-wrap">
               <table className="table">

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Settings › Team: the organization's members; admins change roles and remove members.
+// Settings › Team: the organization's members; admins change roles, remove members, and invite
+// people (TeamInvitations.tsx).
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError } from '../api/client';
 import { orgs } from '../api/endpoints';
@@ -9,6 +10,7 @@ import { Modal } from '../components/Modal';
 import { PageError } from '../components/PageError';
 import { Alert, Badge, ErrorAlert, Loading, PageHeader } from '../components/ui';
 import { formatDate, formatDateTime, formatRelative } from '../lib/time';
+import { InvitationsCard } from './TeamInvitations';
 
 interface RowState {
   busy?: boolean;
@@ -101,7 +103,7 @@ export function TeamPage() {
         title="Team"
         description={
           isAdmin
-            ? `People who can sign in to ${me.organization.name}. As an admin you can change their roles or remove them.`
+            ? `People who can sign in to ${me.organization.name}. As an admin you can change their roles, remove them, or invite someone.`
             : `People who can sign in to ${me.organization.name}. Only admins can change roles.`
         }
       />
@@ -170,6 +172,7 @@ export function TeamPage() {
           ) : null}
         </section>
       )}
+      {isAdmin && members !== null ? <InvitationsCard members={members} /> : null}
       <Modal
         open={removing !== null}
         title="Remove member"

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: Apache-2.0
+// Password recovery, outside the signed-in console.
+// - /forgot-password: asks for the email; the answer is always the same neutral confirmation
+//   (the server never says whether the address has an account).
+// - /reset-password#token=...: the mailed link. The token is taken from the fragment (and removed
+//   from the address), checked with `POST /auth/password-reset/verify`, then the new password is
+//   entered twice and sent with the token to `POST /auth/password-reset/complete`, which ends
+//   every session of the account.
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { ApiError } from '../api/client';
+import { auth } from '../api/endpoints';
+import { Link, takeFragmentToken } from '../app/router';
+import { AuthScreen } from '../components/AuthScreen';
+import { NewPasswordFields } from '../components/NewPasswordFields';
+import { RateLimitedAlert, isRateLimited, retryDeadline, useCountdown } from '../components/RateLimited';
+import { Alert, ErrorAlert, Loading, TextField } from '../components/ui';
+import { fragmentToken, newPasswordProblem } from '../lib/accountSecurity';
+
+export function ForgotPasswordPage() {
+  const [email, setEmail] = useState('');
+  const [missing, setMissing] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const [sentTo, setSentTo] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [retryUntil, setRetryUntil] = useState<number | null>(null);
+  const secondsLeft = useCountdown(retryUntil);
+
+  useEffect(() => {
+    document.title = 'Reset your password · WatchTower';
+  }, []);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (busy || secondsLeft > 0) return;
+    const address = email.trim();
+    if (address === '') {
+      setMissing('Enter your email address.');
+      return;
+    }
+    setMissing(undefined);
+    setBusy(true);
+    setError(null);
+    try {
+      await auth.requestPasswordReset(address);
+      setSentTo(address);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      if (isRateLimited(err)) setRetryUntil(retryDeadline(err));
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <AuthScreen>
+      {sentTo ? (
+        <div className="auth-form">
+          <h1 id="auth-title" className="auth-title">
+            Check your email
+          </h1>
+          <Alert tone="success">
+            If <strong>{sentTo}</strong> belongs to a WatchTower account, a link to choose a new password is on its way.
+            The link works once, for 30 minutes.
+          </Alert>
+          <p className="auth-lead">No mail after a few minutes? Check the spam folder, or ask an administrator.</p>
+          <div className="auth-links">
+            <Link to="/login" className="btn-link">
+              Back to sign-in
+            </Link>
+          </div>
+        </div>
+      ) : (
+        <form className="auth-form" onSubmit={submit} noValidate>
+          <h1 id="auth-title" className="auth-title">
+            Reset your password
+          </h1>
+          <p className="auth-lead">Enter the email address of your account. We will mail you a link to choose a new password.</p>
+          {isRateLimited(error) ? <RateLimitedAlert secondsLeft={secondsLeft} /> : <ErrorAlert error={error} />}
+          <TextField
+            label="Email"
+            type="email"
+            name="email"
+            autoComplete="username"
+            autoFocus
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            error={missing ?? error?.fieldMessage('email')}
+          />
+          <button type="submit" className="btn btn-primary btn-block" disabled={busy || secondsLeft > 0}>
+            {busy ? 'Sending…' : 'Send the link'}
+          </button>
+          <div className="auth-links">
+            <Link to="/login" className="btn-link">
+              Back to sign-in
+            </Link>
+          </div>
+        </form>
+      )}
+    </AuthScreen>
+  );
+}
+
+type ResetState =
+  | { kind: 'checking' }
+  | { kind: 'invalid'; error: ApiError | null }
+  | { kind: 'ready' }
+  | { kind: 'done' };
+
+export function ResetPasswordPage() {
+  const [token] = useState(() => takeFragmentToken(fragmentToken));
+  const [state, setState] = useState<ResetState>(token ? { kind: 'checking' } : { kind: 'invalid', error: null });
+
+  useEffect(() => {
+    document.title = 'Choose a new password · WatchTower';
+    if (!token) return;
+    let live = true;
+    auth
+      .verifyPasswordReset(token)
+      .then(() => live && setState({ kind: 'ready' }))
+      .catch((err: unknown) => {
+        if (!(err instanceof ApiError)) throw err;
+        if (live) setState({ kind: 'invalid', error: err });
+      });
+    return () => {
+      live = false;
+    };
+  }, [token]);
+
+  return (
+    <AuthScreen>
+      {state.kind === 'checking' ? (
+        <div className="auth-form">
+          <h1 id="auth-title" className="auth-title">
+            Choose a new password
+          </h1>
+          <Loading label="Checking the link…" />
+        </div>
+      ) : state.kind === 'invalid' ? (
+        <InvalidLink
+          title="This reset link cannot be used"
+          error={state.error}
+          retry={
+            <Link to="/forgot-password" className="btn btn-primary btn-block">
+              Ask for a new link
+            </Link>
+          }
+        />
+      ) : state.kind === 'done' ? (
+        <div className="auth-form">
+          <h1 id="auth-title" className="auth-title">
+            Password changed
+          </h1>
+          <Alert tone="success">
+            Your new password is set, and every session of your account was ended. Sign in with the new password.
+          </Alert>
+          <Link to="/login" className="btn btn-primary btn-block">
+            Sign in
+          </Link>
+        </div>
+      ) : (
+        <ResetForm
+          token={token ?? ''}
+          onDone={() => setState({ kind: 'done' })}
+          onInvalid={(error) => setState({ kind: 'invalid', error })}
+        />
+      )}
+    </AuthScreen>
+  );
+}
+
+/** The page of a mailed link that is unknown, spent or expired (`400 invalid_token`), or missing. */
+export function InvalidLink({ title, error, retry }: { title: string; error: ApiError | null; retry?: ReactNode }) {
+  const network = error !== null && error.code !== 'invalid_token';
+  return (
+    <div className="auth-form">
+      <h1 id="auth-title" className="auth-title">
+        {title}
+      </h1>
+      {network ? (
+        <ErrorAlert error={error} />
+      ) : (
+        <Alert tone="error">
+          {error === null
+            ? 'The link is incomplete. Open it again from the mail, or copy the whole address.'
+            : 'The link has expired, has already been used, or was replaced by a newer one.'}
+        </Alert>
+      )}
+      {retry}
+      <div className="auth-links">
+        <Link to="/login" className="btn-link">
+          Back to sign-in
+        </Link>
+      </div>
+    </div>
+  );
+}
+
+function ResetForm({ token, onDone, onInvalid }: { token: string; onDone: () => void; onInvalid: (error: ApiError) => void }) {
+  const [password, setPassword] = useState('');
+  const [confirmation, setConfirmation] = useState('');
+  const [problem, setProblem] = useState<ReturnType<typeof newPasswordProblem>>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [retryUntil, setRetryUntil] = useState<number | null>(null);
+  const secondsLeft = useCountdown(retryUntil);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (busy || secondsLeft > 0) return;
+    const local = newPasswordProblem(password, confirmation);
+    setProblem(local);
+    if (local) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await auth.completePasswordReset(token, password);
+      onDone();
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      setBusy(false);
+      if (err.code === 'invalid_token') {
+        onInvalid(err);
+        return;
+      }
+      if (isRateLimited(err)) setRetryUntil(retryDeadline(err));
+      setError(err);
+    }
+  }
+
+  const passwordError = problem?.field === 'new_password' ? problem.message : error?.fieldMessage('new_password');
+  return (
+    <form className="auth-form" onSubmit={submit} noValidate>
+      <h1 id="auth-title" className="auth-title">
+        Choose a new password
+      </h1>
+      {isRateLimited(error) ? (
+        <RateLimitedAlert secondsLeft={secondsLeft} />
+      ) : error && !passwordError ? (
+        <ErrorAlert error={error} />
+      ) : null}
+      <NewPasswordFields
+        password={password}
+        confirmation={confirmation}
+        onPassword={setPassword}
+        onConfirmation={setConfirmation}
+        passwordError={passwordError}
+        confirmationError={problem?.field === 'confirm' ? problem.message : undefined}
+      />
+      <button type="submit" className="btn btn-primary btn-block" disabled={busy || secondsLeft > 0}>
+        {busy ? 'Saving…' : 'Set the new password'}
+      </button>
+    </form>
+  );
+}
