@@ -141,7 +141,8 @@ Result<std::string> DecodeKey(std::string_view text, std::string_view where) {
     auto bytes = crypto::Base64Decode(begin == std::string_view::npos ? std::string_view() : text.substr(begin, end - begin + 1));
     if (!bytes || bytes->size() != kKeySize)
         return Error::Make(ErrorCode::kValidationFailed,
-                           fmt::format("{}: the master key must be 32 random bytes in base64 (watchtower keys generate)",
+                           fmt::format("{}: the master key must be 32 random bytes in base64 (watchtower keys "
+                                       "generate, or openssl rand -base64 32)",
                                        where));
     return *bytes;
 }
@@ -154,7 +155,7 @@ Result<MasterKey> LoadMasterKey(const Config& config) {
     if (config.production())
         return Error::Make(ErrorCode::kValidationFailed,
                            "WATCHTOWER_MASTER_KEY is not set: production mode needs a master key from the environment "
-                           "(32 random bytes, base64: watchtower keys generate)");
+                           "(32 random bytes, base64: watchtower keys generate, or openssl rand -base64 32)");
     const std::string path = KeyPath(config);
     WT_ASSIGN_OR_RETURN(auto existing, ReadKeyFile(path));
     if (existing) return MasterKey{std::move(*existing), path, false};

@@ -24,6 +24,7 @@
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "ingest/writer.hpp"
+#include "secrets/rotate.hpp"
 
 namespace wt::app {
 namespace {
@@ -153,6 +154,19 @@ private:
     std::thread thread_;
 };
 
+// A sealed value that the keyring cannot open (a key missing from WATCHTOWER_PREVIOUS_MASTER_KEYS
+// after a rotation, a tampered row) would fail later, inside a sign-in or a mail delivery: say so
+// at start, naming the rows (never the values). The server still starts: the rest works.
+void LogSealedValuesThatDoNotOpen(storage::Database& db, const crypto::Keyring& keyring, spdlog::logger& log) {
+    auto inventory = secrets::Inventory(db, keyring);
+    if (!inventory) {
+        log.error("cannot check the sealed values: {} {}", inventory.error().detail, inventory.error().internal);
+        return;
+    }
+    for (const auto& column : *inventory)
+        for (const auto& failure : column.failures) log.error("sealed value does not open: {}", failure);
+}
+
 }  // namespace
 
 int RunServe(const Config& config) {
@@ -183,12 +197,21 @@ int RunServe(const Config& config) {
             return Fail(Error::Make(ErrorCode::kUnavailable, fmt::format("cannot open the access log {}", path)));
     }
 
-    auto key = LoadMasterKey(config);
-    if (!key) return Fail(key.error());
+    // Shared with other servers on this data directory, exclusive for `keys rotate`.
+    auto data_dir_lock = LockDataDir(config, /*exclusive=*/false);
+    if (!data_dir_lock) return Fail(data_dir_lock.error());
+    auto keys = LoadMasterKeyring(config);
+    if (!keys) return Fail(keys.error());
+    const MasterKey* key = &keys->current;
     if (key->generated)
         log->warn("generated a new master key into {} (mode 0600); back it up with the database, or set "
                   "WATCHTOWER_MASTER_KEY",
                   key->source);
+    const crypto::Keyring keyring = keys->Ring();
+    log->info("master key {} from {}; {} previous key(s) open only", keyring.current_id(),
+              keys->environment_mode() ? "WATCHTOWER_MASTER_KEY" : key->source, keys->previous.size());
+    if (keys->rotation_pending)
+        log->warn("an interrupted key rotation left {}: run `watchtower keys rotate` to finish it", PendingKeyPath(config));
 
     Metrics metrics;
     storage::OpenOptions open_options;
@@ -222,6 +245,8 @@ int RunServe(const Config& config) {
     api_options.trusted_proxies = *trusted_proxies;
     api_options.public_url = config.PublicUrl();
     api::ApiContext ctx{*db, sessions, clock, metrics, password_pool, log, api_options};
+    ctx.keyring = &keyring;
+    LogSealedValuesThatDoNotOpen(*db, keyring, *log);
     auth::ApiKeyAuthenticator api_keys(*db, clock);
     ctx.api_keys = &api_keys;
     // The rules engine rebuilds its window state from storage before anything is served; declared
