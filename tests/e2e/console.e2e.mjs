@@ -7,6 +7,8 @@
 //   WT_CLOCK_FILE                        the server's WATCHTOWER_TEST_CLOCK_FILE (offset in seconds)
 //   WT_ORG_NAME, WT_ORG_ID               organization created by `watchtower init`
 //   WT_ADMIN_EMAIL, WT_ADMIN_PASSWORD, WT_ADMIN_NAME
+//   WT_ADMIN_TOTP_SECRET                 the admin's TOTP secret (run enrols the admin through the API)
+//   WT_TOTP_STATE                        the last TOTP step used per account (shared by the suites)
 //   WT_ANALYST_EMAIL, WT_ANALYST_PASSWORD, WT_ANALYST_NAME
 //   WT_VIEWER_EMAIL, WT_VIEWER_PASSWORD, WT_VIEWER_NAME
 //                                        a VIEWER (sees Transactions, not API keys) whose role the
@@ -27,6 +29,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fillReauth, passMfaStepIfAsked } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -48,6 +51,7 @@ const ADMIN = {
   email: env('WT_ADMIN_EMAIL'),
   password: env('WT_ADMIN_PASSWORD'),
   name: env('WT_ADMIN_NAME', 'Ada Admin'),
+  totpSecret: env('WT_ADMIN_TOTP_SECRET'),
 };
 const ANALYST = {
   email: env('WT_ANALYST_EMAIL'),
@@ -151,7 +155,7 @@ async function signIn(page, user) {
  */
 async function failOnMfaGate(page) {
   const gate = page.getByRole('heading', { name: 'Two-factor authentication required' });
-  const content = page.locator('table.table, .empty-state, .page-error').first();
+  const content = page.locator('table.table, .empty-state, .page-error, h1:has-text("Two-factor authentication required")').first();
   await content.waitFor();
   if (await gate.isVisible()) {
     throw new Error('the server answered 403 mfa_enrollment_required for the fresh ADMIN (no MFA yet); ' +
@@ -281,6 +285,8 @@ async function main() {
       async () => {
         await page.getByLabel('Password').fill(ADMIN.password);
         await page.getByRole('button', { name: 'Sign in' }).click();
+        // The admin has MFA (run enrolled it): the second step asks for a code.
+        assert(await passMfaStepIfAsked(page, ADMIN), 'the admin (MFA on) was not asked for a code');
         await waitForPath(page, '/settings/team'); // back to where the anonymous visit started
         const topbar = page.locator('.topbar');
         await topbar.getByText(ADMIN.name, { exact: true }).waitFor();
@@ -789,7 +795,7 @@ async function main() {
         assert(code === 'reauthentication_required', `PATCH answered code "${code}", expected reauthentication_required`);
         await dialog.waitFor();
 
-        await dialog.getByLabel('Password').fill(`${ADMIN.password}-wrong`);
+        await fillReauth(dialog, ADMIN, { password: `${ADMIN.password}-wrong` });
         const wrong = await withResponse(page, 'POST', '/api/v1/auth/reauthenticate', () =>
           dialog.getByRole('button', { name: 'Confirm' }).click(),
         );
@@ -799,7 +805,8 @@ async function main() {
         assert(patches.length === 1, `the change was retried after a failed confirmation (${patches.length} PATCHes)`);
         await screenshot(page, 'reauth-dialog');
 
-        await dialog.getByLabel('Password').fill(ADMIN.password);
+        await dialog.getByLabel('Authentication code').waitFor(); // MFA on: the dialog asks for a code too
+        await fillReauth(dialog, ADMIN);
         const [ok, retried] = await Promise.all([
           page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/api/v1/auth/reauthenticate')),
           page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().includes('/api/v1/orgs/members/')),
@@ -933,7 +940,7 @@ async function main() {
         page.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().includes('/api/v1/orgs/api-keys/') && r.status() !== 403),
         (async () => {
           await dialog.getByRole('button', { name: 'Revoke key' }).click();
-          await reauth.getByLabel('Password').fill(ADMIN.password);
+          await fillReauth(reauth, ADMIN);
           await reauth.getByRole('button', { name: 'Confirm' }).click();
         })(),
       ]);

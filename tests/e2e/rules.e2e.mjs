@@ -25,7 +25,12 @@ import {
   withResponse,
 } from './harness.mjs';
 
-const ADMIN = { email: env('WT_ADMIN_EMAIL'), password: env('WT_ADMIN_PASSWORD'), name: env('WT_ADMIN_NAME', 'Ada Admin') };
+const ADMIN = {
+  email: env('WT_ADMIN_EMAIL'),
+  password: env('WT_ADMIN_PASSWORD'),
+  name: env('WT_ADMIN_NAME', 'Ada Admin'),
+  totpSecret: env('WT_ADMIN_TOTP_SECRET'), // MFA on (run enrols the admin); signIn enters a fresh code
+};
 const ANALYST = { email: env('WT_ANALYST_EMAIL'), password: env('WT_ANALYST_PASSWORD') };
 
 const LIST = 'e2e_blocked_countries';
