@@ -80,8 +80,7 @@ void AuditWrongCode(ApiContext& ctx, const Request& request, const Principal& pr
 // Commits one change of the user's second factors in a single write transaction with its audit
 // entry (`action` in the session's organization, with `details`) and its mail, ending the user's
 // sessions but `keep_session_id` (SECURITY.md "Sessions": an MFA change or new backup codes end
-// the others). `change` runs first and may set `keep_session_id` (read after it); an error from
-// it rolls everything back.
+// the others). `change` runs first; an error from it rolls everything back.
 Status CommitFactorChange(ApiContext& ctx, const Request& request, const Principal& principal,
                           const std::string& action, boost::json::object details, const mail::Message& message,
                           const std::function<Status(storage::Transaction&)>& change,
@@ -193,8 +192,8 @@ void RegisterMfaRoutes(Registrar& reg) {
     reg.Console(
         MfaExempt({Method::post, "/api/v1/auth/mfa/verify-setup", Surface::kConsole, auth::Permission::kRead, false,
                    "mfa",
-                   "Confirm enrolment with a first code: MFA on, 10 backup codes shown once, a new session token "
-                   "(cookie + csrf_token) and the user's other sessions ended",
+                   "Confirm enrolment with a first code: MFA on, 10 backup codes shown once; this session stays "
+                   "(csrf_token unchanged) and the user's other sessions end",
                    R"({"type":"object","required":["code"],"additionalProperties":false,)"
                    R"("properties":{"code":{"type":"string","pattern":"^[0-9]{6}$"}}})",
                    R"({"type":"object","properties":{"backup_codes":{"type":"array"},"csrf_token":{"type":"string"}}})"}),
@@ -212,24 +211,17 @@ void RegisterMfaRoutes(Registrar& reg) {
             auto codes = co_await MakeBackupCodes(ctx, ip);
             if (!codes) co_return ErrorResponse(ctx, request, codes.error());
             const bool re_enrolment = principal.session.user.mfa_enabled;
-            // Enrolment is a privilege change: the session gets a new token (no fixation) and
-            // every other session of the user ends, the old token of this one included.
-            std::optional<auth::SessionManager::Issued> issued;
-            std::string keep_id;  // the new session's, known once `change` ran
+            // The session stays (same user, same role: the token does not change), and counts as
+            // recently authenticated (a code was just proved); every other session of the user ends.
             UnixMicros now = ctx.clock->Now();
             Status done = CommitFactorChange(
                 ctx, request, principal, "mfa.enabled", {{"factor", "totp"}, {"re_enrolment", re_enrolment}},
                 mail::MfaEnabledMail(principal.session.user.email, ctx.options.public_url, now, ip),
                 [&](storage::Transaction& tx) -> Status {
                     WT_RETURN_IF_ERROR(auth::ConfirmTotpEnrolment(tx, *ctx.keyring, principal.user_id(), *code, now));
-                    WT_RETURN_IF_ERROR(auth::StoreBackupCodes(tx, principal.user_id(), *codes, now));
-                    WT_ASSIGN_OR_RETURN(auth::SessionPolicy policy, auth::LoadSessionPolicy(tx, principal.org_id()));
-                    WT_ASSIGN_OR_RETURN(issued, ctx.sessions.Create(tx, principal.user_id(), principal.org_id(), ip,
-                                                                    UserAgentOf(request), now, policy));
-                    keep_id = issued->record.id;
-                    return Ok();
+                    return auth::StoreBackupCodes(tx, principal.user_id(), *codes, now);
                 },
-                keep_id);
+                principal.session.session.id);
             if (!done) {
                 if (done.error().code == ErrorCode::kInvalidMfaCode) {
                     attempt->Failed(ctx.clock->Now());
@@ -238,12 +230,10 @@ void RegisterMfaRoutes(Registrar& reg) {
                 co_return ErrorResponse(ctx, request, done.error());
             }
             attempt->Succeeded(now);
-            auto res = http::JsonResponse(HttpStatus::ok,
-                                          {{"backup_codes", CodesJson(codes->codes)}, {"csrf_token", issued->csrf_token}});
-            res.set(http::beast_http::field::set_cookie,
-                    SessionCookieHeader(ctx.options, issued->cookie_value,
-                                        (issued->record.expires_at - issued->record.created_at) / kMicrosPerSecond));
-            co_return res;
+            if (auto marked = ctx.sessions.MarkReauthenticated(ctx.db, principal.session.session.id); !marked)
+                co_return ErrorResponse(ctx, request, marked.error());
+            co_return http::JsonResponse(HttpStatus::ok, {{"backup_codes", CodesJson(codes->codes)},
+                                                          {"csrf_token", ctx.sessions.CsrfToken(principal.cookie)}});
         });
 
     reg.Public(

@@ -42,6 +42,15 @@ struct CommandResult {
 CommandResult RunWatchtower(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
                             std::chrono::milliseconds timeout = 60s);
 
+/// Runs `program args...` (the test's environment without WATCHTOWER_* variables), at most `timeout`.
+CommandResult RunProgram(const std::string& program, const std::vector<std::string>& args,
+                         std::chrono::milliseconds timeout = 30s);
+
+/// The TOTP code (RFC 6238, SHA-1, 30 s) of `secret_base32` at `unix_time`, computed by Debian's
+/// `oathtool --totp -b SECRET -N @TIME`: an implementation independent of the server's. Throws
+/// when oathtool is missing or fails.
+std::string OathtoolCode(const std::string& secret_base32, long long unix_time, int digits = 6);
+
 /// A fresh directory under $TMPDIR (or /tmp), removed by the caller.
 std::string MakeTempDir(const std::string& tag);
 void RemoveTree(const std::string& path);
@@ -156,6 +165,18 @@ struct ServerConfig {
     bool members = true;  // create "Other Org" and a VIEWER, ANALYST and RISK_LEAD in "Acme Bank"
     bool seed = true;     // false: an empty data directory; the test runs `init` itself
     std::string host = "127.0.0.1";          // the address `serve` listens on: "127.0.0.1" or "::1"
+    /// The MFA policy makes ADMIN and RISK_LEAD enrol before using the console. true: Login()
+    /// enrols such an account through the API at its first sign-in (setup + verify-setup with an
+    /// oathtool code) and completes later sign-ins' second step transparently (see Server::Login).
+    /// false: tests that need un-enrolled admins (the policy's refusals) drive MFA themselves.
+    bool enrol_mfa = true;
+};
+
+/// An account's second factor as the harness knows it (after Server::EnrolMfa).
+struct MfaAccount {
+    std::string secret;                     // base32, as POST /auth/mfa/setup answered it
+    std::vector<std::string> backup_codes;  // unused ones, as verify-setup answered them
+    long long last_step = -1;               // the last TOTP step the harness sent (the server accepts only later ones)
 };
 
 /// An API key as created through POST /orgs/api-keys.
@@ -226,10 +247,30 @@ public:
                     const std::string& body = "", HeaderList headers = {}, bool csrf = true) const;
 
     /// POST /auth/login; on 200 returns the session (cookie and token are remembered as secrets).
+    /// When the answer is `mfa_required` and the harness knows the account's secret, it completes
+    /// POST /auth/mfa/verify with an oathtool code for the next unused step among t-1, t, t+1 of
+    /// the server's clock (real time + SetClockOffset), falls back to a backup code, and waits for
+    /// the next step when neither is left. With ServerConfig::enrol_mfa, an ADMIN or RISK_LEAD
+    /// session without MFA is enrolled right away (EnrolMfa; the session stays valid). `raw` gets
+    /// the answer that signed in (or refused).
     std::optional<Session> Login(const std::string& email, const std::string& password = kPassword,
                                  HeaderList headers = {}, HttpResponse* raw = nullptr);
     /// Login that must succeed (adds a test failure and throws otherwise).
     Session MustLogin(const std::string& email, const std::string& password = kPassword, HeaderList headers = {});
+
+    /// Enrols the session's user in MFA through the API (setup with `password`, verify-setup with
+    /// an oathtool code) and remembers the secret and backup codes (also as secrets). Adds a test
+    /// failure and throws unless both steps succeed.
+    MfaAccount EnrolMfa(const Session& session, const std::string& email, const std::string& password = kPassword);
+    /// What the harness knows of `email`'s second factor, if enrolled through it.
+    std::optional<MfaAccount> MfaOf(const std::string& email) const;
+    /// Forgets `email`'s second factor (after a test turned MFA off).
+    void ForgetMfa(const std::string& email);
+    /// An oathtool code for `email`'s next unused step among t-1, t, t+1 of the server's clock,
+    /// marked used; nullopt when every one of them was used already (or the account is unknown).
+    std::optional<std::string> NextTotpCode(const std::string& email);
+    /// The server's clock in Unix seconds: real time + the SetClockOffset offset.
+    long long ServerNow() const;
 
     /// POST /orgs/api-keys as `admin` (environment "sandbox" or "production"); the key is
     /// remembered as a secret. Adds a test failure and throws unless the answer is 201.
@@ -255,6 +296,9 @@ private:
     int last_exit_ = -1;
     mutable std::mutex secrets_mutex_;
     std::set<std::string> secrets_;
+    long long clock_offset_ = 0;
+    mutable std::mutex mfa_mutex_;
+    std::map<std::string, MfaAccount> mfa_;  // GUARDED_BY(mfa_mutex_), by lower-case email
 };
 
 /// Sorted-key string of a JSON value, for exact comparisons in messages.
