@@ -24,7 +24,10 @@
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "ingest/writer.hpp"
+#include "mail/deliverer.hpp"
+#include "mail/mime.hpp"
 #include "secrets/rotate.hpp"
+#include "secrets/server_secrets.hpp"
 
 namespace wt::app {
 namespace {
@@ -153,6 +156,27 @@ private:
     bool stopping_ = false;  // GUARDED_BY(mutex_)
     std::thread thread_;
 };
+
+// The mail transport of `mail.transport`: null for `off` (the deliverer then drops what is queued).
+// The SMTP password is read from the sealed server secret at every delivery, so `watchtower
+// secrets set smtp_password` applies without a restart.
+Result<std::unique_ptr<mail::Transport>> MakeMailTransport(const Config& config, storage::Database& db,
+                                                          const crypto::Keyring& keyring) {
+    const std::string_view from = config.mail_from;
+    if (from.find_first_of("\r\n") != std::string_view::npos || !mail::IsBareAddress(mail::AddressOf(from)))
+        return Error::Validation("mail.from", "must be `Name <address>` or an address, on one line");
+    if (config.mail_transport == "off") return std::unique_ptr<mail::Transport>();
+    if (config.mail_transport == "file") return mail::MakeFileTransport(config.data_dir + "/mail");
+    mail::SmtpOptions smtp;
+    smtp.url = config.smtp_url;
+    smtp.username = config.smtp_username;
+    smtp.insecure = config.smtp_insecure;
+    smtp.password = [&db, &keyring]() -> Result<std::optional<std::string>> {
+        WT_ASSIGN_OR_RETURN(auto tx, db.Begin(storage::TxMode::kRead));
+        return secrets::GetServerSecret(*tx, keyring, secrets::kSmtpPassword);
+    };
+    return mail::MakeSmtpTransport(std::move(smtp));
+}
 
 // A sealed value that the keyring cannot open (a key missing from WATCHTOWER_PREVIOUS_MASTER_KEYS
 // after a rotation, a tampered row) would fail later, inside a sign-in or a mail delivery: say so
@@ -284,6 +308,21 @@ int RunServe(const Config& config) {
                          static_cast<int>(config.auth_failures_before_lock), static_cast<int>(config.auth_lock_seconds),
                          static_cast<int>(config.auth_max_lock_seconds)});
     ctx.auth_limiter = auth_limiter.get();
+    // Mail: requests queue it in their own transaction and wake the deliverer after the commit; it
+    // also polls, for mail queued by another process. Stopped before the database closes.
+    auto mail_transport = MakeMailTransport(config, *db, keyring);
+    if (!mail_transport) return Fail(mail_transport.error());
+    mail::DelivererOptions mail_options;
+    mail_options.from = config.mail_from;
+    mail_options.max_attempts = static_cast<int>(config.mail_max_attempts);
+    mail::Deliverer deliverer(*db, keyring, std::move(*mail_transport), clock, metrics, log, mail_options);
+    ctx.wake_mail = [&deliverer] { deliverer.Wake(); };
+    deliverer.Start();
+    if (config.mail_transport == "off")
+        log->warn("mail.transport is off: queued mail (invitations, password resets, notices) is dropped");
+    else
+        log->info("mail: {} transport{}", config.mail_transport,
+                  config.mail_transport == "file" ? " into " + config.data_dir + "/mail" : " to " + config.smtp_url);
     auto upkeep = std::make_unique<Upkeep>(*db, api_keys, rules_engine, metrics, log);
 
     http::Router router;
@@ -326,6 +365,7 @@ int RunServe(const Config& config) {
     password_pool.StopAndJoin();
     analysis_pool.StopAndJoin();
     writer.Stop();
+    deliverer.Stop();  // bounded: an SMTP transfer in progress is interrupted, its mail left due
     upkeep.reset();
     // Everything committed is in the windows now: the next start restores them instead of
     // rebuilding from every stored transaction.

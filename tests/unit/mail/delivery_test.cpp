@@ -478,12 +478,16 @@ TEST_F(DeliveryTest, SmtpRefusesAServerWithoutStartTlsUnlessInsecure) {
     EXPECT_EQ(sink.AuthFailures(), 0);
 }
 
-TEST_F(DeliveryTest, SmtpUrlMustBeSmtpOrSmtps) {
+TEST_F(DeliveryTest, SmtpUrlMustBeSmtpOrSmtpsWithoutCredentials) {
     SmtpOptions options;
-    options.url = "http://127.0.0.1:25";
-    auto transport = MakeSmtpTransport(options);
-    ASSERT_FALSE(transport.ok());
-    EXPECT_EQ(transport.error().fields.at(0).field, "smtp_url");
+    for (const char* url : {"http://127.0.0.1:25", "smtp://user:password@127.0.0.1:25", "smtps://u@mail.example"}) {
+        options.url = url;
+        auto transport = MakeSmtpTransport(options);
+        ASSERT_FALSE(transport.ok()) << url;
+        EXPECT_EQ(transport.error().fields.at(0).field, "smtp_url");
+    }
+    options.url = "smtps://mail.example:465/wt@host";  // an '@' after the authority is not userinfo
+    EXPECT_TRUE(MakeSmtpTransport(options).ok());
 }
 
 TEST_F(DeliveryTest, StopInterruptsAStalledServerAndLeavesTheMailDue) {
