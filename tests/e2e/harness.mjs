@@ -107,9 +107,10 @@ export async function signIn(page, user) {
  */
 export async function passMfaStepIfAsked(page, user) {
   const step = page.getByRole('heading', { name: 'Two-factor authentication', exact: true });
+  // Whichever comes first; the other wait is dropped (its failure must not go unhandled).
   await Promise.race([
-    step.waitFor(),
-    page.waitForURL((url) => url.pathname !== '/login', { timeout: STEP_TIMEOUT_MS }),
+    step.waitFor().catch(() => undefined),
+    page.waitForURL((url) => url.pathname !== '/login', { timeout: STEP_TIMEOUT_MS }).catch(() => undefined),
   ]);
   if (!(await step.isVisible())) return false;
   if (user.backupCode) {
