@@ -26,6 +26,7 @@
 #include "mail/detail/message_codec.hpp"
 #include "mail/mail.hpp"
 #include "mail_test_support.hpp"
+#include "smtp_sink.hpp"
 #include "secrets/server_secrets.hpp"
 
 namespace wt::mail {
@@ -33,6 +34,10 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::FilesIn;
+using testing::kSmtpPassword;
+using testing::kSmtpUser;
+using testing::SmtpSink;
+using testing::WaitFor;
 using testing::ParseEml;
 using testing::ReadFile;
 using testing::Str;
@@ -40,66 +45,6 @@ using testing::Str;
 constexpr UnixMicros kT0 = 1'795'428'000 * kMicrosPerSecond;
 constexpr const char* kFrom = "WatchTower <noreply@wt.example.com>";
 constexpr const char* kToken = "TOKEN-0123456789abcdef";
-constexpr const char* kSmtpUser = "wt-mailer";
-constexpr const char* kSmtpPassword = "s3cret-Smtp-pw";
-
-/// Polls `done` every 20 ms for at most `limit`.
-template <typename Predicate>
-bool WaitFor(Predicate done, std::chrono::milliseconds limit = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(20ms);
-    }
-    return true;
-}
-
-/// smtp_sink.py as a child process, killed (SIGKILL) and reaped by the destructor.
-class SmtpSink {
-  public:
-    struct Options {
-        int fail_first = 0;
-        std::string tls_cert;
-        std::string tls_key;
-    };
-    SmtpSink(const std::string& dir, Options options) : dir_(dir + "/sink") {
-        std::filesystem::create_directories(dir_);
-        const std::string port_file = dir + "/sink.port";
-        std::vector<std::string> args = {testing::kPython, WT_MAIL_TEST_DIR "/smtp_sink.py", "--port-file", port_file,
-                                         "--dir", dir_, "--user", kSmtpUser, "--password", kSmtpPassword,
-                                         "--fail-first", std::to_string(options.fail_first)};
-        if (!options.tls_cert.empty()) {
-            args.insert(args.end(), {"--tls-cert", options.tls_cert, "--tls-key", options.tls_key});
-        }
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            std::vector<char*> argv;
-            for (auto& arg : args) argv.push_back(arg.data());
-            argv.push_back(nullptr);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        if (WaitFor([&] { return std::filesystem::exists(port_file); })) port_ = std::stoi(ReadFile(port_file));
-    }
-    ~SmtpSink() {
-        if (pid_ > 0) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, nullptr, 0);
-        }
-    }
-    int port() const { return port_; }
-    const std::string& dir() const { return dir_; }
-    std::vector<std::string> Messages() const { return FilesIn(dir_, ".eml"); }
-    int AuthFailures() const {
-        const std::string text = ReadFile(dir_ + "/auth_failures");
-        return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
-    }
-
-  private:
-    std::string dir_;
-    pid_t pid_ = -1;
-    int port_ = 0;
-};
 
 struct OutboxRow {
     std::int64_t attempts = 0;
