@@ -41,6 +41,21 @@ int RefusePassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* asked) {
     return -1;
 }
 
+// ALPN: the server speaks HTTP/1.1 only. A client that offers ALPN without "http/1.1" (h2 alone,
+// or another protocol such as ftp or smtp) is refused with no_application_protocol rather than
+// answered in a protocol it did not ask for (the ALPACA cross-protocol attacks). A client that
+// offers no ALPN at all never reaches this callback and gets HTTP/1.1.
+int SelectHttp11(SSL* /*ssl*/, const unsigned char** out, unsigned char* out_len, const unsigned char* offered,
+                 unsigned int offered_len, void* /*arg*/) {
+    static const unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+    unsigned char* selected = nullptr;
+    if (SSL_select_next_proto(&selected, out_len, kHttp11, sizeof(kHttp11), offered, offered_len) !=
+        OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    *out = selected;
+    return SSL_TLSEXT_ERR_OK;
+}
+
 using File = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
 
 // `path` opened for reading, or an error naming `option` and the OS reason.
@@ -82,6 +97,7 @@ Result<std::shared_ptr<boost::asio::ssl::context>> MakeTlsContext(const std::str
         SSL_CTX_set_max_proto_version(native, TLS1_3_VERSION) != 1)
         return Error::Internal("OpenSSL refused TLS 1.3 as the only protocol version: " + TakeOpenSslReason());
     SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_alpn_select_cb(native, SelectHttp11, nullptr);
 
     if (SSL_CTX_use_certificate_chain_file(native, cert_file.c_str()) != 1)
         return Refused(kCertOption,

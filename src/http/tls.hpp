@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /// The TLS context of native HTTPS (SECURITY.md "Transport and headers"): TLS 1.3 only, no
-/// compression, no renegotiation, the certificate chain and private key read once from PEM files.
+/// compression, no renegotiation, ALPN `http/1.1` only (a client offering ALPN without it is
+/// refused), the certificate chain and private key read once from PEM files at start (a renewed
+/// certificate takes a restart).
 ///
 /// Failure: every problem an operator can cause (a missing or unreadable file, a file that holds no
 /// PEM certificate or no unencrypted PEM private key, a key that does not belong to the certificate)

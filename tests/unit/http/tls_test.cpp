@@ -83,13 +83,18 @@ class TlsContextTest : public ::testing::Test {
     std::string cert_, key_;
 };
 
-// Runs a client handshake capped at `client_max_version` against `server` over memory BIOs; the
-// negotiated protocol version, or 0 when the handshake failed.
-int Handshake(SSL_CTX* server, int client_max_version) {
+// Runs a client handshake capped at `client_max_version`, offering the ALPN protocols `alpn` (wire
+// format; empty: no ALPN), against `server` over memory BIOs; the negotiated protocol version, or 0
+// when the handshake failed. `selected_alpn` receives the protocol the server chose.
+int Handshake(SSL_CTX* server, int client_max_version, const std::string& alpn = "",
+              std::string* selected_alpn = nullptr) {
     std::unique_ptr<SSL_CTX, void (*)(SSL_CTX*)> client_ctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
     SSL_CTX_set_min_proto_version(client_ctx.get(), TLS1_2_VERSION);
     SSL_CTX_set_max_proto_version(client_ctx.get(), client_max_version);
     std::unique_ptr<SSL, void (*)(SSL*)> client(SSL_new(client_ctx.get()), SSL_free);
+    if (!alpn.empty())
+        SSL_set_alpn_protos(client.get(), reinterpret_cast<const unsigned char*>(alpn.data()),
+                            static_cast<unsigned>(alpn.size()));
     std::unique_ptr<SSL, void (*)(SSL*)> srv(SSL_new(server), SSL_free);
     BIO* client_side = nullptr;
     BIO* server_side = nullptr;
@@ -117,6 +122,12 @@ int Handshake(SSL_CTX* server, int client_max_version) {
         }
     }
     ERR_clear_error();
+    if (selected_alpn) {
+        const unsigned char* data = nullptr;
+        unsigned int length = 0;
+        SSL_get0_alpn_selected(client.get(), &data, &length);
+        selected_alpn->assign(reinterpret_cast<const char*>(data), length);
+    }
     return client_done && server_done ? SSL_version(srv.get()) : 0;
 }
 
@@ -133,6 +144,19 @@ TEST_F(TlsContextTest, OffersTls13OnlyWithoutCompressionOrRenegotiation) {
 
     EXPECT_EQ(Handshake(native, TLS1_3_VERSION), TLS1_3_VERSION) << "a TLS 1.3 client must get in";
     EXPECT_EQ(Handshake(native, TLS1_2_VERSION), 0) << "a client capped at TLS 1.2 must be refused";
+}
+
+TEST_F(TlsContextTest, AlpnSelectsHttp11AndRefusesAClientThatCannotSpeakIt) {
+    auto made = MakeTlsContext(cert_, key_);
+    ASSERT_TRUE(made) << Refusal(made, "");
+    SSL_CTX* native = (*made)->native_handle();
+    std::string selected;
+    EXPECT_EQ(Handshake(native, TLS1_3_VERSION, std::string("\x02h2\x08http/1.1", 12), &selected), TLS1_3_VERSION);
+    EXPECT_EQ(selected, "http/1.1") << "h2 is not spoken: HTTP/1.1 must be chosen";
+    EXPECT_EQ(Handshake(native, TLS1_3_VERSION, "", &selected), TLS1_3_VERSION) << "no ALPN offered is fine";
+    EXPECT_EQ(selected, "");
+    EXPECT_EQ(Handshake(native, TLS1_3_VERSION, std::string("\x02h2", 3)), 0) << "h2 alone";
+    EXPECT_EQ(Handshake(native, TLS1_3_VERSION, std::string("\x03" "ftp", 4)), 0) << "another protocol (ALPACA)";
 }
 
 TEST_F(TlsContextTest, MissingFilesAreNamed) {
