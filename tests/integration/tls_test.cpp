@@ -275,6 +275,15 @@ TEST_F(TlsTest, KeepAliveServesSeveralRequestsOnOneTlsConnection) {
     EXPECT_EQ(ran.output, "200 1\n200 0\n200 0\n") << "three answers, one TLS connection";
 }
 
+TEST_F(TlsTest, AnOversizedBodyIsAnswered413BeforeTheConnectionCloses) {
+    // The refused body is still arriving when the server answers and closes: its close_notify
+    // exchange must not destroy the answer (plain HTTP drains the socket for the same reason).
+    HttpResponse res = Curl(*files_, port_, "POST", "/api/v1/auth/login", std::string(400 * 1024, ' '));
+    EXPECT_EQ(res.status, 413) << res.body;
+    EXPECT_EQ(res.Code(), "payload_too_large") << res.body;
+    EXPECT_EQ(res.Header("Strict-Transport-Security").value_or("<missing>"), kHsts);
+}
+
 TEST_F(TlsTest, PlainHttpOnTheTlsPortGetsNoHttpAnswer) {
     auto raw = SendRaw(port_, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", 10s);
     EXPECT_TRUE(raw.closed_by_peer) << "the server kept a plain-HTTP connection open";
