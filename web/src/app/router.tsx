@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // A small history-API router: real paths (the server answers index.html for unknown non-API
 // paths), `navigate()`, `<Link>` and a hook that re-renders on every location change.
-import { useEffect, useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
+import { useEffect, useState, useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
 
 const listeners = new Set<() => void>();
 
@@ -67,6 +67,25 @@ export function takeFragmentToken(parse: (hash: string) => string | null): strin
     window.history.replaceState(null, '', pathname + search);
   }
   return takenToken && takenToken.pathname === pathname ? takenToken.token : null;
+}
+
+/**
+ * takeFragmentToken for a page, also when a new link is opened while the page is shown (a
+ * same-document navigation that changes only the fragment). `visit` changes with every link
+ * taken, for the page to start over (as a React key).
+ */
+export function useFragmentToken(parse: (hash: string) => string | null): { token: string | null; visit: number } {
+  const [taken, setTaken] = useState(() => ({ token: takeFragmentToken(parse), visit: 0 }));
+  useEffect(() => {
+    function onHashChange() {
+      if (window.location.hash === '') return;
+      const token = takeFragmentToken(parse);
+      setTaken((current) => ({ token, visit: current.visit + 1 }));
+    }
+    window.addEventListener('hashchange', onHashChange);
+    return () => window.removeEventListener('hashchange', onHashChange);
+  }, [parse]);
+  return taken;
 }
 
 export function Redirect({ to }: { to: string }): null {

@@ -9,7 +9,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import { auth } from '../api/endpoints';
 import { roleLabel, type InvitationPreview } from '../api/types';
-import { Link, takeFragmentToken } from '../app/router';
+import { Link, useFragmentToken } from '../app/router';
 import { AuthScreen } from '../components/AuthScreen';
 import { NewPasswordFields } from '../components/NewPasswordFields';
 import { RateLimitedAlert, isRateLimited, retryDeadline, useCountdown } from '../components/RateLimited';
@@ -24,7 +24,11 @@ type State =
   | { kind: 'done'; invitation: InvitationPreview; created: boolean };
 
 export function AcceptInvitationPage() {
-  const [token] = useState(() => takeFragmentToken(fragmentToken));
+  const { token, visit } = useFragmentToken(fragmentToken);
+  return <AcceptInvitationFlow key={visit} token={token} />;
+}
+
+function AcceptInvitationFlow({ token }: { token: string | null }) {
   const [state, setState] = useState<State>(token ? { kind: 'checking' } : { kind: 'invalid', error: null });
 
   useEffect(() => {

@@ -9,7 +9,7 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
 import { auth } from '../api/endpoints';
-import { Link, takeFragmentToken } from '../app/router';
+import { Link, useFragmentToken } from '../app/router';
 import { AuthScreen } from '../components/AuthScreen';
 import { NewPasswordFields } from '../components/NewPasswordFields';
 import { RateLimitedAlert, isRateLimited, retryDeadline, useCountdown } from '../components/RateLimited';
@@ -109,7 +109,11 @@ type ResetState =
   | { kind: 'done' };
 
 export function ResetPasswordPage() {
-  const [token] = useState(() => takeFragmentToken(fragmentToken));
+  const { token, visit } = useFragmentToken(fragmentToken);
+  return <ResetPasswordFlow key={visit} token={token} />;
+}
+
+function ResetPasswordFlow({ token }: { token: string | null }) {
   const [state, setState] = useState<ResetState>(token ? { kind: 'checking' } : { kind: 'invalid', error: null });
 
   useEffect(() => {
