@@ -6,11 +6,12 @@
 // The Initech admin signs in and can reach nothing but the MFA enrolment; enrols by reading the
 // secret from the page and computing the code with `otpauth` (a wrong code first), keeps the
 // backup codes (the downloaded .txt holds them); signs out and in with a TOTP code, then with a
-// backup code (a spent one is refused); invites a newcomer and revokes a second invitation; the
+// backup code (a spent one is refused); makes new backup codes (an old one is then refused); invites a newcomer and revokes a second invitation; the
 // newcomer accepts from the link in the mail (the token leaves the address; the revoked
 // invitation's link is refused), signs in, starts and completes MFA on the Security page then
 // turns it off (allowed for an analyst), changes the password, then resets it from the mailed
-// link (the link works once). Screenshots: the enrolment with the QR code, the backup codes,
+// link (the link works once); repeated failures make the sign-in page say how long to wait.
+// Screenshots: the enrolment with the QR code, the backup codes,
 // the two-step sign-in, the team's invitations, the invitation page, the Security page's QR code,
 // and the reset page.
 import { readFileSync } from 'node:fs';
@@ -194,6 +195,36 @@ await runSuite('account security', async (page) => {
     await page.locator('.topbar').waitFor();
   });
 
+  await check('new backup codes (password + code) replace the old ones', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Security', exact: true }).click();
+    await waitForPath(page, '/settings/security');
+    await page.getByRole('button', { name: 'Create new backup codes' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create new backup codes' });
+    await dialog.getByLabel('Password').fill(ADMIN.password);
+    await dialog.getByLabel('Authentication code').fill(await nextTotp(ADMIN));
+    const made = await withResponse(page, 'POST', '/api/v1/auth/mfa/backup-codes', () =>
+      dialog.getByRole('button', { name: 'Create new codes' }).click(),
+    );
+    assert(made.status() === 200, `POST /auth/mfa/backup-codes answered ${made.status()}`);
+    const shown = page.getByRole('dialog', { name: 'Your new backup codes' });
+    const codes = (await shown.getByRole('list', { name: 'Backup codes' }).locator('li').allInnerTexts()).map((c) => c.trim());
+    assert(codes.length === 10 && !codes.some((c) => admin.codes.includes(c)), 'the new codes are not 10 fresh ones');
+    await shown.getByRole('button', { name: 'I have saved my backup codes' }).click();
+    await shown.waitFor({ state: 'hidden' });
+
+    // An old code no longer signs in; a new one does.
+    await signOut(page);
+    await startSignIn(page, ADMIN);
+    await page.getByRole('button', { name: 'Use a backup code instead' }).click();
+    await page.getByLabel('Backup code').fill(admin.codes[2]);
+    const old = await withResponse(page, 'POST', '/api/v1/auth/mfa/verify', () => page.getByRole('button', { name: 'Verify' }).click());
+    assert(old.status() === 401, `a voided backup code answered ${old.status()}`);
+    await page.getByLabel('Backup code').fill(codes[0]);
+    const ok = await withResponse(page, 'POST', '/api/v1/auth/mfa/verify', () => page.getByRole('button', { name: 'Verify' }).click());
+    assert(ok.status() === 200, `a new backup code answered ${ok.status()}`);
+    await page.locator('.topbar').waitFor();
+  });
+
   await check('Team: invite a member, see it pending (no token in the answer), revoke another', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Team', exact: true }).click();
     await waitForPath(page, '/settings/team');
@@ -355,5 +386,30 @@ await runSuite('account security', async (page) => {
     await page.getByRole('heading', { name: 'This reset link cannot be used' }).waitFor();
     await signIn(page, NEWBIE);
     await page.locator('.topbar').getByText(NEWBIE.name, { exact: true }).waitFor();
+  });
+
+  await check('after repeated failures the sign-in page says how long to wait (429 + Retry-After)', async () => {
+    // Failures for an address without an account count like any other (the lock reveals nothing).
+    const email = 'nobody-locked@initech.test';
+    let last = null;
+    for (let attempt = 0; attempt < 12 && last?.status !== 429; attempt += 1) {
+      last = await fetch(`${BASE}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email, password: `wrong-password-${attempt}` }),
+      });
+    }
+    assert(last?.status === 429, `no 429 after repeated failures (last ${last?.status})`);
+    await signOut(page);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('wrong-password-again');
+    const limited = await withResponse(page, 'POST', '/api/v1/auth/login', () => page.getByRole('button', { name: 'Sign in' }).click());
+    assert(limited.status() === 429, `the sign-in answered ${limited.status()}`);
+    const retryAfter = Number(await limited.headerValue('retry-after'));
+    assert(retryAfter > 0, `Retry-After: ${await limited.headerValue('retry-after')}`);
+    const text = await page.locator('.retry-countdown').innerText();
+    assert(/^Too many attempts\. Try again in \d+ (seconds?|minutes)\.$/.test(text), `the page says: ${text}`);
+    assert(await page.getByRole('button', { name: 'Sign in' }).isDisabled(), 'Sign in stays enabled while locked');
+    await screenshot(page, 'login-rate-limited');
   });
 });

@@ -10,6 +10,7 @@ import type {
   ApiKey,
   AuditEntry,
   BackupCodes,
+  CurrentOrganization,
   Invitation,
   InvitationPreview,
   MfaSetup,
@@ -69,6 +70,7 @@ export const auth = {
 };
 
 export const orgs = {
+  current: () => api.get<CurrentOrganization>('/orgs/current'),
   members: (cursor?: string | null) => api.get<Page<Member>>('/orgs/members', { query: { cursor } }),
   changeRole: (userId: string, role: Role) => api.patch<Member | undefined>(`/orgs/members/${seg(userId)}`, { role }),
   removeMember: (userId: string) => api.delete<void>(`/orgs/members/${seg(userId)}`),

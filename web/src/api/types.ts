@@ -47,6 +47,13 @@ export interface MfaChallenge {
 
 export type LoginResult = SignedIn | MfaChallenge;
 
+/** `GET /orgs/current` (only the fields the console reads). */
+export interface CurrentOrganization {
+  id: string;
+  name: string;
+  settings: { require_mfa_for_all?: boolean };
+}
+
 /** `POST /auth/mfa/setup`: a pending secret, confirmed by `POST /auth/mfa/verify-setup`. */
 export interface MfaSetup {
   /** Unpadded base32. */

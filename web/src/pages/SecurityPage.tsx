@@ -7,9 +7,9 @@
 // - The user's sessions (the same list as Settings › Sessions).
 // These changes are sensitive: the API client asks for the password again on
 // `403 reauthentication_required` and retries once.
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
-import { auth } from '../api/endpoints';
+import { auth, orgs } from '../api/endpoints';
 import { roleLabel } from '../api/types';
 import { useMe, useSession } from '../app/session';
 import { BackupCodesPanel } from '../components/BackupCodesPanel';
@@ -43,8 +43,22 @@ function TwoFactorCard() {
   const [enrolling, setEnrolling] = useState(false);
   const [action, setAction] = useState<FactorAction>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const required = mfaRequiredFor(me.role);
+  const [orgRequiresAll, setOrgRequiresAll] = useState(false);
+  const required = mfaRequiredFor(me.role, orgRequiresAll);
   const enabled = me.user.mfa_enabled;
+
+  useEffect(() => {
+    // Whether the organization requires MFA for every role; when it cannot be read, the server
+    // still refuses turning it off (403), and the dialog shows that.
+    let live = true;
+    orgs
+      .current()
+      .then((org) => live && setOrgRequiresAll(org.settings?.require_mfa_for_all === true))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, []);
 
   return (
     <section className="card" aria-labelledby="mfa-heading">
@@ -72,8 +86,9 @@ function TwoFactorCard() {
             </div>
             {required ? (
               <p className="muted mfa-required-note">
-                It cannot be turned off: {roleLabel(me.role)} accounts in {me.organization.name} must use two-factor
-                authentication.
+                {orgRequiresAll && !mfaRequiredFor(me.role)
+                  ? `It cannot be turned off: ${me.organization.name} requires two-factor authentication for everyone.`
+                  : `It cannot be turned off: ${roleLabel(me.role)} accounts in ${me.organization.name} must use two-factor authentication.`}
               </p>
             ) : null}
           </>
