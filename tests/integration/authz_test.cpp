@@ -31,12 +31,21 @@ const std::map<std::string, Access>& ExpectedAccess() {
         {"POST /api/v1/auth/reauthenticate", Access::kMember},
         {"GET /api/v1/auth/sessions", Access::kMember},
         {"DELETE /api/v1/auth/sessions/{id}", Access::kMember},
+        {"POST /api/v1/auth/change-password", Access::kMember},
+        {"POST /api/v1/auth/password-reset/request", Access::kPublic},
+        {"POST /api/v1/auth/password-reset/verify", Access::kPublic},
+        {"POST /api/v1/auth/password-reset/complete", Access::kPublic},
+        {"POST /api/v1/auth/invitations/verify", Access::kPublic},
+        {"POST /api/v1/auth/invitations/accept", Access::kPublic},
         {"GET /api/v1/orgs/current", Access::kMember},
         {"PATCH /api/v1/orgs/current", Access::kAdminOnly},
         {"GET /api/v1/orgs/members", Access::kMember},
         {"PATCH /api/v1/orgs/members/{user_id}", Access::kAdminOnly},
         {"DELETE /api/v1/orgs/members/{user_id}", Access::kAdminOnly},
         {"POST /api/v1/orgs/members/{user_id}/sessions/revoke", Access::kAdminOnly},
+        {"GET /api/v1/orgs/invitations", Access::kAdminOnly},
+        {"POST /api/v1/orgs/invitations", Access::kAdminOnly},
+        {"DELETE /api/v1/orgs/invitations/{id}", Access::kAdminOnly},
         {"GET /api/v1/orgs/audit-logs", Access::kRiskLeadOrAdmin},
         {"GET /api/v1/orgs/api-keys", Access::kAdminOnly},
         {"POST /api/v1/orgs/api-keys", Access::kAdminOnly},
@@ -231,6 +240,11 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
     ASSERT_EQ(alerted.status, 201) << alerted.body;
     ASSERT_EQ(alerted.Json().at("alerts").as_array().size(), 1u) << alerted.body;
     const std::string alert_id(alerted.Json().at("alerts").as_array()[0].at("id").as_string());
+    // A pending invitation of Acme to revoke.
+    auto invitation = server_->As(main_sessions["ADMIN"], "POST", "/api/v1/orgs/invitations",
+                                  R"({"email": "matrix-revoke-me@acme.test", "role": "VIEWER"})");
+    ASSERT_EQ(invitation.status, 201) << invitation.body;
+    const std::string invitation_id(invitation.Json().at("id").as_string());
 
     // Path ids by route: keys to rotate and to revoke (separate ones: the order of the routes is
     // not fixed), a stored transaction, the rule and the list.
@@ -247,7 +261,8 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
         {"DELETE /api/v1/lists/{id}/items/{value}", list_id},
         {"DELETE /api/v1/lists/{id}/items", list_id},
         {"GET /api/v1/rules/{id}/hits", rule_id},
-        {"GET /api/v1/alerts/{id}", alert_id}};
+        {"GET /api/v1/alerts/{id}", alert_id},
+        {"DELETE /api/v1/orgs/invitations/{id}", invitation_id}};
 
     // Valid bodies for the routes that take one.
     const std::map<std::string, std::string> bodies = {
@@ -258,6 +273,18 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
         {"POST /api/v1/auth/switch-organization",
          json::serialize(json::object{{"organization_id", server_->acme_org_id}})},
         {"POST /api/v1/auth/reauthenticate", json::serialize(json::object{{"password", kPassword}})},
+        // The same password again: the route runs in full, and every account keeps kPassword.
+        {"POST /api/v1/auth/change-password",
+         json::serialize(json::object{{"current_password", kPassword}, {"new_password", kPassword}})},
+        {"POST /api/v1/orgs/invitations", R"({"email": "matrix-invitee-$role@acme.test", "role": "VIEWER"})"},
+        {"POST /api/v1/auth/password-reset/request", R"({"email": "matrix-nobody@acme.test"})"},
+        {"POST /api/v1/auth/password-reset/verify", json::serialize(json::object{{"token", std::string(43, 'A')}})},
+        {"POST /api/v1/auth/password-reset/complete",
+         json::serialize(json::object{{"token", std::string(43, 'A')}, {"new_password", "matrix-new-passphrase-1"}})},
+        {"POST /api/v1/auth/invitations/verify", json::serialize(json::object{{"token", std::string(43, 'A')}})},
+        {"POST /api/v1/auth/invitations/accept",
+         json::serialize(json::object{
+             {"token", std::string(43, 'A')}, {"name", "Matrix"}, {"password", "matrix-new-passphrase-1"}})},
         {"PATCH /api/v1/orgs/current", json::serialize(json::object{{"name", "Acme Bank"}})},
         {"PATCH /api/v1/orgs/members/{user_id}", json::serialize(json::object{{"role", "ANALYST"}})},
         {"POST /api/v1/orgs/api-keys", json::serialize(json::object{{"name", "matrix"}, {"environment", "sandbox"}})},
@@ -287,6 +314,16 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
     const std::set<std::string> destroys_session = {"POST /api/v1/auth/logout",
                                                     "POST /api/v1/auth/switch-organization",
                                                     "DELETE /api/v1/auth/sessions/{id}"};
+    // Public routes that answer other than 200 to the valid request above without credentials:
+    // the status and problem code (empty: no problem). A token route refuses an unknown token,
+    // never the caller.
+    const std::map<std::string, std::pair<int, std::string>> public_answers = {
+        {"POST /api/v1/auth/password-reset/request", {202, ""}},
+        {"POST /api/v1/auth/password-reset/verify", {400, "invalid_token"}},
+        {"POST /api/v1/auth/password-reset/complete", {400, "invalid_token"}},
+        {"POST /api/v1/auth/invitations/verify", {400, "invalid_token"}},
+        {"POST /api/v1/auth/invitations/accept", {400, "invalid_token"}},
+    };
     std::vector<std::pair<std::string, std::string>> denied;  // (user id, "METHOD route")
 
     for (const auto& op : operations) {
@@ -317,7 +354,12 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
         }
         if (!op.console) {
             auto res = server_->Call(op.method, op.path, body);
-            EXPECT_EQ(res.status, 200) << "public route: " << res.body.substr(0, 200);
+            auto answer = public_answers.find(op.Key());
+            EXPECT_EQ(res.status, answer == public_answers.end() ? 200 : answer->second.first)
+                << "public route: " << res.body.substr(0, 200);
+            if (answer != public_answers.end()) {
+                EXPECT_EQ(res.Code(), answer->second.second) << res.body;
+            }
             if (op.Key() == "POST /api/v1/auth/login") {
                 for (const auto& line : res.Headers("Set-Cookie"))
                     if (auto c = ParseSetCookie(line)) server_->RememberSecret(c->value);
@@ -426,6 +468,13 @@ TEST_F(CrossTenantTest, AnotherOrganizationsIdsAreNotFoundOnEveryRoute) {
     ASSERT_EQ(foreign_alerted.status, 201) << foreign_alerted.body;
     ASSERT_EQ(foreign_alerted.Json().at("alerts").as_array().size(), 1u) << foreign_alerted.body;
     const std::string foreign_alert_id(foreign_alerted.Json().at("alerts").as_array()[0].at("id").as_string());
+    auto foreign_invitation = server_->As(foreign, "POST", "/api/v1/orgs/invitations",
+                                          R"({"email": "their-invitee@other.test", "role": "ADMIN"})");
+    ASSERT_EQ(foreign_invitation.status, 201) << foreign_invitation.body;
+    const std::string foreign_invitation_id(foreign_invitation.Json().at("id").as_string());
+    auto acme_invitations = server_->As(admin, "GET", "/api/v1/orgs/invitations?limit=500");
+    ASSERT_EQ(acme_invitations.status, 200) << acme_invitations.body;
+    EXPECT_EQ(acme_invitations.body.find(foreign_invitation_id), std::string::npos);
     auto acme_alerts = server_->As(admin, "GET", "/api/v1/alerts?limit=500");
     ASSERT_EQ(acme_alerts.status, 200) << acme_alerts.body;
     EXPECT_EQ(acme_alerts.body.find(foreign_alert_id), std::string::npos);
@@ -479,6 +528,7 @@ TEST_F(CrossTenantTest, AnotherOrganizationsIdsAreNotFoundOnEveryRoute) {
             if (name == "id" && op.path.rfind("/api/v1/rules/", 0) == 0) id = foreign_rule_id;
             if (name == "id" && op.path.rfind("/api/v1/lists/", 0) == 0) id = foreign_list_id;
             if (op.path.rfind("/api/v1/alerts/", 0) == 0) id = foreign_alert_id;
+            if (op.path.rfind("/api/v1/orgs/invitations/", 0) == 0) id = foreign_invitation_id;
             target.replace(open, close - open + 1, id);
         }
         auto body_it = bodies.find(op.Key());
@@ -501,6 +551,10 @@ TEST_F(CrossTenantTest, AnotherOrganizationsIdsAreNotFoundOnEveryRoute) {
     auto their_list = server_->As(foreign, "GET", "/api/v1/lists/" + foreign_list_id);
     ASSERT_EQ(their_list.status, 200) << their_list.body;
     EXPECT_EQ(their_list.Json().at("item_count"), 1);
+    // ... and their invitation is still pending.
+    auto their_invitations = server_->As(foreign, "GET", "/api/v1/orgs/invitations");
+    ASSERT_EQ(their_invitations.status, 200) << their_invitations.body;
+    EXPECT_NE(their_invitations.body.find(foreign_invitation_id), std::string::npos);
 
     auto switched = server_->As(admin, "POST", "/api/v1/auth/switch-organization",
                                 json::serialize(json::object{{"organization_id", server_->other_org_id}}));
