@@ -60,6 +60,25 @@ async function startSignIn(page, user) {
   await page.getByRole('heading', { name: 'Two-factor authentication', exact: true }).waitFor();
 }
 
+/**
+ * Signs the admin in with a backup code that must be refused (`refused`, described as `what`),
+ * then with one that must work.
+ */
+async function refusedThenAccepted(page, refused, accepted, what) {
+  await startSignIn(page, ADMIN);
+  await page.getByRole('button', { name: 'Use a backup code instead' }).click();
+  const attempt = async (code) => {
+    await page.getByLabel('Backup code').fill(code);
+    return withResponse(page, 'POST', '/api/v1/auth/mfa/verify', () => page.getByRole('button', { name: 'Verify' }).click());
+  };
+  const no = await attempt(refused);
+  assert(no.status() === 401, `${what} answered ${no.status()}`);
+  await page.locator('.field-error, .alert-error').first().waitFor();
+  const yes = await attempt(accepted);
+  assert(yes.status() === 200, `a good backup code answered ${yes.status()} after ${what}`);
+  await page.locator('.topbar').waitFor();
+}
+
 /** Steps through the enrolment of the page (password, secret, code); answers the secret and the codes. */
 async function enrolOnPage(page, scope, user, { screenshotName } = {}) {
   await scope.getByLabel('Current password').fill(user.password);
@@ -183,16 +202,7 @@ await runSuite('account security', async (page) => {
     await signOut(page);
     await signIn(page, { ...ADMIN, backupCode: admin.codes[0] });
     await signOut(page);
-    await startSignIn(page, ADMIN);
-    await page.getByRole('button', { name: 'Use a backup code instead' }).click();
-    await page.getByLabel('Backup code').fill(admin.codes[0]);
-    const spent = await withResponse(page, 'POST', '/api/v1/auth/mfa/verify', () => page.getByRole('button', { name: 'Verify' }).click());
-    assert(spent.status() === 401, `a spent backup code answered ${spent.status()}`);
-    await page.locator('.field-error, .alert-error').first().waitFor();
-    await page.getByLabel('Backup code').fill(admin.codes[1]);
-    const ok = await withResponse(page, 'POST', '/api/v1/auth/mfa/verify', () => page.getByRole('button', { name: 'Verify' }).click());
-    assert(ok.status() === 200, `a fresh backup code answered ${ok.status()}`);
-    await page.locator('.topbar').waitFor();
+    await refusedThenAccepted(page, admin.codes[0], admin.codes[1], 'a spent backup code');
   });
 
   await check('new backup codes (password + code) replace the old ones', async () => {
@@ -214,15 +224,7 @@ await runSuite('account security', async (page) => {
 
     // An old code no longer signs in; a new one does.
     await signOut(page);
-    await startSignIn(page, ADMIN);
-    await page.getByRole('button', { name: 'Use a backup code instead' }).click();
-    await page.getByLabel('Backup code').fill(admin.codes[2]);
-    const old = await withResponse(page, 'POST', '/api/v1/auth/mfa/verify', () => page.getByRole('button', { name: 'Verify' }).click());
-    assert(old.status() === 401, `a voided backup code answered ${old.status()}`);
-    await page.getByLabel('Backup code').fill(codes[0]);
-    const ok = await withResponse(page, 'POST', '/api/v1/auth/mfa/verify', () => page.getByRole('button', { name: 'Verify' }).click());
-    assert(ok.status() === 200, `a new backup code answered ${ok.status()}`);
-    await page.locator('.topbar').waitFor();
+    await refusedThenAccepted(page, admin.codes[2], codes[0], 'a voided backup code');
   });
 
   await check('Team: invite a member, see it pending (no token in the answer), revoke another', async () => {

@@ -13,6 +13,12 @@ export function initials(name: string, email: string): string {
   return email.slice(0, 2).toUpperCase();
 }
 
+/** The signed-in user's own pages, before "Sign out". */
+const ACCOUNT_PAGES = [
+  { to: '/settings/security', label: 'Security' },
+  { to: '/settings/sessions', label: 'Sessions' },
+];
+
 export function MeMenu() {
   const me = useMe();
   const { signOut } = useSession();
@@ -102,30 +108,21 @@ export function MeMenu() {
               {roleLabel(me.role)} · {me.organization.name}
             </p>
           </div>
-          <button
-            type="button"
-            role="menuitem"
-            className="menu-item"
-            tabIndex={-1}
-            onClick={() => {
-              close(false);
-              navigate('/settings/security');
-            }}
-          >
-            Security
-          </button>
-          <button
-            type="button"
-            role="menuitem"
-            className="menu-item"
-            tabIndex={-1}
-            onClick={() => {
-              close(false);
-              navigate('/settings/sessions');
-            }}
-          >
-            Sessions
-          </button>
+          {ACCOUNT_PAGES.map((item) => (
+            <button
+              key={item.to}
+              type="button"
+              role="menuitem"
+              className="menu-item"
+              tabIndex={-1}
+              onClick={() => {
+                close(false);
+                navigate(item.to);
+              }}
+            >
+              {item.label}
+            </button>
+          ))}
           <button
             type="button"
             role="menuitem"

@@ -80,16 +80,7 @@ function PasswordStep({ onSetup, onCancel }: { onSetup: (setup: MfaSetup) => voi
         onChange={(e) => setPassword(e.target.value)}
         error={fieldMessage}
       />
-      <div className="form-actions">
-        {onCancel ? (
-          <button type="button" className="btn btn-secondary" onClick={onCancel} disabled={busy}>
-            Cancel
-          </button>
-        ) : null}
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? 'Checking…' : 'Continue'}
-        </button>
-      </div>
+      <StepActions busy={busy} onCancel={onCancel} label="Continue" busyLabel="Checking…" />
     </form>
   );
 }
@@ -166,16 +157,23 @@ function ScanStep({
         error={fieldMessage}
         hint="6 digits"
       />
-      <div className="form-actions">
-        {onCancel ? (
-          <button type="button" className="btn btn-secondary" onClick={onCancel} disabled={busy}>
-            Cancel
-          </button>
-        ) : null}
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? 'Confirming…' : 'Turn on two-factor authentication'}
-        </button>
-      </div>
+      <StepActions busy={busy} onCancel={onCancel} label="Turn on two-factor authentication" busyLabel="Confirming…" />
     </form>
+  );
+}
+
+/** Cancel (when the enrolment can be left) and the step's submit button. */
+function StepActions({ busy, onCancel, label, busyLabel }: { busy: boolean; onCancel?: () => void; label: string; busyLabel: string }) {
+  return (
+    <div className="form-actions">
+      {onCancel ? (
+        <button type="button" className="btn btn-secondary" onClick={onCancel} disabled={busy}>
+          Cancel
+        </button>
+      ) : null}
+      <button type="submit" className="btn btn-primary" disabled={busy}>
+        {busy ? busyLabel : label}
+      </button>
+    </div>
   );
 }

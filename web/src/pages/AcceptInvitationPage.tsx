@@ -5,99 +5,40 @@
 // who already has a WatchTower account enters that account's password. `POST
 // /auth/invitations/accept` then adds the membership (and the account), and the page sends the
 // user to sign in.
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import { auth } from '../api/endpoints';
 import { roleLabel, type InvitationPreview } from '../api/types';
-import { Link, useFragmentToken } from '../app/router';
-import { AuthScreen } from '../components/AuthScreen';
+import { DoneSignInNext, MailedLinkPage } from '../components/MailedLinkPage';
 import { NewPasswordFields } from '../components/NewPasswordFields';
 import { RateLimitedAlert, isRateLimited, retryDeadline, useCountdown } from '../components/RateLimited';
-import { Alert, Badge, ErrorAlert, Loading, TextField } from '../components/ui';
-import { fragmentToken, newPasswordProblem } from '../lib/accountSecurity';
-import { InvalidLink } from './PasswordResetPages';
-
-type State =
-  | { kind: 'checking' }
-  | { kind: 'invalid'; error: ApiError | null }
-  | { kind: 'ready'; invitation: InvitationPreview }
-  | { kind: 'done'; invitation: InvitationPreview; created: boolean };
+import { Badge, ErrorAlert, TextField } from '../components/ui';
+import { newPasswordProblem } from '../lib/accountSecurity';
 
 export function AcceptInvitationPage() {
-  const { token, visit } = useFragmentToken(fragmentToken);
-  return <AcceptInvitationFlow key={visit} token={token} />;
-}
-
-function AcceptInvitationFlow({ token }: { token: string | null }) {
-  const [state, setState] = useState<State>(token ? { kind: 'checking' } : { kind: 'invalid', error: null });
-
-  useEffect(() => {
-    document.title = 'Join an organization · WatchTower';
-    if (!token) return;
-    let live = true;
-    auth
-      .verifyInvitation(token)
-      .then((invitation) => live && setState({ kind: 'ready', invitation }))
-      .catch((err: unknown) => {
-        if (!(err instanceof ApiError)) throw err;
-        if (live) setState({ kind: 'invalid', error: err });
-      });
-    return () => {
-      live = false;
-    };
-  }, [token]);
-
   return (
-    <AuthScreen>
-      {state.kind === 'checking' ? (
-        <div className="auth-form">
-          <h1 id="auth-title" className="auth-title">
-            Join an organization
-          </h1>
-          <Loading label="Checking the invitation…" />
-        </div>
-      ) : state.kind === 'invalid' ? (
-        <InvalidLink
-          title="This invitation cannot be used"
-          error={state.error}
-          retry={<p className="auth-lead">Ask an administrator of the organization to invite you again.</p>}
-        />
-      ) : state.kind === 'done' ? (
-        <div className="auth-form">
-          <h1 id="auth-title" className="auth-title">
-            Welcome to {state.invitation.organization.name}
-          </h1>
-          <Alert tone="success">
-            {state.created ? 'Your account is ready. ' : ''}You are now a member of {state.invitation.organization.name} as{' '}
-            {roleLabel(state.invitation.role)}. Sign in with {state.invitation.email} to continue.
-          </Alert>
-          <Link to="/login" className="btn btn-primary btn-block">
-            Sign in
-          </Link>
-        </div>
-      ) : (
-        <AcceptForm
-          token={token ?? ''}
-          invitation={state.invitation}
-          onDone={(created) => setState({ kind: 'done', invitation: state.invitation, created })}
-          onInvalid={(error) => setState({ kind: 'invalid', error })}
-        />
-      )}
-    </AuthScreen>
+    <MailedLinkPage
+      title="Join an organization"
+      checkingLabel="Checking the invitation…"
+      invalidTitle="This invitation cannot be used"
+      invalidAction={<p className="auth-lead">Ask an administrator of the organization to invite you again.</p>}
+      verify={auth.verifyInvitation}
+    >
+      {(token, invitation, invalidate) => <AcceptForm token={token} invitation={invitation} onInvalid={invalidate} />}
+    </MailedLinkPage>
   );
 }
 
 function AcceptForm({
   token,
   invitation,
-  onDone,
   onInvalid,
 }: {
   token: string;
   invitation: InvitationPreview;
-  onDone: (created: boolean) => void;
   onInvalid: (error: ApiError) => void;
 }) {
+  const [joined, setJoined] = useState<{ created: boolean } | null>(null);
   const [existing, setExisting] = useState(invitation.existing_user === true);
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
@@ -124,7 +65,7 @@ function AcceptForm({
     setError(null);
     try {
       await auth.acceptInvitation(token, existing ? '' : name.trim(), password);
-      onDone(!existing);
+      setJoined({ created: !existing });
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       setBusy(false);
@@ -140,6 +81,14 @@ function AcceptForm({
   const message = (field: string) => (local?.field === field ? local.message : error?.fieldMessage(field));
   const passwordError = local?.field === 'new_password' ? local.message : message('password');
   const shownAtField = Boolean(message('name') || passwordError);
+  if (joined) {
+    return (
+      <DoneSignInNext title={`Welcome to ${invitation.organization.name}`}>
+        {joined.created ? 'Your account is ready. ' : ''}You are now a member of {invitation.organization.name} as{' '}
+        {roleLabel(invitation.role)}. Sign in with {invitation.email} to continue.
+      </DoneSignInNext>
+    );
+  }
   return (
     <form className="auth-form" onSubmit={submit} noValidate>
       <h1 id="auth-title" className="auth-title">

@@ -6,15 +6,16 @@
 //   from the address), checked with `POST /auth/password-reset/verify`, then the new password is
 //   entered twice and sent with the token to `POST /auth/password-reset/complete`, which ends
 //   every session of the account.
-import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import { auth } from '../api/endpoints';
-import { Link, useFragmentToken } from '../app/router';
+import { Link } from '../app/router';
 import { AuthScreen } from '../components/AuthScreen';
+import { BackToSignIn, DoneSignInNext, MailedLinkPage } from '../components/MailedLinkPage';
 import { NewPasswordFields } from '../components/NewPasswordFields';
 import { RateLimitedAlert, isRateLimited, retryDeadline, useCountdown } from '../components/RateLimited';
-import { Alert, ErrorAlert, Loading, TextField } from '../components/ui';
-import { fragmentToken, newPasswordProblem } from '../lib/accountSecurity';
+import { Alert, ErrorAlert, TextField } from '../components/ui';
+import { newPasswordProblem } from '../lib/accountSecurity';
 
 export function ForgotPasswordPage() {
   const [email, setEmail] = useState('');
@@ -64,11 +65,7 @@ export function ForgotPasswordPage() {
             The link works once, for 30 minutes.
           </Alert>
           <p className="auth-lead">No mail after a few minutes? Check the spam folder, or ask an administrator.</p>
-          <div className="auth-links">
-            <Link to="/login" className="btn-link">
-              Back to sign-in
-            </Link>
-          </div>
+          <BackToSignIn />
         </div>
       ) : (
         <form className="auth-form" onSubmit={submit} noValidate>
@@ -91,117 +88,33 @@ export function ForgotPasswordPage() {
           <button type="submit" className="btn btn-primary btn-block" disabled={busy || secondsLeft > 0}>
             {busy ? 'Sending…' : 'Send the link'}
           </button>
-          <div className="auth-links">
-            <Link to="/login" className="btn-link">
-              Back to sign-in
-            </Link>
-          </div>
+          <BackToSignIn />
         </form>
       )}
     </AuthScreen>
   );
 }
 
-type ResetState =
-  | { kind: 'checking' }
-  | { kind: 'invalid'; error: ApiError | null }
-  | { kind: 'ready' }
-  | { kind: 'done' };
-
 export function ResetPasswordPage() {
-  const { token, visit } = useFragmentToken(fragmentToken);
-  return <ResetPasswordFlow key={visit} token={token} />;
-}
-
-function ResetPasswordFlow({ token }: { token: string | null }) {
-  const [state, setState] = useState<ResetState>(token ? { kind: 'checking' } : { kind: 'invalid', error: null });
-
-  useEffect(() => {
-    document.title = 'Choose a new password · WatchTower';
-    if (!token) return;
-    let live = true;
-    auth
-      .verifyPasswordReset(token)
-      .then(() => live && setState({ kind: 'ready' }))
-      .catch((err: unknown) => {
-        if (!(err instanceof ApiError)) throw err;
-        if (live) setState({ kind: 'invalid', error: err });
-      });
-    return () => {
-      live = false;
-    };
-  }, [token]);
-
   return (
-    <AuthScreen>
-      {state.kind === 'checking' ? (
-        <div className="auth-form">
-          <h1 id="auth-title" className="auth-title">
-            Choose a new password
-          </h1>
-          <Loading label="Checking the link…" />
-        </div>
-      ) : state.kind === 'invalid' ? (
-        <InvalidLink
-          title="This reset link cannot be used"
-          error={state.error}
-          retry={
-            <Link to="/forgot-password" className="btn btn-primary btn-block">
-              Ask for a new link
-            </Link>
-          }
-        />
-      ) : state.kind === 'done' ? (
-        <div className="auth-form">
-          <h1 id="auth-title" className="auth-title">
-            Password changed
-          </h1>
-          <Alert tone="success">
-            Your new password is set, and every session of your account was ended. Sign in with the new password.
-          </Alert>
-          <Link to="/login" className="btn btn-primary btn-block">
-            Sign in
-          </Link>
-        </div>
-      ) : (
-        <ResetForm
-          token={token ?? ''}
-          onDone={() => setState({ kind: 'done' })}
-          onInvalid={(error) => setState({ kind: 'invalid', error })}
-        />
-      )}
-    </AuthScreen>
-  );
-}
-
-/** The page of a mailed link that is unknown, spent or expired (`400 invalid_token`), or missing. */
-export function InvalidLink({ title, error, retry }: { title: string; error: ApiError | null; retry?: ReactNode }) {
-  const network = error !== null && error.code !== 'invalid_token';
-  return (
-    <div className="auth-form">
-      <h1 id="auth-title" className="auth-title">
-        {title}
-      </h1>
-      {network ? (
-        <ErrorAlert error={error} />
-      ) : (
-        <Alert tone="error">
-          {error === null
-            ? 'The link is incomplete. Open it again from the mail, or copy the whole address.'
-            : 'The link has expired, has already been used, or was replaced by a newer one.'}
-        </Alert>
-      )}
-      {retry}
-      <div className="auth-links">
-        <Link to="/login" className="btn-link">
-          Back to sign-in
+    <MailedLinkPage
+      title="Choose a new password"
+      checkingLabel="Checking the link…"
+      invalidTitle="This reset link cannot be used"
+      invalidAction={
+        <Link to="/forgot-password" className="btn btn-primary btn-block">
+          Ask for a new link
         </Link>
-      </div>
-    </div>
+      }
+      verify={auth.verifyPasswordReset}
+    >
+      {(token, _valid, invalidate) => <ResetForm token={token} onInvalid={invalidate} />}
+    </MailedLinkPage>
   );
 }
 
-function ResetForm({ token, onDone, onInvalid }: { token: string; onDone: () => void; onInvalid: (error: ApiError) => void }) {
+function ResetForm({ token, onInvalid }: { token: string; onInvalid: (error: ApiError) => void }) {
+  const [done, setDone] = useState(false);
   const [password, setPassword] = useState('');
   const [confirmation, setConfirmation] = useState('');
   const [problem, setProblem] = useState<ReturnType<typeof newPasswordProblem>>(null);
@@ -220,7 +133,7 @@ function ResetForm({ token, onDone, onInvalid }: { token: string; onDone: () => 
     setError(null);
     try {
       await auth.completePasswordReset(token, password);
-      onDone();
+      setDone(true);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       setBusy(false);
@@ -234,6 +147,13 @@ function ResetForm({ token, onDone, onInvalid }: { token: string; onDone: () => 
   }
 
   const passwordError = problem?.field === 'new_password' ? problem.message : error?.fieldMessage('new_password');
+  if (done) {
+    return (
+      <DoneSignInNext title="Password changed">
+        Your new password is set, and every session of your account was ended. Sign in with the new password.
+      </DoneSignInNext>
+    );
+  }
   return (
     <form className="auth-form" onSubmit={submit} noValidate>
       <h1 id="auth-title" className="auth-title">
