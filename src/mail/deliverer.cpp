@@ -151,8 +151,9 @@ Status Deliverer::Mark(const Claimed& claimed, Outcome outcome, const std::strin
     std::vector<storage::Value> params{storage::Text(claimed.id), storage::Int(now)};
     switch (outcome) {
         case Outcome::kSent:
-            sql = "UPDATE mail_outbox SET sent_at = $2, message_sealed = NULL, attempts = $3, last_error = NULL "
-                  "WHERE id = $1";
+            sql =
+                "UPDATE mail_outbox SET sent_at = $2, message_sealed = NULL, attempts = $3, last_error = NULL "
+                "WHERE id = $1";
             params.push_back(storage::Int(attempts));
             metrics_.Increment("wt_mail_sent_total", "Mails delivered to the transport", labels);
             log_->info("mail {} ({}) sent", claimed.id, claimed.kind);
@@ -170,8 +171,9 @@ Status Deliverer::Mark(const Claimed& claimed, Outcome outcome, const std::strin
         }
         case Outcome::kFailed:
         case Outcome::kDropped:
-            sql = "UPDATE mail_outbox SET failed_at = $2, message_sealed = NULL, attempts = $3, last_error = $4 "
-                  "WHERE id = $1";
+            sql =
+                "UPDATE mail_outbox SET failed_at = $2, message_sealed = NULL, attempts = $3, last_error = $4 "
+                "WHERE id = $1";
             params.push_back(storage::Int(outcome == Outcome::kFailed ? attempts : claimed.attempts));
             params.push_back(storage::Text(outcome == Outcome::kFailed ? error_text : "mail transport is off"));
             if (outcome == Outcome::kFailed) {

@@ -30,6 +30,8 @@
 /// the database closes.
 #pragma once
 
+#include <spdlog/logger.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -37,8 +39,6 @@
 #include <stop_token>
 #include <string>
 #include <thread>
-
-#include <spdlog/logger.h>
 
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
@@ -51,8 +51,8 @@ namespace wt::mail {
 
 struct DelivererOptions {
     std::string from = "WatchTower <watchtower@localhost>";  // Config::mail_from
-    int max_attempts = 8;                                     // Config::mail_max_attempts (>= 1)
-    int batch = 20;                                           // messages per pass
+    int max_attempts = 8;                                    // Config::mail_max_attempts (>= 1)
+    int batch = 20;                                          // messages per pass
     std::chrono::milliseconds poll_interval{2000};
     UnixMicros retry_base = 15 * kMicrosPerSecond;  // first retry delay (tests shorten it)
     UnixMicros retry_cap = kMicrosPerHour;

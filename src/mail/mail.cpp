@@ -14,9 +14,7 @@ namespace wt::mail {
 
 namespace detail {
 
-std::string OutboxContext(std::string_view outbox_id) {
-    return "mail_outbox.message_sealed:" + std::string(outbox_id);
-}
+std::string OutboxContext(std::string_view outbox_id) { return "mail_outbox.message_sealed:" + std::string(outbox_id); }
 
 std::string SerializeMessage(const Message& message) {
     boost::json::object obj;
@@ -61,12 +59,23 @@ std::string EscapeHtml(std::string_view text) {
     out.reserve(text.size());
     for (const char c : text) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -106,9 +115,8 @@ Message Render(std::string_view kind, std::string_view to, std::string subject, 
     message.subject = OneLine(subject, 250);
 
     std::string text = "Hello,\n\n";
-    std::string html =
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + EscapeHtml(message.subject) +
-        "</title></head>\n<body style=\"font-family:sans-serif;line-height:1.5\">\n<p>Hello,</p>\n";
+    std::string html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + EscapeHtml(message.subject) +
+                       "</title></head>\n<body style=\"font-family:sans-serif;line-height:1.5\">\n<p>Hello,</p>\n";
     for (const auto& paragraph : body.paragraphs) {
         text += paragraph + "\n\n";
         html += "<p>" + EscapeHtml(paragraph) + "</p>\n";

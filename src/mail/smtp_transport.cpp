@@ -44,11 +44,12 @@ class SmtpTransport final : public Transport {
         std::optional<std::string> password;
         if (!options_.username.empty()) {
             auto looked_up = options_.password ? options_.password() : Result<std::optional<std::string>>(std::nullopt);
-            if (!looked_up) return SmtpError("reading the smtp_password server secret failed: " +
-                                             looked_up.error().detail);
+            if (!looked_up)
+                return SmtpError("reading the smtp_password server secret failed: " + looked_up.error().detail);
             if (!*looked_up)
-                return SmtpError("smtp_username is set but no smtp_password is stored "
-                                 "(watchtower secrets set smtp_password)");
+                return SmtpError(
+                    "smtp_username is set but no smtp_password is stored "
+                    "(watchtower secrets set smtp_password)");
             password = std::move(**looked_up);
         }
 
@@ -57,8 +58,8 @@ class SmtpTransport final : public Transport {
         CURL* handle = curl.get();
         const std::string mail_from = "<" + std::string(mail.from_address) + ">";
         const std::string rcpt = "<" + std::string(mail.to) + ">";
-        std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> recipients(
-            curl_slist_append(nullptr, rcpt.c_str()), &curl_slist_free_all);
+        std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> recipients(curl_slist_append(nullptr, rcpt.c_str()),
+                                                                               &curl_slist_free_all);
         Upload upload{mail.rfc5322};
         char error_buffer[CURL_ERROR_SIZE] = {0};
 
@@ -93,8 +94,7 @@ class SmtpTransport final : public Transport {
         long response = 0;
         curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response);
         return SmtpError(fmt::format("{} (curl {}{}{}", error_buffer[0] ? error_buffer : curl_easy_strerror(code),
-                                     static_cast<int>(code), response ? fmt::format(", SMTP {}", response) : "",
-                                     ")"));
+                                     static_cast<int>(code), response ? fmt::format(", SMTP {}", response) : "", ")"));
     }
 
   private:
@@ -111,8 +111,9 @@ Result<std::unique_ptr<Transport>> MakeSmtpTransport(SmtpOptions options) {
     // server secret instead.
     const std::string_view authority = std::string_view(options.url).substr(options.url.find("://") + 3);
     if (authority.substr(0, authority.find('/')).find('@') != std::string_view::npos) {
-        return Error::Validation("smtp_url", "must not contain credentials: set mail.smtp_username and store the "
-                                             "password with `watchtower secrets set smtp_password`");
+        return Error::Validation("smtp_url",
+                                 "must not contain credentials: set mail.smtp_username and store the "
+                                 "password with `watchtower secrets set smtp_password`");
     }
     // curl_global_init is not thread-safe in every libcurl version: once, before the first use.
     static std::once_flag curl_initialized;

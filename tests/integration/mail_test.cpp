@@ -37,10 +37,10 @@ TEST(MailTest, SmtpDeliversWithThePasswordSetThroughTheCli) {
         ServerConfig config;
         config.members = false;
         config.env.insert({{"WATCHTOWER_MAIL_TRANSPORT", "smtp"},
-                      {"WATCHTOWER_SMTP_URL", "smtp://127.0.0.1:" + std::to_string(sink.port())},
-                      {"WATCHTOWER_SMTP_USERNAME", kSmtpUser},
-                      {"WATCHTOWER_SMTP_INSECURE", "true"},
-                      {"WATCHTOWER_MAIL_FROM", "WatchTower Alerts <alerts@wt.example.com>"}});
+                           {"WATCHTOWER_SMTP_URL", "smtp://127.0.0.1:" + std::to_string(sink.port())},
+                           {"WATCHTOWER_SMTP_USERNAME", kSmtpUser},
+                           {"WATCHTOWER_SMTP_INSECURE", "true"},
+                           {"WATCHTOWER_MAIL_FROM", "WatchTower Alerts <alerts@wt.example.com>"}});
         Server server(config);
         server.Start();
         server.RememberSecret(kSmtpPassword);

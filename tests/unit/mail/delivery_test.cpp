@@ -3,8 +3,6 @@
 // writing into a temporary directory, and a real SMTP server (smtp_sink.py, aiosmtpd) on
 // 127.0.0.1 that requires AUTH, with the password read from server_secrets. Time is a manual
 // clock, so retries come due without sleeping; every wait on a process is bounded.
-#include "mail/deliverer.hpp"
-
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -23,11 +21,12 @@
 
 #include "../common/test_support.hpp"
 #include "crypto/crypto.hpp"
+#include "mail/deliverer.hpp"
 #include "mail/detail/message_codec.hpp"
 #include "mail/mail.hpp"
 #include "mail_test_support.hpp"
-#include "smtp_sink.hpp"
 #include "secrets/server_secrets.hpp"
+#include "smtp_sink.hpp"
 
 namespace wt::mail {
 namespace {
@@ -36,11 +35,11 @@ using namespace std::chrono_literals;
 using testing::FilesIn;
 using testing::kSmtpPassword;
 using testing::kSmtpUser;
-using testing::SmtpSink;
-using testing::WaitFor;
 using testing::ParseEml;
 using testing::ReadFile;
+using testing::SmtpSink;
 using testing::Str;
+using testing::WaitFor;
 
 constexpr UnixMicros kT0 = 1'795'428'000 * kMicrosPerSecond;
 constexpr const char* kFrom = "WatchTower <noreply@wt.example.com>";
@@ -59,8 +58,8 @@ class DeliveryTest : public ::testing::Test {
   protected:
     DeliveryTest() {
         clock_->Set(kT0);
-        log_ = std::make_shared<spdlog::logger>("mail-test",
-                                                std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text_));
+        log_ =
+            std::make_shared<spdlog::logger>("mail-test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text_));
         log_->set_level(spdlog::level::debug);
     }
 
@@ -75,9 +74,9 @@ class DeliveryTest : public ::testing::Test {
     /// Queues a password-reset mail in its own committed transaction; returns the outbox id.
     std::string Queue(const std::string& to = "ada@example.com") {
         auto tx = db_.Write();
-        auto queued = Enqueue(*tx, keyring_, "",
-                              PasswordResetMail(to, "https://wt.example.com", kToken, kT0 + kMicrosPerHour),
-                              clock_->Now());
+        auto queued =
+            Enqueue(*tx, keyring_, "", PasswordResetMail(to, "https://wt.example.com", kToken, kT0 + kMicrosPerHour),
+                    clock_->Now());
         EXPECT_TRUE(queued.ok()) << (queued.ok() ? "" : queued.error().detail);
         EXPECT_TRUE(tx->Commit().ok());
         auto row = db_.Read()->QueryOne("SELECT id FROM mail_outbox ORDER BY id DESC LIMIT 1");
@@ -183,9 +182,8 @@ TEST_F(DeliveryTest, CommittedMailBecomesExactlyOneEmlFile) {
 TEST_F(DeliveryTest, RolledBackMailIsNeverSent) {
     {
         auto tx = db_.Write();
-        ASSERT_TRUE(Enqueue(*tx, keyring_, "", PasswordChangedMail("ada@example.com", "https://x", kT0, "1.2.3.4"),
-                            kT0)
-                        .ok());
+        ASSERT_TRUE(
+            Enqueue(*tx, keyring_, "", PasswordChangedMail("ada@example.com", "https://x", kT0, "1.2.3.4"), kT0).ok());
         // destroyed without Commit: rolled back
     }
     auto deliverer = Make(MakeFileTransport(MailDir()));

@@ -33,8 +33,8 @@ bool Contains(const std::string& haystack, std::string_view needle) {
 }
 
 TEST(MailBuildersTest, InvitationCarriesTheTokenOnlyInTheLinkFragment) {
-    const Message m = InvitationMail("ada@example.com", kUrl, "TOKEN123", "Acme Bank", "Grace", "ANALYST",
-                                     kAt + 72 * kMicrosPerHour);
+    const Message m =
+        InvitationMail("ada@example.com", kUrl, "TOKEN123", "Acme Bank", "Grace", "ANALYST", kAt + 72 * kMicrosPerHour);
     EXPECT_EQ(m.kind, "invitation");
     EXPECT_EQ(m.to, "ada@example.com");
     EXPECT_EQ(m.subject, "You are invited to Acme Bank on WatchTower");
@@ -74,8 +74,8 @@ TEST(MailBuildersTest, AccountNoticesSayWhatWhenAndFromWhere) {
          "Two-factor authentication was turned off", "Two-factor authentication was turned off"},
         {BackupCodesRegeneratedMail("a@b.co", kUrl, kAt, "203.0.113.9"), "backup_codes_regenerated",
          "New WatchTower backup codes", "New backup codes were made"},
-        {NewSignInMail("a@b.co", kUrl, kAt, "203.0.113.9", "Firefox/133"), "new_sign_in",
-         "New sign-in to WatchTower", "signed in to from a new address"},
+        {NewSignInMail("a@b.co", kUrl, kAt, "203.0.113.9", "Firefox/133"), "new_sign_in", "New sign-in to WatchTower",
+         "signed in to from a new address"},
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.kind);

@@ -45,8 +45,11 @@ class SmtpSink {
     SmtpSink(const std::string& dir, Options options) : dir_(dir + "/sink") {
         std::filesystem::create_directories(dir_);
         const std::string port_file = dir + "/sink.port";
-        std::vector<std::string> args = {kPython, WT_MAIL_TEST_DIR "/smtp_sink.py", "--port-file", port_file,
-                                         "--dir", dir_, "--user", kSmtpUser, "--password", kSmtpPassword,
+        std::vector<std::string> args = {kPython,        WT_MAIL_TEST_DIR "/smtp_sink.py",
+                                         "--port-file",  port_file,
+                                         "--dir",        dir_,
+                                         "--user",       kSmtpUser,
+                                         "--password",   kSmtpPassword,
                                          "--fail-first", std::to_string(options.fail_first)};
         if (!options.tls_cert.empty()) {
             args.insert(args.end(), {"--tls-cert", options.tls_cert, "--tls-key", options.tls_key});
