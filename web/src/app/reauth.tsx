@@ -70,6 +70,7 @@ function ReauthForm({ mfaEnabled, onDone }: { mfaEnabled: boolean; onDone: (ok: 
       if (!(err instanceof ApiError)) throw err;
       setError(err);
       setBusy(false);
+      setCode(''); // a code is good once: the next attempt needs a fresh one
     }
   }
 
