@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // Sign-in: email + password, then (when the account has MFA) a second step with a 6-digit
-// authenticator code or a backup code.
+// authenticator code or a backup code. `429 rate_limited` disables the form for the
+// `Retry-After` wait, counted down. "Forgot your password?" leads to /forgot-password.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import { auth } from '../api/endpoints';
 import type { LoginResult } from '../api/types';
-import { navigate, safeNextPath, useLocation } from '../app/router';
+import { Link, navigate, safeNextPath, useLocation } from '../app/router';
 import { useSession } from '../app/session';
 import { RateLimitedAlert, isRateLimited, retryDeadline, useCountdown } from '../components/RateLimited';
-import { Alert, ErrorAlert, TextField } from '../components/ui';
 import { AuthScreen } from '../components/AuthScreen';
-import { Link } from '../app/router';
+import { Alert, ErrorAlert, TextField } from '../components/ui';
 
 type Step = { kind: 'credentials' } | { kind: 'mfa'; mfaToken: string };
 
