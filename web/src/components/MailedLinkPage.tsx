@@ -10,6 +10,7 @@ import { ApiError } from '../api/client';
 import { Link, useFragmentToken } from '../app/router';
 import { fragmentToken } from '../lib/accountSecurity';
 import { AuthScreen } from './AuthScreen';
+import { isRateLimited, retryDeadline, useCountdown } from './RateLimited';
 import { Alert, ErrorAlert, Loading } from './ui';
 
 type Check<T> = { kind: 'checking' } | { kind: 'invalid'; error: ApiError | null } | { kind: 'ready'; value: T };
@@ -117,4 +118,35 @@ export function DoneSignInNext({ title, children }: { title: string; children: R
       </Link>
     </div>
   );
+}
+
+/**
+ * The submit of a mailed-link form: `run(action)` keeps `busy`, the server's `error` and the
+ * `429` wait (`secondsLeft`), and hands `400 invalid_token` to `onInvalid` (the link died meanwhile).
+ */
+export function useLinkSubmit(onInvalid: (error: ApiError) => void) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [retryUntil, setRetryUntil] = useState<number | null>(null);
+  const secondsLeft = useCountdown(retryUntil);
+
+  async function run(action: () => Promise<void>) {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      if (err.code === 'invalid_token') {
+        onInvalid(err);
+        return;
+      }
+      if (isRateLimited(err)) setRetryUntil(retryDeadline(err));
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return { busy, error, secondsLeft, blocked: busy || secondsLeft > 0, run };
 }

@@ -9,9 +9,9 @@ import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import { auth } from '../api/endpoints';
 import { roleLabel, type InvitationPreview } from '../api/types';
-import { DoneSignInNext, MailedLinkPage } from '../components/MailedLinkPage';
+import { DoneSignInNext, MailedLinkPage, useLinkSubmit } from '../components/MailedLinkPage';
 import { NewPasswordFields } from '../components/NewPasswordFields';
-import { RateLimitedAlert, isRateLimited, retryDeadline, useCountdown } from '../components/RateLimited';
+import { RateLimitedAlert, isRateLimited } from '../components/RateLimited';
 import { Badge, ErrorAlert, TextField } from '../components/ui';
 import { newPasswordProblem } from '../lib/accountSecurity';
 
@@ -44,14 +44,11 @@ function AcceptForm({
   const [password, setPassword] = useState('');
   const [confirmation, setConfirmation] = useState('');
   const [local, setLocal] = useState<{ field: string; message: string } | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [retryUntil, setRetryUntil] = useState<number | null>(null);
-  const secondsLeft = useCountdown(retryUntil);
+  const { busy, error, secondsLeft, blocked, run } = useLinkSubmit(onInvalid);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    if (busy || secondsLeft > 0) return;
+    if (blocked) return;
     const problem = existing
       ? password === ''
         ? { field: 'password', message: 'Enter the password of your account.' }
@@ -61,21 +58,10 @@ function AcceptForm({
         : newPasswordProblem(password, confirmation);
     setLocal(problem);
     if (problem) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await auth.acceptInvitation(token, existing ? '' : name.trim(), password);
       setJoined({ created: !existing });
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      setBusy(false);
-      if (err.code === 'invalid_token') {
-        onInvalid(err);
-        return;
-      }
-      if (isRateLimited(err)) setRetryUntil(retryDeadline(err));
-      setError(err);
-    }
+    });
   }
 
   const message = (field: string) => (local?.field === field ? local.message : error?.fieldMessage(field));
@@ -154,7 +140,7 @@ function AcceptForm({
           />
         </>
       )}
-      <button type="submit" className="btn btn-primary btn-block" disabled={busy || secondsLeft > 0}>
+      <button type="submit" className="btn btn-primary btn-block" disabled={blocked}>
         {busy ? 'Joining…' : `Join ${invitation.organization.name}`}
       </button>
     </form>

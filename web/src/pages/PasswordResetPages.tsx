@@ -11,7 +11,7 @@ import { ApiError } from '../api/client';
 import { auth } from '../api/endpoints';
 import { Link } from '../app/router';
 import { AuthScreen } from '../components/AuthScreen';
-import { BackToSignIn, DoneSignInNext, MailedLinkPage } from '../components/MailedLinkPage';
+import { BackToSignIn, DoneSignInNext, MailedLinkPage, useLinkSubmit } from '../components/MailedLinkPage';
 import { NewPasswordFields } from '../components/NewPasswordFields';
 import { RateLimitedAlert, isRateLimited, retryDeadline, useCountdown } from '../components/RateLimited';
 import { Alert, ErrorAlert, TextField } from '../components/ui';
@@ -118,32 +118,18 @@ function ResetForm({ token, onInvalid }: { token: string; onInvalid: (error: Api
   const [password, setPassword] = useState('');
   const [confirmation, setConfirmation] = useState('');
   const [problem, setProblem] = useState<ReturnType<typeof newPasswordProblem>>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [retryUntil, setRetryUntil] = useState<number | null>(null);
-  const secondsLeft = useCountdown(retryUntil);
+  const { busy, error, secondsLeft, blocked, run } = useLinkSubmit(onInvalid);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    if (busy || secondsLeft > 0) return;
+    if (blocked) return;
     const local = newPasswordProblem(password, confirmation);
     setProblem(local);
     if (local) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await auth.completePasswordReset(token, password);
       setDone(true);
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      setBusy(false);
-      if (err.code === 'invalid_token') {
-        onInvalid(err);
-        return;
-      }
-      if (isRateLimited(err)) setRetryUntil(retryDeadline(err));
-      setError(err);
-    }
+    });
   }
 
   const passwordError = problem?.field === 'new_password' ? problem.message : error?.fieldMessage('new_password');
@@ -172,7 +158,7 @@ function ResetForm({ token, onInvalid }: { token: string; onInvalid: (error: Api
         passwordError={passwordError}
         confirmationError={problem?.field === 'confirm' ? problem.message : undefined}
       />
-      <button type="submit" className="btn btn-primary btn-block" disabled={busy || secondsLeft > 0}>
+      <button type="submit" className="btn btn-primary btn-block" disabled={blocked}>
         {busy ? 'Saving…' : 'Set the new password'}
       </button>
     </form>
