@@ -224,7 +224,7 @@ namespace {
 struct Rotation {
     secrets::RotationReport report;
     bool environment_mode = false;
-    bool resumed = false;         // finished a rotation an earlier run had started
+    bool resumed = false;          // finished a rotation an earlier run had started
     std::string retired_key_file;  // embedded mode: where the old key is kept
 };
 
@@ -273,9 +273,10 @@ Result<Rotation> RotateFromEnvironment(storage::Database& db, const MasterKeyrin
 
 Result<Rotation> RotateEmbedded(const Config& config, storage::Database& db, const MasterKeyring& keys) {
     if (const char* env = std::getenv("WATCHTOWER_NEW_MASTER_KEY"); env != nullptr && *env != '\0')
-        return Error::Make(ErrorCode::kValidationFailed,
-                           "WATCHTOWER_NEW_MASTER_KEY is for a master key from the environment (WATCHTOWER_MASTER_KEY); "
-                           "with master.key in the data directory, keys rotate generates the new key itself");
+        return Error::Make(
+            ErrorCode::kValidationFailed,
+            "WATCHTOWER_NEW_MASTER_KEY is for a master key from the environment (WATCHTOWER_MASTER_KEY); "
+            "with master.key in the data directory, keys rotate generates the new key itself");
     WT_ASSIGN_OR_RETURN(PendingKey pending, PreparePendingKey(config));
     if (pending.bytes == keys.current.bytes)
         return Error::Make(ErrorCode::kValidationFailed,
@@ -328,7 +329,8 @@ int RunKeysStatus(const Config& config, bool json) {
     (*db)->Close();
     if (!inventory) return Fail(inventory.error());
     std::vector<std::string> failures;
-    for (const auto& column : *inventory) failures.insert(failures.end(), column.failures.begin(), column.failures.end());
+    for (const auto& column : *inventory)
+        failures.insert(failures.end(), column.failures.begin(), column.failures.end());
     if (json) {
         boost::json::array previous;
         for (const auto& key : keys->previous) previous.emplace_back(crypto::Keyring::KeyId(key));
@@ -339,13 +341,13 @@ int RunKeysStatus(const Config& config, bool json) {
             columns[column.table + "." + column.column] = counts;
         }
         boost::json::array failed(failures.begin(), failures.end());
-        std::cout << boost::json::serialize(boost::json::object{
-                         {"mode", keys->environment_mode() ? "environment" : "embedded"},
-                         {"current_key_id", crypto::Keyring::KeyId(keys->current.bytes)},
-                         {"previous_key_ids", previous},
-                         {"rotation_pending", keys->rotation_pending},
-                         {"sealed", columns},
-                         {"failures", failed}})
+        std::cout << boost::json::serialize(
+                         boost::json::object{{"mode", keys->environment_mode() ? "environment" : "embedded"},
+                                             {"current_key_id", crypto::Keyring::KeyId(keys->current.bytes)},
+                                             {"previous_key_ids", previous},
+                                             {"rotation_pending", keys->rotation_pending},
+                                             {"sealed", columns},
+                                             {"failures", failed}})
                   << "\n";
     } else {
         std::cout << fmt::format("master key: {} ({})\n", crypto::Keyring::KeyId(keys->current.bytes),
@@ -371,7 +373,8 @@ int RunKeysStatus(const Config& config, bool json) {
 int RunSecretsSet(const Config& config, const std::string& name) {
     if (!secrets::IsKnownServerSecret(name)) {
         std::string known;
-        for (const auto known_name : secrets::kKnownServerSecrets) known += (known.empty() ? "" : ", ") + std::string(known_name);
+        for (const auto known_name : secrets::kKnownServerSecrets)
+            known += (known.empty() ? "" : ", ") + std::string(known_name);
         return Fail(Error::Validation("name", fmt::format("unknown secret {}; known: {}", name, known)));
     }
     // From stdin only: a value in argv would show in `ps` and in shell history.
@@ -386,7 +389,8 @@ int RunSecretsSet(const Config& config, const std::string& name) {
     const crypto::Keyring ring = keys->Ring();
     auto tx = (*db)->Begin(storage::TxMode::kWrite);
     if (!tx) return Fail(tx.error());
-    if (auto set = secrets::SetServerSecret(**tx, ring, name, value, SystemClock()->Now()); !set) return Fail(set.error());
+    if (auto set = secrets::SetServerSecret(**tx, ring, name, value, SystemClock()->Now()); !set)
+        return Fail(set.error());
     if (auto committed = (*tx)->Commit(); !committed) return Fail(committed.error());
     (*db)->Close();
     std::cout << fmt::format("{} stored, sealed under key {}\n", name, ring.current_id());

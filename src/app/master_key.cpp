@@ -27,20 +27,22 @@ constexpr std::string_view kRetiredPrefix = "master.key.retired.";
 std::string KeyPath(const Config& config) { return config.data_dir + "/master.key"; }
 
 Error Unavailable(std::string_view what, const std::string& path, int error_number) {
-    return Error::Make(ErrorCode::kUnavailable, fmt::format("cannot {} {}: {}", what, path, std::strerror(error_number)));
+    return Error::Make(ErrorCode::kUnavailable,
+                       fmt::format("cannot {} {}: {}", what, path, std::strerror(error_number)));
 }
 
 // The key file at `path`, or nullopt when there is none. The key protects every sealed secret:
 // a file that others can read, or that is not a regular file (a link), is refused.
 Result<std::optional<std::string>> ReadKeyFile(const std::string& path) {
-    struct stat key_stat{};
+    struct stat key_stat {};
     if (::lstat(path.c_str(), &key_stat) != 0) {
         if (errno == ENOENT) return std::optional<std::string>();
         return Unavailable("read", path, errno);
     }
     if (!S_ISREG(key_stat.st_mode) || (key_stat.st_mode & 077) != 0)
-        return Error::Make(ErrorCode::kValidationFailed,
-                           fmt::format("{} must be a regular file readable by its owner only (chmod 600 {})", path, path));
+        return Error::Make(
+            ErrorCode::kValidationFailed,
+            fmt::format("{} must be a regular file readable by its owner only (chmod 600 {})", path, path));
     std::ifstream in(path);
     if (!in) return Unavailable("read", path, errno);
     std::stringstream text;
@@ -122,7 +124,8 @@ Status AddPreviousFromFiles(const Config& config, MasterKeyring& ring) {
         if (name.starts_with(kRetiredPrefix) && name.find(".tmp.") == std::string::npos)
             retired.push_back(entry.path().string());
     }
-    if (ec) return Error::Make(ErrorCode::kUnavailable, fmt::format("cannot list {}: {}", config.data_dir, ec.message()));
+    if (ec)
+        return Error::Make(ErrorCode::kUnavailable, fmt::format("cannot list {}: {}", config.data_dir, ec.message()));
     std::sort(retired.begin(), retired.end());
     for (const std::string& path : retired) {
         WT_ASSIGN_OR_RETURN(auto key, ReadKeyFile(path));
@@ -138,7 +141,8 @@ std::string EncodeKey(const std::string& key) { return crypto::Base64Encode(key)
 Result<std::string> DecodeKey(std::string_view text, std::string_view where) {
     const std::size_t begin = text.find_first_not_of(" \t\r\n");
     const std::size_t end = text.find_last_not_of(" \t\r\n");
-    auto bytes = crypto::Base64Decode(begin == std::string_view::npos ? std::string_view() : text.substr(begin, end - begin + 1));
+    auto bytes = crypto::Base64Decode(begin == std::string_view::npos ? std::string_view()
+                                                                      : text.substr(begin, end - begin + 1));
     if (!bytes || bytes->size() != kKeySize)
         return Error::Make(ErrorCode::kValidationFailed,
                            fmt::format("{}: the master key must be 32 random bytes in base64 (watchtower keys "
@@ -232,11 +236,11 @@ Result<DataDirLock> LockDataDir(const Config& config, bool exclusive) {
     DataDirLock lock(fd);
     if (::flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
         if (errno != EWOULDBLOCK) return Unavailable("lock", path, errno);
-        return Error::Make(ErrorCode::kUnavailable,
-                           exclusive ? fmt::format("a server or another key rotation is using {} (it holds {}): stop it first",
-                                                   config.data_dir, path)
-                                     : fmt::format("a key rotation is running on {} (it holds {})", config.data_dir,
-                                                   path));
+        return Error::Make(
+            ErrorCode::kUnavailable,
+            exclusive ? fmt::format("a server or another key rotation is using {} (it holds {}): stop it first",
+                                    config.data_dir, path)
+                      : fmt::format("a key rotation is running on {} (it holds {})", config.data_dir, path));
     }
     return lock;
 }

@@ -37,8 +37,8 @@
 namespace wt::app {
 
 struct MasterKey {
-    std::string bytes;    // 32 bytes
-    std::string source;   // "environment" or the file path
+    std::string bytes;   // 32 bytes
+    std::string source;  // "environment" or the file path
     bool generated = false;
 };
 

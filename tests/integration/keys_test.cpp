@@ -86,12 +86,14 @@ std::string DecodeKeyText(const std::string& text) {
     return *key;
 }
 
-std::string Str(const json::value& value) { return value.is_string() ? std::string(value.as_string()) : json::serialize(value); }
+std::string Str(const json::value& value) {
+    return value.is_string() ? std::string(value.as_string()) : json::serialize(value);
+}
 
 std::string NewKeyText() { return crypto::Base64Encode(crypto::RandomBytes(32)); }
 
 class KeysTest : public ::testing::Test {
-protected:
+  protected:
     KeysTest() : server_(ServerConfig{.seed = false}) {}
 
     std::string Dir() const { return server_.data_dir(); }
@@ -109,11 +111,12 @@ protected:
     // 2100, so a server started by the test does not deliver (and clear) it.
     void SealRowsUnder(const std::string& key) {
         const crypto::Keyring ring({key});
-        ASSERT_EQ(Query("INSERT INTO users (id, email, email_normalized, name, password_hash, created_at, "
-              "totp_secret_sealed, totp_pending_sealed) VALUES ('usr_k1', 'k@x.test', 'k@x.test', 'K', 'h', 1, '" +
-              ring.Seal("TOTPACTIVE", "users.totp_secret_sealed:usr_k1") + "', '" +
-              ring.Seal("TOTPPENDING", "users.totp_pending_sealed:usr_k1") + "')"),
-                  "");
+        ASSERT_EQ(
+            Query("INSERT INTO users (id, email, email_normalized, name, password_hash, created_at, "
+                  "totp_secret_sealed, totp_pending_sealed) VALUES ('usr_k1', 'k@x.test', 'k@x.test', 'K', 'h', 1, '" +
+                  ring.Seal("TOTPACTIVE", "users.totp_secret_sealed:usr_k1") + "', '" +
+                  ring.Seal("TOTPPENDING", "users.totp_pending_sealed:usr_k1") + "')"),
+            "");
         ASSERT_EQ(Query("INSERT INTO mail_outbox (id, kind, recipient, message_sealed, created_at, next_attempt_at) "
                         "VALUES ('mail_k1', 'invitation', 'k@x.test', '" +
                         ring.Seal("Subject: hello", "mail_outbox.message_sealed:mail_k1") + "', 1, 4102444800000000)"),
@@ -140,7 +143,8 @@ protected:
     }
 
     std::string OpenSmtpPassword(const crypto::Keyring& ring) const {
-        auto opened = ring.Open(Query("SELECT value_sealed FROM server_secrets WHERE name = 'smtp_password'"), kSmtpContext);
+        auto opened =
+            ring.Open(Query("SELECT value_sealed FROM server_secrets WHERE name = 'smtp_password'"), kSmtpContext);
         return opened ? *opened : "<does not open: " + opened.error().detail + ">";
     }
 
@@ -173,7 +177,7 @@ TEST_F(KeysTest, GenerateRotateAndTheSecretStillOpens) {
     auto set = SetSmtpPassword(kSmtpPassword);
     ASSERT_EQ(set.exit_code, 0) << set.err;
     EXPECT_EQ(set.out.find(kSmtpPassword), std::string::npos);
-    struct stat key_stat{};
+    struct stat key_stat {};
     ASSERT_EQ(::stat(MasterKeyFile().c_str(), &key_stat), 0) << "the embedded key is generated once";
     EXPECT_EQ(key_stat.st_mode & 0777, 0600u);
     const std::string old_key = MasterKey();
@@ -287,8 +291,8 @@ TEST_F(KeysTest, CrashAfterTheResealBeforeTheKeyWasInstalledLosesNothing) {
     const std::string pending_text = NewKeyText();
     const std::string pending_key = DecodeKeyText(pending_text);
     ASSERT_NO_FATAL_FAILURE(SealRowsUnder(pending_key));
-    Query("UPDATE server_secrets SET value_sealed = '" + crypto::Keyring({pending_key}).Seal(kSmtpPassword, kSmtpContext) +
-          "'");
+    Query("UPDATE server_secrets SET value_sealed = '" +
+          crypto::Keyring({pending_key}).Seal(kSmtpPassword, kSmtpContext) + "'");
     WriteFile(Dir() + "/master.key.new", pending_text + "\n");
     ::chmod((Dir() + "/master.key.new").c_str(), 0600);
 
@@ -352,9 +356,9 @@ TEST_F(KeysTest, EnvironmentModeRotation) {
               std::string::npos)
         << stale.err;
     ExpectStatusOpensEverything({{"WATCHTOWER_MASTER_KEY", new_text}, {"WATCHTOWER_PREVIOUS_MASTER_KEYS", old_text}});
-    auto bad_previous = RunWatchtower({"--data-dir", Dir(), "keys", "status"},
-                                      {{"WATCHTOWER_MASTER_KEY", new_text},
-                                       {"WATCHTOWER_PREVIOUS_MASTER_KEYS", old_text + ",not-a-key"}});
+    auto bad_previous = RunWatchtower(
+        {"--data-dir", Dir(), "keys", "status"},
+        {{"WATCHTOWER_MASTER_KEY", new_text}, {"WATCHTOWER_PREVIOUS_MASTER_KEYS", old_text + ",not-a-key"}});
     EXPECT_EQ(bad_previous.exit_code, 1);
     EXPECT_NE(bad_previous.err.find("WATCHTOWER_PREVIOUS_MASTER_KEYS (key 2)"), std::string::npos) << bad_previous.err;
 }

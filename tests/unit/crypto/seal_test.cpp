@@ -130,9 +130,9 @@ TEST(SealTest, TruncatedAndExtendedEnvelopesAreRefused) {
 
 TEST(SealTest, MalformedEnvelopes) {
     const Keyring ring({kKeyA});
-    for (const std::string& bad : {std::string(""), std::string("plaintext"), std::string("wtseal1."),
-                                   std::string("wtseal2.") + ring.current_id() + ".AAAA",
-                                   "wtseal1." + ring.current_id() + ".not base64!"}) {
+    for (const std::string& bad :
+         {std::string(""), std::string("plaintext"), std::string("wtseal1."),
+          std::string("wtseal2.") + ring.current_id() + ".AAAA", "wtseal1." + ring.current_id() + ".not base64!"}) {
         auto opened = ring.Open(bad, kContext);
         ASSERT_FALSE(opened.ok()) << bad;
         EXPECT_EQ(opened.error().code, ErrorCode::kValidationFailed) << bad;

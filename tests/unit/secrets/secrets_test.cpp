@@ -17,7 +17,7 @@ const std::string kOldKey(32, 'o');
 const std::string kNewKey(32, 'n');
 
 class SecretsTest : public ::testing::Test {
-protected:
+  protected:
     // A user with an active and a pending TOTP secret, one outbox message and the SMTP password,
     // all sealed under `ring` with the contexts of sealed_columns.hpp.
     void SealOneOfEach(const crypto::Keyring& ring) {
@@ -129,8 +129,8 @@ TEST_F(SecretsTest, RotationResealsEveryColumnUnderTheNewKey) {
                                  "users.totp_pending_sealed:usr_1");
     ASSERT_TRUE(pending.ok());
     EXPECT_EQ(*pending, "pending-secret");
-    auto message =
-        new_ring.Open(Column("SELECT message_sealed FROM mail_outbox WHERE id = 'mail_1'"), "mail_outbox.message_sealed:mail_1");
+    auto message = new_ring.Open(Column("SELECT message_sealed FROM mail_outbox WHERE id = 'mail_1'"),
+                                 "mail_outbox.message_sealed:mail_1");
     ASSERT_TRUE(message.ok());
     EXPECT_EQ(*message, "Subject: hi");
 }
@@ -139,8 +139,9 @@ TEST_F(SecretsTest, RotationOpensWithEveryKeyOfTheOldRing) {
     // Values under two different keys (a rotation that was interrupted earlier) both move.
     ASSERT_NO_FATAL_FAILURE(SealOneOfEach(crypto::Keyring({kOldKey})));
     const std::string middle_key(32, 'm');
-    db_.ExecNow("UPDATE server_secrets SET value_sealed = $1",
-                {storage::Text(crypto::Keyring({middle_key}).Seal("hunter2", "server_secrets.value_sealed:smtp_password"))});
+    db_.ExecNow(
+        "UPDATE server_secrets SET value_sealed = $1",
+        {storage::Text(crypto::Keyring({middle_key}).Seal("hunter2", "server_secrets.value_sealed:smtp_password"))});
     const crypto::Keyring new_ring({kNewKey});
     auto report = ResealAll(db_.db(), crypto::Keyring({middle_key, kOldKey}), new_ring);
     ASSERT_TRUE(report.ok()) << report.error().detail;
@@ -174,8 +175,8 @@ TEST_F(SecretsTest, ValueUnderAnUnknownKeyAbortsTheRotationNamingTheRow) {
                 {storage::Text(crypto::Keyring({stray_key}).Seal("m", "mail_outbox.message_sealed:mail_1"))});
     auto report = ResealAll(db_.db(), old_ring, crypto::Keyring({kNewKey}));
     ASSERT_FALSE(report.ok());
-    EXPECT_EQ(report.error().detail,
-              "mail_outbox.message_sealed of row mail_1: sealed with an unknown key " + crypto::Keyring::KeyId(stray_key));
+    EXPECT_EQ(report.error().detail, "mail_outbox.message_sealed of row mail_1: sealed with an unknown key " +
+                                         crypto::Keyring::KeyId(stray_key));
     EXPECT_EQ(crypto::Keyring::EnvelopeKeyId(Column("SELECT value_sealed FROM server_secrets")), old_ring.current_id());
 }
 
