@@ -45,7 +45,11 @@ TEST(SealTest, EnvelopeFormatNamesTheKey) {
     EXPECT_EQ(Keyring::EnvelopeKeyId(sealed), id);
     // 12-byte nonce + 1 byte + 16-byte tag = 29 bytes = 39 base64url characters.
     EXPECT_EQ(sealed.size(), std::string("wtseal1.").size() + 16 + 1 + 39);
-    EXPECT_EQ(sealed.find('x'), std::string::npos);
+    // The plaintext does not show through (neither as text nor as base64url).
+    const std::string marker = "a-plaintext-marker-that-must-not-show";
+    const std::string sealed_marker = ring.Seal(marker, kContext);
+    EXPECT_EQ(sealed_marker.find(marker), std::string::npos);
+    EXPECT_EQ(sealed_marker.find(Base64UrlEncode(marker).substr(4, 20)), std::string::npos);
     EXPECT_EQ(Keyring::EnvelopeKeyId("not an envelope"), "");
     EXPECT_EQ(Keyring::EnvelopeKeyId("wtseal1.ABCDEF0123456789.xx"), "");
 }
