@@ -3,8 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
-
 #include "audit/audit_log.hpp"
 #include "auth/detail/one_time_token.hpp"
 #include "auth/password.hpp"
@@ -101,37 +99,27 @@ Result<IssuedInvitation> CreateInvitation(storage::Transaction& tx, std::string_
 
 Result<InvitationPage> ListPendingInvitations(storage::Transaction& tx, std::string_view org_id, UnixMicros now,
                                               int limit, std::optional<std::string> cursor) {
+    // Ids are time-ordered (crypto::NewId): the id alone orders and resumes the list.
     std::string sql = fmt::format(
         "SELECT {} FROM invitations i WHERE i.org_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL "
         "AND i.expires_at > $2",
         kInvitationColumns);
     std::vector<storage::Value> params{Text(std::string(org_id)), Int(now)};
     if (cursor) {
-        // Cursor: base64url("<created_at>:<id>") of the last invitation of the previous page.
-        auto decoded = crypto::Base64UrlDecode(*cursor);
-        auto colon = decoded ? decoded->find(':') : std::string::npos;
-        std::int64_t created_at = 0;
-        if (!decoded || colon == std::string::npos) return Error::Validation("cursor", "is not a valid cursor");
-        auto digits = std::string_view(*decoded).substr(0, colon);
-        auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), created_at);
-        if (ec != std::errc() || ptr != digits.data() + digits.size())
+        if (cursor->rfind("inv_", 0) != 0 || cursor->size() > 64)
             return Error::Validation("cursor", "is not a valid cursor");
-        params.push_back(Int(created_at));
-        params.push_back(Text(decoded->substr(colon + 1)));
-        sql += " AND (i.created_at < $3 OR (i.created_at = $3 AND i.id < $4))";
+        params.push_back(Text(*cursor));
+        sql += " AND i.id < $3";
     }
     params.push_back(Int(limit + 1));
-    sql += fmt::format(" ORDER BY i.created_at DESC, i.id DESC LIMIT ${}", params.size());
+    sql += fmt::format(" ORDER BY i.id DESC LIMIT ${}", params.size());
     WT_ASSIGN_OR_RETURN(auto rows, tx.Query(sql, params));
     InvitationPage page;
     for (std::size_t row_idx = 0; row_idx < rows.size() && static_cast<int>(row_idx) < limit; ++row_idx) {
         WT_ASSIGN_OR_RETURN(auto invitation, InvitationFromRow(rows[row_idx]));
         page.invitations.push_back(std::move(invitation));
     }
-    if (static_cast<int>(rows.size()) > limit && !page.invitations.empty()) {
-        const auto& last = page.invitations.back();
-        page.next_cursor = crypto::Base64UrlEncode(fmt::format("{}:{}", last.created_at, last.id));
-    }
+    if (static_cast<int>(rows.size()) > limit && !page.invitations.empty()) page.next_cursor = page.invitations.back().id;
     return page;
 }
 

@@ -140,22 +140,22 @@ std::unique_ptr<Server> StartServer(bool generous_limits) {
     return server;
 }
 
-void StopServer(std::unique_ptr<Server>& server) {
-    if (!server) return;
-    EXPECT_EQ(server->Stop(), 0);
-    auto leaked = server->LeakedSecrets();
+// Stops and deletes a suite's server; no secret the tests used may be in its logs.
+void StopServer(Server*& server) {
+    std::unique_ptr<Server> owned(server);
+    server = nullptr;
+    if (!owned) return;
+    EXPECT_EQ(owned->Stop(), 0);
+    auto leaked = owned->LeakedSecrets();
     EXPECT_TRUE(leaked.empty()) << "secret in the logs: " << leaked.front();
-    server.reset();
 }
 
 class AccountTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() { server_ = StartServer(true).release(); }
     static void TearDownTestSuite() {
-        std::unique_ptr<Server> owned(server_);
-        server_ = nullptr;
         admin_.reset();
-        StopServer(owned);
+        StopServer(server_);
     }
     void SetUp() override {
         ASSERT_NE(server_, nullptr) << "the suite's server did not start";
@@ -642,11 +642,7 @@ TEST_F(AccountTest, ATokenIsSpentOnceUnderParallelUse) {
 class AccountLimitsTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() { server_ = StartServer(false).release(); }
-    static void TearDownTestSuite() {
-        std::unique_ptr<Server> owned(server_);
-        server_ = nullptr;
-        StopServer(owned);
-    }
+    static void TearDownTestSuite() { StopServer(server_); }
     void SetUp() override { ASSERT_NE(server_, nullptr) << "the suite's server did not start"; }
     // How many of `attempts` requests from `address` pass before the first 429 (-1: none refused).
     static int AttemptsBeforeLimited(const std::string& route, const std::string& body, const std::string& address,
