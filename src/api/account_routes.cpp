@@ -2,11 +2,12 @@
 // Account recovery and invitation acceptance (public), password change (console):
 // /auth/password-reset/{request,verify,complete}, /auth/change-password,
 // /auth/invitations/{verify,accept}. Tokens travel only in request bodies (API.md).
+#include "api/detail/account_routes.hpp"
+
 #include <fmt/format.h>
 
 #include <atomic>
 
-#include "api/detail/account_routes.hpp"
 #include "api/detail/mail_support.hpp"
 #include "auth/invitations.hpp"
 #include "auth/password_reset.hpp"
@@ -92,9 +93,8 @@ Status QueueResetRequest(ApiContext& ctx, std::string email, auth::PasswordActor
     return Ok();
 }
 
-constexpr const char* kResetRequestSchema =
-    R"({"type":"object","required":["email"],"additionalProperties":false,)"
-    R"("properties":{"email":{"type":"string","format":"email"}}})";
+constexpr const char* kResetRequestSchema = R"({"type":"object","required":["email"],"additionalProperties":false,)"
+                                            R"("properties":{"email":{"type":"string","format":"email"}}})";
 constexpr const char* kResetCompleteSchema =
     R"({"type":"object","required":["token","new_password"],"additionalProperties":false,)"
     R"("properties":{"token":{"type":"string"},"new_password":{"type":"string","minLength":12,"maxLength":128}}})";
@@ -172,13 +172,12 @@ void RegisterPasswordResetRoutes(Registrar& reg) {
                 now = ctx.clock->Now();
                 WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
                 WT_RETURN_IF_ERROR(auth::ApplyPasswordReset(*tx, *token, user.id, hash, actor, now));
-                WT_RETURN_IF_ERROR(QueueMail(ctx, *tx, "",
-                                             mail::PasswordChangedMail(user.email, ctx.options.public_url, now, actor.ip),
-                                             now));
+                WT_RETURN_IF_ERROR(QueueMail(
+                    ctx, *tx, "", mail::PasswordChangedMail(user.email, ctx.options.public_url, now, actor.ip), now));
                 WT_RETURN_IF_ERROR(tx->Commit());
                 return true;
             };
-            auto done = co_await OnPasswordPool<bool>(ctx.password_pool, actor.ip, complete);
+            auto done = co_await OnPasswordPool<bool>(ctx.password_pool, actor.ip, std::move(complete));
             Settle(*attempt, done, ctx.clock->Now());
             if (!done) co_return ErrorResponse(ctx, request, done.error());
             WakeMail(ctx);
@@ -210,17 +209,23 @@ void RegisterPasswordResetRoutes(Registrar& reg) {
                                                              hash, actor, now));
                 WT_RETURN_IF_ERROR(QueueMail(
                     ctx, *tx, "",
-                    mail::PasswordChangedMail(principal.session.user.email, ctx.options.public_url, now, actor.ip), now));
+                    mail::PasswordChangedMail(principal.session.user.email, ctx.options.public_url, now, actor.ip),
+                    now));
                 WT_RETURN_IF_ERROR(tx->Commit());
                 return true;
             };
-            auto done = co_await OnPasswordPool<bool>(ctx.password_pool, actor.ip, change);
+            auto done = co_await OnPasswordPool<bool>(ctx.password_pool, actor.ip, std::move(change));
             Settle(*attempt, done, ctx.clock->Now());
             if (!done) {
                 if (done.error().code == ErrorCode::kInvalidCredentials)
                     (void)audit::AppendNow(ctx.db,
-                                           audit::Event{principal.org_id(), principal.actor(), "auth.password.change_failed",
-                                                        "user:" + principal.user_id(), actor.ip, actor.user_agent, {}},
+                                           audit::Event{principal.org_id(),
+                                                        principal.actor(),
+                                                        "auth.password.change_failed",
+                                                        "user:" + principal.user_id(),
+                                                        actor.ip,
+                                                        actor.user_agent,
+                                                        {}},
                                            ctx.clock->Now());
                 co_return ErrorResponse(ctx, request, done.error());
             }
@@ -245,32 +250,32 @@ void RegisterInvitationAcceptRoutes(Registrar& reg) {
                    co_return http::JsonResponse(HttpStatus::ok, InvitationViewJson(*found));
                });
 
-    reg.Public(
-        {Method::post, "/api/v1/auth/invitations/accept", Surface::kPublic, std::nullopt, false, "auth",
-         "Accept an invitation: a new email gets an account (name and password required), an existing account "
-         "confirms with its own password; the membership is created and the token spent",
-         kAcceptSchema, kInvitationViewSchema, 201},
-        [&ctx](Request& request) -> asio::awaitable<Response> {
-            auto body = ParseJsonBody(request, ctx.options);
-            if (!body) co_return ErrorResponse(ctx, request, body.error());
-            JsonReader in(*body);
-            auto token = in.RequiredString("token", 1, 200);
-            auto name = in.OptionalString("name", 0, 120);
-            auto password = in.RequiredString("password", 1, 1024);
-            in.RejectUnknown();
-            if (auto valid = in.Finish(); !valid) co_return ErrorResponse(ctx, request, valid.error());
-            auto attempt = AdmitAuthAttempt(ctx, request, "");
-            if (!attempt) co_return ErrorResponse(ctx, request, attempt.error());
-            auth::AcceptInvitationInput input{*token, name.value_or(""), *password, ClientIpOf(ctx, request),
-                                              UserAgentOf(request)};
-            std::function<Result<auth::AcceptedInvitation>()> accept = [&ctx, &input] {
-                return auth::AcceptInvitation(ctx.db, input, ctx.clock->Now());
-            };
-            auto accepted = co_await OnPasswordPool<auth::AcceptedInvitation>(ctx.password_pool, input.ip, accept);
-            Settle(*attempt, accepted, ctx.clock->Now());
-            if (!accepted) co_return ErrorResponse(ctx, request, accepted.error());
-            co_return http::JsonResponse(HttpStatus::created, InvitationViewJson(accepted->invitation));
-        });
+    reg.Public({Method::post, "/api/v1/auth/invitations/accept", Surface::kPublic, std::nullopt, false, "auth",
+                "Accept an invitation: a new email gets an account (name and password required), an existing account "
+                "confirms with its own password; the membership is created and the token spent",
+                kAcceptSchema, kInvitationViewSchema, 201},
+               [&ctx](Request& request) -> asio::awaitable<Response> {
+                   auto body = ParseJsonBody(request, ctx.options);
+                   if (!body) co_return ErrorResponse(ctx, request, body.error());
+                   JsonReader in(*body);
+                   auto token = in.RequiredString("token", 1, 200);
+                   auto name = in.OptionalString("name", 0, 120);
+                   auto password = in.RequiredString("password", 1, 1024);
+                   in.RejectUnknown();
+                   if (auto valid = in.Finish(); !valid) co_return ErrorResponse(ctx, request, valid.error());
+                   auto attempt = AdmitAuthAttempt(ctx, request, "");
+                   if (!attempt) co_return ErrorResponse(ctx, request, attempt.error());
+                   auth::AcceptInvitationInput input{*token, name.value_or(""), *password, ClientIpOf(ctx, request),
+                                                     UserAgentOf(request)};
+                   std::function<Result<auth::AcceptedInvitation>()> accept = [&ctx, &input] {
+                       return auth::AcceptInvitation(ctx.db, input, ctx.clock->Now());
+                   };
+                   auto accepted = co_await OnPasswordPool<auth::AcceptedInvitation>(ctx.password_pool, input.ip,
+                                                                                     std::move(accept));
+                   Settle(*attempt, accepted, ctx.clock->Now());
+                   if (!accepted) co_return ErrorResponse(ctx, request, accepted.error());
+                   co_return http::JsonResponse(HttpStatus::created, InvitationViewJson(accepted->invitation));
+               });
 }
 
 }  // namespace

@@ -62,15 +62,15 @@ void RegisterInvitationRoutes(Registrar& reg) {
                     in.AddError("role", "must be one of ADMIN, RISK_LEAD, ANALYST, VIEWER");
                 WT_RETURN_IF_ERROR(in.Finish());
                 WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
-                WT_ASSIGN_OR_RETURN(auto issued,
-                                    auth::CreateInvitation(*tx, principal.org_id(), *email, *auth::ParseRole(*role_name),
-                                                           ActorOf(ctx, request, principal), now));
+                WT_ASSIGN_OR_RETURN(
+                    auto issued, auth::CreateInvitation(*tx, principal.org_id(), *email, *auth::ParseRole(*role_name),
+                                                        ActorOf(ctx, request, principal), now));
                 const auth::Invitation& inv = issued.invitation;
-                WT_RETURN_IF_ERROR(QueueMail(ctx, *tx, inv.org_id,
-                                             mail::InvitationMail(inv.email, ctx.options.public_url, issued.token,
-                                                                  issued.org_name, issued.inviter_name,
-                                                                  auth::RoleName(inv.role), inv.expires_at),
-                                             now));
+                WT_RETURN_IF_ERROR(
+                    QueueMail(ctx, *tx, inv.org_id,
+                              mail::InvitationMail(inv.email, ctx.options.public_url, issued.token, issued.org_name,
+                                                   issued.inviter_name, auth::RoleName(inv.role), inv.expires_at),
+                              now));
                 WT_RETURN_IF_ERROR(tx->Commit());
                 return issued;
             }();
@@ -79,8 +79,16 @@ void RegisterInvitationRoutes(Registrar& reg) {
             co_return http::JsonResponse(HttpStatus::created, InvitationJson(created->invitation, now));
         });
 
-    reg.Console({Method::get, "/api/v1/orgs/invitations", Surface::kConsole, Perm::kAdminister, false, "organization",
-                 "Pending invitations of the current organization (paginated, newest first)", "", "", 200,
+    reg.Console({Method::get,
+                 "/api/v1/orgs/invitations",
+                 Surface::kConsole,
+                 Perm::kAdminister,
+                 false,
+                 "organization",
+                 "Pending invitations of the current organization (paginated, newest first)",
+                 "",
+                 "",
+                 200,
                  {"limit", "cursor"}},
                 [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
                     UnixMicros now = ctx.clock->Now();

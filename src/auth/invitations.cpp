@@ -20,8 +20,8 @@ constexpr const char* kInvitationColumns =
 Result<Invitation> InvitationFromRow(const storage::Row& row) {
     auto role = ParseRole(row.GetText(3));
     if (!role) return Error::Internal("unknown role in invitations: " + row.GetText(3));
-    return Invitation{row.GetText(0), row.GetText(1),   row.GetText(2),    *role,           row.GetText(4),
-                      row.GetInt(5),  row.GetInt(6),    row.GetOptInt(7), row.GetOptInt(8)};
+    return Invitation{row.GetText(0), row.GetText(1), row.GetText(2),   *role,           row.GetText(4),
+                      row.GetInt(5),  row.GetInt(6),  row.GetOptInt(7), row.GetOptInt(8)};
 }
 
 Error InvalidToken() {
@@ -67,7 +67,8 @@ std::string_view Invitation::StatusAt(UnixMicros now) const {
 Result<IssuedInvitation> CreateInvitation(storage::Transaction& tx, std::string_view org_id, std::string_view email,
                                           Role role, const InvitationActor& actor, UnixMicros now) {
     WT_RETURN_IF_ERROR(ValidateEmail(email));
-    WT_ASSIGN_OR_RETURN(auto org, tx.QueryOne("SELECT name FROM organizations WHERE id = $1", {Text(std::string(org_id))}));
+    WT_ASSIGN_OR_RETURN(auto org,
+                        tx.QueryOne("SELECT name FROM organizations WHERE id = $1", {Text(std::string(org_id))}));
     if (!org) return Error::NotFound("no such organization");
     WT_ASSIGN_OR_RETURN(bool member, IsMember(tx, org_id, email));
     if (member)
@@ -79,8 +80,9 @@ Result<IssuedInvitation> CreateInvitation(storage::Transaction& tx, std::string_
     out.token = crypto::NewToken();
     out.org_name = org->GetText(0);
     out.inviter_name = inviter ? inviter->name : std::string();
-    out.invitation = Invitation{crypto::NewId("inv"), std::string(org_id), std::string(email), role, actor.user_id,
-                                now, now + kInvitationLifetime, std::nullopt, std::nullopt};
+    out.invitation =
+        Invitation{crypto::NewId("inv"),      std::string(org_id), std::string(email), role, actor.user_id, now,
+                   now + kInvitationLifetime, std::nullopt,        std::nullopt};
     const Invitation& inv = out.invitation;
     // The newest invitation is the only valid one for this email here.
     WT_ASSIGN_OR_RETURN(std::int64_t replaced, RevokePendingFor(tx, org_id, email, "", now));
@@ -90,7 +92,8 @@ Result<IssuedInvitation> CreateInvitation(storage::Transaction& tx, std::string_
         {Text(inv.id), Text(inv.org_id), Text(inv.email), Text(NormalizeEmail(inv.email)),
          Text(std::string(RoleName(inv.role))), Text(detail::OneTimeTokenHash(detail::kInvitationPurpose, out.token)),
          Text(inv.invited_by), Int(inv.created_at), Int(inv.expires_at)}));
-    audit::Event event = InvitationEvent(inv.org_id, actor.user_id, "invitation.created", inv, actor.ip, actor.user_agent);
+    audit::Event event =
+        InvitationEvent(inv.org_id, actor.user_id, "invitation.created", inv, actor.ip, actor.user_agent);
     event.details["expires_at"] = FormatRfc3339(inv.expires_at);
     event.details["replaced_pending"] = replaced;
     WT_RETURN_IF_ERROR(audit::Append(tx, event, now));
@@ -119,7 +122,8 @@ Result<InvitationPage> ListPendingInvitations(storage::Transaction& tx, std::str
         WT_ASSIGN_OR_RETURN(auto invitation, InvitationFromRow(rows[row_idx]));
         page.invitations.push_back(std::move(invitation));
     }
-    if (static_cast<int>(rows.size()) > limit && !page.invitations.empty()) page.next_cursor = page.invitations.back().id;
+    if (static_cast<int>(rows.size()) > limit && !page.invitations.empty())
+        page.next_cursor = page.invitations.back().id;
     return page;
 }
 
@@ -135,7 +139,8 @@ Status RevokeInvitation(storage::Transaction& tx, std::string_view org_id, std::
     WT_RETURN_IF_ERROR(tx.Exec("UPDATE invitations SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
                                {Text(invitation.id), Int(now)}));
     return audit::Append(
-        tx, InvitationEvent(invitation.org_id, actor.user_id, "invitation.revoked", invitation, actor.ip, actor.user_agent),
+        tx,
+        InvitationEvent(invitation.org_id, actor.user_id, "invitation.revoked", invitation, actor.ip, actor.user_agent),
         now);
 }
 
@@ -155,8 +160,7 @@ Result<InvitationView> FindInvitationByToken(storage::Transaction& tx, std::stri
     return InvitationView{std::move(invitation), row->GetText(9)};
 }
 
-Result<AcceptedInvitation> AcceptInvitation(storage::Database& db, const AcceptInvitationInput& input,
-                                            UnixMicros now) {
+Result<AcceptedInvitation> AcceptInvitation(storage::Database& db, const AcceptInvitationInput& input, UnixMicros now) {
     // Phase 1 (read): what the token opens and whether the account exists.
     InvitationView view;
     std::optional<User> existing;
@@ -202,9 +206,8 @@ Result<AcceptedInvitation> AcceptInvitation(storage::Database& db, const AcceptI
     WT_RETURN_IF_ERROR(AddMembership(*tx, inv.org_id, out.user.id, inv.role, now));
     // Using one token revokes the others of the same purpose (here: this email in this organization).
     WT_ASSIGN_OR_RETURN(std::int64_t revoked_others, RevokePendingFor(*tx, inv.org_id, inv.email, inv.id, now));
-    WT_RETURN_IF_ERROR(
-        audit::Append(*tx, InvitationEvent(inv.org_id, out.user.id, "invitation.accepted", inv, input.ip, input.user_agent),
-                      now));
+    WT_RETURN_IF_ERROR(audit::Append(
+        *tx, InvitationEvent(inv.org_id, out.user.id, "invitation.accepted", inv, input.ip, input.user_agent), now));
     WT_RETURN_IF_ERROR(audit::Append(*tx,
                                      audit::Event{inv.org_id,
                                                   {audit::ActorType::kUser, out.user.id},

@@ -109,7 +109,6 @@ struct AcceptedInvitation {
 /// the same token succeeds. Errors: kInvalidToken; kValidationFailed on `name` / `password`
 /// (policy) for a new account; kInvalidCredentials when an existing account's password is wrong
 /// (the token stays usable).
-Result<AcceptedInvitation> AcceptInvitation(storage::Database& db, const AcceptInvitationInput& input,
-                                            UnixMicros now);
+Result<AcceptedInvitation> AcceptInvitation(storage::Database& db, const AcceptInvitationInput& input, UnixMicros now);
 
 }  // namespace wt::auth

@@ -41,9 +41,10 @@ Status AuditInEachOrg(storage::Transaction& tx, std::string_view user_id, const 
 }
 
 Result<std::int64_t> RevokeResetTokens(storage::Transaction& tx, std::string_view user_id, UnixMicros now) {
-    return tx.Exec("UPDATE password_resets SET revoked_at = $2 WHERE user_id = $1 AND used_at IS NULL AND "
-                   "revoked_at IS NULL",
-                   {Text(std::string(user_id)), Int(now)});
+    return tx.Exec(
+        "UPDATE password_resets SET revoked_at = $2 WHERE user_id = $1 AND used_at IS NULL AND "
+        "revoked_at IS NULL",
+        {Text(std::string(user_id)), Int(now)});
 }
 
 Status StorePasswordHash(storage::Transaction& tx, std::string_view user_id, std::string_view password_hash,
@@ -67,15 +68,13 @@ Result<std::optional<IssuedReset>> RequestPasswordReset(storage::Transaction& tx
     IssuedReset out{*user, crypto::NewToken(), now + kPasswordResetLifetime};
     WT_ASSIGN_OR_RETURN(std::int64_t revoked, RevokeResetTokens(tx, user->id, now));
     std::string id = crypto::NewId("pwr");
-    WT_RETURN_IF_ERROR(tx.Exec("INSERT INTO password_resets (id, user_id, token_hash, created_at, expires_at) "
-                               "VALUES ($1, $2, $3, $4, $5)",
-                               {Text(id), Text(user->id), Text(ResetTokenHash(out.token)), Int(now),
-                                Int(out.expires_at)}));
-    WT_RETURN_IF_ERROR(AuditInEachOrg(tx, user->id, "auth.password_reset.requested", actor,
-                                      {{"reset_id", id},
-                                       {"expires_at", FormatRfc3339(out.expires_at)},
-                                       {"revoked_earlier", revoked}},
-                                      now));
+    WT_RETURN_IF_ERROR(
+        tx.Exec("INSERT INTO password_resets (id, user_id, token_hash, created_at, expires_at) "
+                "VALUES ($1, $2, $3, $4, $5)",
+                {Text(id), Text(user->id), Text(ResetTokenHash(out.token)), Int(now), Int(out.expires_at)}));
+    WT_RETURN_IF_ERROR(AuditInEachOrg(
+        tx, user->id, "auth.password_reset.requested", actor,
+        {{"reset_id", id}, {"expires_at", FormatRfc3339(out.expires_at)}, {"revoked_earlier", revoked}}, now));
     return std::optional<IssuedReset>(std::move(out));
 }
 

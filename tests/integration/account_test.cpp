@@ -151,7 +151,7 @@ void StopServer(Server*& server) {
 }
 
 class AccountTest : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() { server_ = StartServer(true).release(); }
     static void TearDownTestSuite() {
         admin_.reset();
@@ -323,8 +323,8 @@ TEST_F(AccountTest, InvitingAMemberIsAConflictAndBadFieldsAreNamed) {
     EXPECT_EQ(member.Code(), "conflict");
     EXPECT_NE(member.Json().at("detail").as_string().find("already a member"), json::string::npos) << member.body;
 
-    auto bad_email = server().As(admin, "POST", "/api/v1/orgs/invitations",
-                                 Body({{"email", "not-an-email"}, {"role", "VIEWER"}}));
+    auto bad_email =
+        server().As(admin, "POST", "/api/v1/orgs/invitations", Body({{"email", "not-an-email"}, {"role", "VIEWER"}}));
     EXPECT_EQ(bad_email.status, 422) << bad_email.body;
     EXPECT_TRUE(NamesField(bad_email, "email")) << bad_email.body;
     auto bad_role = server().As(admin, "POST", "/api/v1/orgs/invitations",
@@ -384,7 +384,8 @@ TEST_F(AccountTest, InvitationsArePaginatedNewestFirst) {
     std::vector<std::string> emails;
     std::string cursor;
     for (int page_idx = 0; page_idx < 10; ++page_idx) {
-        auto res = server().As(admin, "GET", "/api/v1/orgs/invitations?limit=1" + (cursor.empty() ? "" : "&cursor=" + cursor));
+        auto res =
+            server().As(admin, "GET", "/api/v1/orgs/invitations?limit=1" + (cursor.empty() ? "" : "&cursor=" + cursor));
         ASSERT_EQ(res.status, 200) << res.body;
         auto body = res.Json();
         ASSERT_LE(body.at("data").as_array().size(), 1u);
@@ -640,7 +641,7 @@ TEST_F(AccountTest, ATokenIsSpentOnceUnderParallelUse) {
 // Limits and MFA, on a server with the default brute-force limits (30 attempts a minute per address)
 
 class AccountLimitsTest : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() { server_ = StartServer(false).release(); }
     static void TearDownTestSuite() { StopServer(server_); }
     void SetUp() override { ASSERT_NE(server_, nullptr) << "the suite's server did not start"; }
@@ -669,9 +670,9 @@ TEST_F(AccountLimitsTest, ResetCompletionAndInvitationAcceptanceAreRateLimitedPe
                                           Body({{"token", bogus}, {"new_password", kNewPassword}}), "203.0.113.10", 40);
     EXPECT_GE(completes, 30);
     EXPECT_LE(completes, 32);
-    int accepts = AttemptsBeforeLimited("/auth/invitations/accept",
-                                        Body({{"token", bogus}, {"name", "X"}, {"password", kNewPassword}}),
-                                        "203.0.113.11", 40);
+    int accepts =
+        AttemptsBeforeLimited("/auth/invitations/accept",
+                              Body({{"token", bogus}, {"name", "X"}, {"password", kNewPassword}}), "203.0.113.11", 40);
     EXPECT_GE(accepts, 30);
     EXPECT_LE(accepts, 32);
     // Another address is not affected.
@@ -683,9 +684,8 @@ TEST_F(AccountLimitsTest, ResetCompletionAndInvitationAcceptanceAreRateLimitedPe
 
 TEST_F(AccountLimitsTest, ResetRequestsAreRateLimitedTheSameForKnownAndUnknownEmails) {
     int known = 0, unknown = 0;
-    for (const auto& [email, address, count] :
-         {std::tuple{server_->role_email.at("VIEWER"), "203.0.113.20", &known},
-          std::tuple{std::string("ghost@acme.test"), "203.0.113.21", &unknown}}) {
+    for (const auto& [email, address, count] : {std::tuple{server_->role_email.at("VIEWER"), "203.0.113.20", &known},
+                                                std::tuple{std::string("ghost@acme.test"), "203.0.113.21", &unknown}}) {
         *count = -1;
         for (int attempt = 0; attempt < 40; ++attempt) {
             auto res = server_->Call("POST", "/api/v1/auth/password-reset/request", Body({{"email", email}}),
@@ -716,14 +716,14 @@ TEST_F(AccountLimitsTest, AResetLeavesMfaInPlace) {
     std::string token = AwaitToken(*server_, server_->admin_email, "reset-password", before);
     ASSERT_FALSE(token.empty());
     server_->RememberSecret(kNewPassword);
-    auto done = server_->Call("POST", "/api/v1/auth/password-reset/complete",
-                              Body({{"token", token}, {"new_password", kNewPassword}}),
-                              {{"X-Forwarded-For", "203.0.113.30"}});
+    auto done =
+        server_->Call("POST", "/api/v1/auth/password-reset/complete",
+                      Body({{"token", token}, {"new_password", kNewPassword}}), {{"X-Forwarded-For", "203.0.113.30"}});
     ASSERT_EQ(done.status, 204) << done.body;
     EXPECT_EQ(server_->As(admin, "GET", "/api/v1/auth/me").status, 401) << "every session ended";
-    auto login = server_->Call("POST", "/api/v1/auth/login",
-                               Body({{"email", server_->admin_email}, {"password", kNewPassword}}),
-                               {{"X-Forwarded-For", "203.0.113.30"}});
+    auto login =
+        server_->Call("POST", "/api/v1/auth/login", Body({{"email", server_->admin_email}, {"password", kNewPassword}}),
+                      {{"X-Forwarded-For", "203.0.113.30"}});
     ASSERT_EQ(login.status, 200) << login.body;
     EXPECT_EQ(login.Json().at("mfa_required"), true) << login.body;
     EXPECT_TRUE(login.Headers("Set-Cookie").empty()) << "no session before the second factor";

@@ -24,7 +24,7 @@ using testing::ManualClock;
 const std::string kPassword = "a long and unusual passphrase";
 
 class TokenTest : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         auto hash = HashPassword(kPassword);
         ASSERT_TRUE(hash.ok());
@@ -144,8 +144,7 @@ TEST_F(TokenTest, InvitingAMemberIsAConflictAndRevokingIsPerOrganization) {
 
 TEST_F(TokenTest, AnExistingAccountJoinsWithItsOwnPasswordExactlyOnceUnderParallelAccepts) {
     auto invitation = Invite("admin@beta.test", Role::kRiskLead);
-    EXPECT_EQ(Accept(invitation.token, "", "wrong password, long enough").error().code,
-              ErrorCode::kInvalidCredentials);
+    EXPECT_EQ(Accept(invitation.token, "", "wrong password, long enough").error().code, ErrorCode::kInvalidCredentials);
     std::vector<std::future<Result<AcceptedInvitation>>> accepts;
     for (int call_idx = 0; call_idx < 8; ++call_idx)
         accepts.push_back(std::async(std::launch::async, [&] { return Accept(invitation.token, "", kPassword); }));
@@ -199,8 +198,8 @@ TEST_F(TokenTest, AResetIsSpentOnceAndEndsEverySession) {
         }
     }
     EXPECT_EQ(Count("SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL"), 0);
-    EXPECT_EQ(Count("SELECT COUNT(*) FROM users WHERE password_hash = '$2b$12$new' AND password_changed_at IS NOT NULL"),
-              1);
+    EXPECT_EQ(
+        Count("SELECT COUNT(*) FROM users WHERE password_hash = '$2b$12$new' AND password_changed_at IS NOT NULL"), 1);
 }
 
 TEST_F(TokenTest, AResetTokenExpiresAfterThirtyMinutes) {
