@@ -29,19 +29,24 @@ CommandResult SetSecret(const Server& server, const std::string& name, const std
                                   WT_SERVER_BIN, server.data_dir(), name});
 }
 
+/// A server without the extra members (mail tests use only the seeded admin), with `env`.
+ServerConfig MailServer(std::map<std::string, std::string> env) {
+    ServerConfig config;
+    config.members = false;
+    config.env = std::move(env);
+    return config;
+}
+
 TEST(MailTest, SmtpDeliversWithThePasswordSetThroughTheCli) {
     const std::string sink_dir = MakeTempDir("mail-sink");
     {
         SmtpSink sink(sink_dir, {});
         ASSERT_GT(sink.port(), 0) << "the SMTP sink did not start";
-        ServerConfig config;
-        config.members = false;
-        config.env.insert({{"WATCHTOWER_MAIL_TRANSPORT", "smtp"},
-                           {"WATCHTOWER_SMTP_URL", "smtp://127.0.0.1:" + std::to_string(sink.port())},
-                           {"WATCHTOWER_SMTP_USERNAME", kSmtpUser},
-                           {"WATCHTOWER_SMTP_INSECURE", "true"},
-                           {"WATCHTOWER_MAIL_FROM", "WatchTower Alerts <alerts@wt.example.com>"}});
-        Server server(config);
+        Server server(MailServer({{"WATCHTOWER_MAIL_TRANSPORT", "smtp"},
+                                  {"WATCHTOWER_SMTP_URL", "smtp://127.0.0.1:" + std::to_string(sink.port())},
+                                  {"WATCHTOWER_SMTP_USERNAME", kSmtpUser},
+                                  {"WATCHTOWER_SMTP_INSECURE", "true"},
+                                  {"WATCHTOWER_MAIL_FROM", "WatchTower Alerts <alerts@wt.example.com>"}}));
         server.Start();
         server.RememberSecret(kSmtpPassword);
         // Set while the server runs: it reads the secret at each delivery.
@@ -75,10 +80,7 @@ TEST(MailTest, SmtpDeliversWithThePasswordSetThroughTheCli) {
 }
 
 TEST(MailTest, TransportOffSendsNothingAndKeepsNoToken) {
-    ServerConfig config;
-    config.members = false;
-    config.env["WATCHTOWER_MAIL_TRANSPORT"] = "off";
-    Server server(config);
+    Server server(MailServer({{"WATCHTOWER_MAIL_TRANSPORT", "off"}}));
     server.Start();
     auto res = server.Call("POST", kResetRequest, "{\"email\":\"" + server.admin_email + "\"}");
     EXPECT_EQ(res.status, 202) << res.body;
@@ -92,10 +94,7 @@ TEST(MailTest, TransportOffSendsNothingAndKeepsNoToken) {
 }
 
 TEST(MailTest, BadSenderAddressStopsTheStart) {
-    ServerConfig config;
-    config.members = false;
-    config.env["WATCHTOWER_MAIL_FROM"] = "WatchTower <not an address>";
-    Server server(config);
+    Server server(MailServer({{"WATCHTOWER_MAIL_FROM", "WatchTower <not an address>"}}));
     EXPECT_THROW(server.Start(), std::exception);
     EXPECT_NE(ReadFile(server.log_path()).find("mail.from"), std::string::npos) << ReadFile(server.log_path());
 }
