@@ -8,9 +8,9 @@
 /// client address (403 ip_not_allowed) and records the key's use. The console guard
 /// runs before every console handler: refuse API keys (401), resolve the session cookie (401),
 /// check the organization's console IP list (403 ip_not_allowed), check `X-CSRF-Token` on
-/// state-changing methods (403 csrf_failed), check the role's permission (403 forbidden, audited
-/// as `authz.denied`), refuse a user whom the MFA policy requires to enrol and who has not, on
-/// every route not marked `mfa_exempt` (403 mfa_enrollment_required), check recent
+/// state-changing methods (403 csrf_failed), refuse a user whom the MFA policy requires to enrol
+/// and who has not, on every route not marked `mfa_exempt` (403 mfa_enrollment_required), check
+/// the role's permission (403 forbidden, audited as `authz.denied`), check recent
 /// authentication where the route asks for it (403 reauthentication_required).
 ///
 /// Handlers parse, call a plain function of the domain, and format. Password hashing runs on the

@@ -208,6 +208,12 @@ void Registrar::Console(RouteSpec spec, ConsoleHandler handler, std::size_t body
                 !ctx.sessions.CheckCsrf(principal.cookie, request.header("X-CSRF-Token")))
                 co_return http::ProblemResponse(
                     Error::Make(ErrorCode::kCsrfFailed, "missing or wrong X-CSRF-Token header"));
+            // The MFA policy before the permission check: a user who must enrol is told so on every
+            // console route but the exempt ones (API.md), whatever the route's permission.
+            if (!mfa_exempt && MfaEnrollmentRequired(principal.session))
+                co_return http::ProblemResponse(Error::Make(
+                    ErrorCode::kMfaEnrollmentRequired,
+                    "your role requires two-factor authentication: set it up first (POST /api/v1/auth/mfa/setup)"));
             if (!auth::RoleAllows(principal.session.role, permission)) {
                 // Recorded once a minute per session and route, so a client cannot flood the
                 // append-only audit log (or the log) with repeated refusals.
@@ -237,11 +243,6 @@ void Registrar::Console(RouteSpec spec, ConsoleHandler handler, std::size_t body
                 co_return http::ProblemResponse(
                     Error::Make(ErrorCode::kForbidden, "your role does not allow this action"));
             }
-            // The MFA policy after the role check: a refusal here says "enrol", never "allowed".
-            if (!mfa_exempt && MfaEnrollmentRequired(principal.session))
-                co_return http::ProblemResponse(Error::Make(
-                    ErrorCode::kMfaEnrollmentRequired,
-                    "your role requires two-factor authentication: set it up first (POST /api/v1/auth/mfa/setup)"));
             if (recent_auth && !ctx.sessions.RecentlyAuthenticated(principal.session.session))
                 co_return http::ProblemResponse(
                     Error::Make(ErrorCode::kReauthenticationRequired,

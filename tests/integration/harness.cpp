@@ -611,7 +611,7 @@ void Server::Start() {
     // The suite signs in far more often from 127.0.0.1 than a person would: the brute-force limits
     // are lifted unless a test sets them (the tests of the limits do).
     env.try_emplace("WATCHTOWER_AUTH_ATTEMPTS_PER_IP_PER_MINUTE", "1000000");
-    env.try_emplace("WATCHTOWER_AUTH_FAILURES_BEFORE_LOCK", "1000000");
+    env.try_emplace("WATCHTOWER_AUTH_FAILURES_BEFORE_LOCK", "1000");
     ExecPlan plan(args, env);
     int log_fd = ::open(log_path().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (log_fd < 0) throw std::runtime_error("cannot open " + log_path());
@@ -705,11 +705,11 @@ const boost::json::value* Field(const boost::json::value& value, std::string_vie
 
 }  // namespace
 
-std::optional<std::string> Server::NextTotpCode(const std::string& email) {
+std::optional<std::string> Server::NextTotpCode(const std::string& email, bool wait) {
     std::string secret;
     long long step = 0;
-    {
-        std::lock_guard lock(mfa_mutex_);
+    while (true) {
+        std::unique_lock lock(mfa_mutex_);
         auto it = mfa_.find(LowerCase(email));
         if (it == mfa_.end()) return std::nullopt;
         const long long now = ServerNow();
@@ -718,9 +718,14 @@ std::optional<std::string> Server::NextTotpCode(const std::string& email) {
         // seconds of a step: by the time the server checks it, it could be two steps old.
         const long long oldest = now % 30 >= 27 ? current : current - 1;
         step = std::max(oldest, it->second.last_step + 1);
-        if (step > current + 1) return std::nullopt;
-        it->second.last_step = step;
-        secret = it->second.secret;
+        if (step <= current + 1) {
+            it->second.last_step = step;
+            secret = it->second.secret;
+            break;
+        }
+        if (!wait || step > current + 2) return std::nullopt;
+        lock.unlock();
+        std::this_thread::sleep_for(std::chrono::seconds(30 - now % 30));
     }
     std::string code = OathtoolCode(secret, step * 30);
     RememberSecret(code);
@@ -742,12 +747,14 @@ void Server::ForgetMfa(const std::string& email) {
 MfaAccount Server::EnrolMfa(const Session& session, const std::string& email, const std::string& password) {
     auto setup = As(session, "POST", "/api/v1/auth/mfa/setup",
                     boost::json::serialize(boost::json::object{{"password", password}}));
-    if (setup.status != 200 || !Field(setup.Json(), "secret")) {
+    const boost::json::value setup_body = setup.Json();
+    const auto* secret = Field(setup_body, "secret");
+    if (setup.status != 200 || secret == nullptr || !secret->is_string()) {
         ADD_FAILURE() << "MFA setup of " << email << " failed: " << setup.status << " " << setup.body;
         throw std::runtime_error("MFA setup failed for " + email);
     }
     MfaAccount account;
-    account.secret = std::string(Field(setup.Json(), "secret")->as_string());
+    account.secret = std::string(secret->as_string());
     RememberSecret(account.secret);
     // The current step: within t-1..t+1 of the server's however the check and the step edge race.
     const long long step = ServerNow() / 30;
@@ -755,7 +762,8 @@ MfaAccount Server::EnrolMfa(const Session& session, const std::string& email, co
     RememberSecret(code);
     auto verified = As(session, "POST", "/api/v1/auth/mfa/verify-setup",
                        boost::json::serialize(boost::json::object{{"code", code}}));
-    const auto* codes = Field(verified.Json(), "backup_codes");
+    const boost::json::value verified_body = verified.Json();
+    const auto* codes = Field(verified_body, "backup_codes");
     if (verified.status != 200 || codes == nullptr || !codes->is_array()) {
         ADD_FAILURE() << "MFA verify-setup of " << email << " failed: " << verified.status << " " << verified.body;
         throw std::runtime_error("MFA verify-setup failed for " + email);
@@ -775,15 +783,15 @@ std::optional<Session> Server::Login(const std::string& email, const std::string
     RememberSecret(password);
     boost::json::object body{{"email", email}, {"password", password}};
     auto res = Call("POST", "/api/v1/auth/login", boost::json::serialize(body), headers);
-    if (const auto* token = Field(res.status == 200 ? res.Json() : boost::json::value(), "mfa_token");
-        token != nullptr && token->is_string() && MfaOf(email)) {
+    const boost::json::value first = res.status == 200 ? res.Json() : boost::json::value();
+    if (const auto* token = Field(first, "mfa_token"); token != nullptr && token->is_string() && MfaOf(email)) {
         // The second step. A refused code (a step edge raced us) is retried with the next one:
         // the challenge allows a few.
         const std::string mfa_token(token->as_string());
         RememberSecret(mfa_token);
         for (int try_idx = 0; try_idx < 4; ++try_idx) {
             boost::json::object second{{"mfa_token", mfa_token}};
-            if (auto code = NextTotpCode(email)) {
+            if (auto code = NextTotpCode(email, /*wait=*/false)) {
                 second["code"] = *code;
             } else {
                 std::lock_guard lock(mfa_mutex_);

@@ -267,8 +267,9 @@ public:
     /// Forgets `email`'s second factor (after a test turned MFA off).
     void ForgetMfa(const std::string& email);
     /// An oathtool code for `email`'s next unused step among t-1, t, t+1 of the server's clock,
-    /// marked used; nullopt when every one of them was used already (or the account is unknown).
-    std::optional<std::string> NextTotpCode(const std::string& email);
+    /// marked used. When every one of them was used already: with `wait`, sleeps into the next
+    /// step (at most 30 s) and takes it; without, nullopt. nullopt too for an unknown account.
+    std::optional<std::string> NextTotpCode(const std::string& email, bool wait = true);
     /// The server's clock in Unix seconds: real time + the SetClockOffset offset.
     long long ServerNow() const;
 
