@@ -254,6 +254,19 @@ TEST_F(DeliveryTest, FailedAttemptsBackOffThenGiveUpAndEraseTheBody) {
     EXPECT_NE(Metrics().find("wt_mail_failed_total{kind=\"password_reset\"} 1"), std::string::npos);
 }
 
+TEST_F(DeliveryTest, MessageThatDoesNotOpenFailsAtOnce) {
+    const std::string id = Queue();
+    const crypto::Keyring other_ring({crypto::RandomBytes(32)});  // the key that sealed it is gone
+    auto deliverer = std::make_unique<Deliverer>(db_.db(), other_ring, MakeFileTransport(MailDir()), clock_, metrics_,
+                                                 log_, DelivererOptions{});
+    EXPECT_EQ(*deliverer->RunOnce(), 1);
+    const OutboxRow row = Row(id);
+    EXPECT_EQ(row.failed_at, kT0) << "no retry can open it either";
+    EXPECT_EQ(row.attempts, 1);
+    EXPECT_NE(row.last_error.value_or("").find("cannot open the sealed message"), std::string::npos);
+    EXPECT_TRUE(FilesIn(MailDir(), ".eml").empty());
+}
+
 TEST_F(DeliveryTest, TransportOffDropsQueuedMailAndErasesIt) {
     const std::string id = Queue();
     auto deliverer = Make(nullptr);
