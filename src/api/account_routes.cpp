@@ -28,12 +28,15 @@ constexpr const char* kTokenSchema =
 constexpr const char* kInvitationViewSchema =
     R"({"type":"object","properties":{"email":{"type":"string"},"organization":{"type":"object","properties":)"
     R"({"id":{"type":"string"},"name":{"type":"string"}}},"role":{"type":"string","enum":["ADMIN","RISK_LEAD",)"
-    R"("ANALYST","VIEWER"]}}})";
+    R"("ANALYST","VIEWER"]},"existing_user":{"type":"boolean","description":"verify only"}}})";
 
-boost::json::object InvitationViewJson(const auth::InvitationView& view) {
-    return {{"email", view.invitation.email},
-            {"organization", {{"id", view.invitation.org_id}, {"name", view.org_name}}},
-            {"role", auth::RoleName(view.invitation.role)}};
+// `existing_user` only in the answer of verify: accept answers after the account exists.
+boost::json::object InvitationViewJson(const auth::InvitationView& view, bool with_existing_user) {
+    boost::json::object out{{"email", view.invitation.email},
+                            {"organization", {{"id", view.invitation.org_id}, {"name", view.org_name}}},
+                            {"role", auth::RoleName(view.invitation.role)}};
+    if (with_existing_user) out["existing_user"] = view.existing_user;
+    return out;
 }
 
 // The `token` of a body that holds nothing else.
@@ -247,7 +250,7 @@ void RegisterInvitationAcceptRoutes(Registrar& reg) {
                        return auth::FindInvitationByToken(*tx, token, ctx.clock->Now());
                    }();
                    if (!found) co_return ErrorResponse(ctx, request, found.error());
-                   co_return http::JsonResponse(HttpStatus::ok, InvitationViewJson(*found));
+                   co_return http::JsonResponse(HttpStatus::ok, InvitationViewJson(*found, true));
                });
 
     reg.Public({Method::post, "/api/v1/auth/invitations/accept", Surface::kPublic, std::nullopt, false, "auth",
@@ -274,7 +277,7 @@ void RegisterInvitationAcceptRoutes(Registrar& reg) {
                                                                                      std::move(accept));
                    Settle(*attempt, accepted, ctx.clock->Now());
                    if (!accepted) co_return ErrorResponse(ctx, request, accepted.error());
-                   co_return http::JsonResponse(HttpStatus::created, InvitationViewJson(accepted->invitation));
+                   co_return http::JsonResponse(HttpStatus::created, InvitationViewJson(accepted->invitation, false));
                });
 }
 

@@ -157,7 +157,8 @@ Result<InvitationView> FindInvitationByToken(storage::Transaction& tx, std::stri
     // Bound to the email: once that email is a member (another invitation, the CLI), this one is void.
     WT_ASSIGN_OR_RETURN(bool member, IsMember(tx, invitation.org_id, invitation.email));
     if (member) return InvalidToken();
-    return InvitationView{std::move(invitation), row->GetText(9)};
+    WT_ASSIGN_OR_RETURN(auto account, FindUserByEmail(tx, invitation.email));
+    return InvitationView{std::move(invitation), row->GetText(9), account.has_value()};
 }
 
 Result<AcceptedInvitation> AcceptInvitation(storage::Database& db, const AcceptInvitationInput& input, UnixMicros now) {

@@ -86,6 +86,9 @@ Status RevokeInvitation(storage::Transaction& tx, std::string_view org_id, std::
 struct InvitationView {
     Invitation invitation;
     std::string org_name;
+    /// Whether the invited email already has an account (then accepting asks for its password):
+    /// told only to the holder of the token, who received it at that email.
+    bool existing_user = false;
 };
 /// The pending invitation that `token` opens. kInvalidToken otherwise (see the file comment).
 Result<InvitationView> FindInvitationByToken(storage::Transaction& tx, std::string_view token, UnixMicros now);

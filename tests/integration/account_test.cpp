@@ -257,6 +257,7 @@ TEST_F(AccountTest, AnInvitationCreatesTheAccountAndTheMembershipOnce) {
     EXPECT_EQ(verified.Json().at("role").as_string(), "ANALYST");
     EXPECT_EQ(verified.Json().at("organization").at("id").as_string(), server().acme_org_id);
     EXPECT_EQ(verified.Json().at("organization").at("name").as_string(), "Acme Bank");
+    EXPECT_EQ(verified.Json().at("existing_user"), false);
 
     // A new account needs a name and a password under the policy; the token survives both refusals.
     auto nameless = Accept(token, "", kNewPassword);
@@ -299,8 +300,9 @@ TEST_F(AccountTest, AnExistingAccountAcceptsWithItsOwnPasswordAndKeepsItsName) {
     auto wrong = Accept(token, "Someone Else", "not-the-right-password-1");
     EXPECT_EQ(wrong.status, 401) << wrong.body;
     EXPECT_EQ(wrong.Code(), "invalid_credentials");
-    EXPECT_EQ(Post("/auth/invitations/verify", Body({{"token", token}})).status, 200)
-        << "a wrong password does not spend the token";
+    auto verified = Post("/auth/invitations/verify", Body({{"token", token}}));
+    EXPECT_EQ(verified.status, 200) << "a wrong password does not spend the token";
+    EXPECT_EQ(verified.Json().at("existing_user"), true) << verified.body;
 
     auto accepted = Accept(token, "Someone Else", kPassword);
     ASSERT_EQ(accepted.status, 201) << accepted.body;
