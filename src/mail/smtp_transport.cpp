@@ -105,13 +105,13 @@ class SmtpTransport final : public Transport {
 
 Result<std::unique_ptr<Transport>> MakeSmtpTransport(SmtpOptions options) {
     if (options.url.rfind("smtp://", 0) != 0 && options.url.rfind("smtps://", 0) != 0) {
-        return Error::Validation("smtp_url", "must start with smtp:// (STARTTLS) or smtps://");
+        return Error::Validation("mail.smtp_url", "must start with smtp:// (STARTTLS) or smtps://");
     }
     // Credentials in the URL would sit in the config and the logs in clear: the password is a sealed
     // server secret instead.
     const std::string_view authority = std::string_view(options.url).substr(options.url.find("://") + 3);
     if (authority.substr(0, authority.find('/')).find('@') != std::string_view::npos) {
-        return Error::Validation("smtp_url",
+        return Error::Validation("mail.smtp_url",
                                  "must not contain credentials: set mail.smtp_username and store the "
                                  "password with `watchtower secrets set smtp_password`");
     }

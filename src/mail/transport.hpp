@@ -60,7 +60,8 @@ struct SmtpOptions {
     std::chrono::milliseconds total_timeout{60'000};
 };
 
-/// kValidationFailed when `url` is not smtp:// or smtps://.
+/// kValidationFailed on field `mail.smtp_url` (the config option) when `url` is not smtp:// or smtps://,
+/// or carries credentials (user:password@).
 Result<std::unique_ptr<Transport>> MakeSmtpTransport(SmtpOptions options);
 
 }  // namespace wt::mail

@@ -440,7 +440,7 @@ TEST_F(DeliveryTest, SmtpUrlMustBeSmtpOrSmtpsWithoutCredentials) {
         options.url = url;
         auto transport = MakeSmtpTransport(options);
         ASSERT_FALSE(transport.ok()) << url;
-        EXPECT_EQ(transport.error().fields.at(0).field, "smtp_url");
+        EXPECT_EQ(transport.error().fields.at(0).field, "mail.smtp_url");
     }
     options.url = "smtps://mail.example:465/wt@host";  // an '@' after the authority is not userinfo
     EXPECT_TRUE(MakeSmtpTransport(options).ok());
