@@ -89,21 +89,63 @@ Status CommitFactorChange(ApiContext& ctx, const Request& request, const Princip
     WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
     WT_RETURN_IF_ERROR(change(*tx));
     WT_ASSIGN_OR_RETURN(std::int64_t ended, auth::SessionManager::RevokeForUser(*tx, principal.user_id(), "",
-                                                                                 keep_session_id, "mfa_changed", now));
+                                                                                keep_session_id, "mfa_changed", now));
     details["sessions_ended"] = ended;
-    WT_RETURN_IF_ERROR(audit::Append(*tx,
-                                     audit::Event{principal.org_id(),
-                                                  principal.actor(),
-                                                  action,
-                                                  "user:" + principal.user_id(),
-                                                  ClientIpOf(ctx, request),
-                                                  UserAgentOf(request),
-                                                  std::move(details)},
-                                     now));
+    WT_RETURN_IF_ERROR(
+        audit::Append(*tx,
+                      audit::Event{principal.org_id(), principal.actor(), action, "user:" + principal.user_id(),
+                                   ClientIpOf(ctx, request), UserAgentOf(request), std::move(details)},
+                      now));
     WT_RETURN_IF_ERROR(mail::Enqueue(*tx, *ctx.keyring, "", message, now));
     WT_RETURN_IF_ERROR(tx->Commit());
     if (ctx.wake_mail) ctx.wake_mail();
     return Ok();
+}
+
+// The brute-force limits, then the signed-in user's password: the admitted attempt (already
+// settled as failed when the password was wrong) or the error to answer.
+asio::awaitable<Result<auth::AuthLimiter::Attempt>> AdmitWithPassword(ApiContext& ctx, const Request& request,
+                                                                      const Principal& principal,
+                                                                      const std::string& password) {
+    auto attempt = AdmitAuthAttempt(ctx, request, auth::NormalizeEmail(principal.session.user.email));
+    if (!attempt) co_return attempt.error();
+    Status password_ok = co_await CheckPassword(ctx, ClientIpOf(ctx, request), principal.user_id(), password);
+    if (!password_ok) {
+        if (password_ok.error().code == ErrorCode::kInvalidCredentials) attempt->Failed(ctx.clock->Now());
+        co_return password_ok.error();
+    }
+    co_return std::move(*attempt);
+}
+
+// Settles `attempt` after a step that checked a TOTP code: a wrong code is a failure (audited as
+// `auth.mfa.failed`), success a success. Returns `outcome` for the caller to answer.
+Status SettleCodeCheck(ApiContext& ctx, const Request& request, const Principal& principal,
+                       auth::AuthLimiter::Attempt& attempt, Status outcome, std::string_view route) {
+    if (outcome) {
+        attempt.Succeeded(ctx.clock->Now());
+    } else if (outcome.error().code == ErrorCode::kInvalidMfaCode) {
+        attempt.Failed(ctx.clock->Now());
+        AuditWrongCode(ctx, request, principal, route);
+    }
+    return outcome;
+}
+
+// The body `{password, code}` of the routes that change an enrolled user's factors.
+struct PasswordAndCode {
+    std::string password;
+    std::string code;
+};
+Result<PasswordAndCode> ParsePasswordAndCode(ApiContext& ctx, const Request& request, const Principal& principal) {
+    WT_ASSIGN_OR_RETURN(auto body, ParseJsonBody(request, ctx.options));
+    JsonReader in(body);
+    auto password = in.RequiredString("password", 1, 1024);
+    auto code = in.RequiredString("code", 1, 32);
+    in.RejectUnknown();
+    WT_RETURN_IF_ERROR(in.Finish());
+    if (ctx.keyring == nullptr) return NoKeyring();
+    if (!principal.session.user.mfa_enabled)
+        return Error::Make(ErrorCode::kConflict, "two-factor authentication is not on: set it up first");
+    return PasswordAndCode{std::move(*password), std::move(*code)};
 }
 
 boost::json::array CodesJson(const std::vector<std::string>& codes) {
@@ -155,32 +197,23 @@ void RegisterMfaRoutes(Registrar& reg) {
                 co_return ErrorResponse(
                     ctx, request,
                     Error::Validation("code", "is required: enter a code of your current authenticator to replace it"));
-            auto attempt = AdmitAuthAttempt(ctx, request, auth::NormalizeEmail(principal.session.user.email));
+            auto attempt = co_await AdmitWithPassword(ctx, request, principal, *password);
             if (!attempt) co_return ErrorResponse(ctx, request, attempt.error());
-            const std::string ip = ClientIpOf(ctx, request);
-            Status password_ok = co_await CheckPassword(ctx, ip, principal.user_id(), *password);
-            if (!password_ok) {
-                if (password_ok.error().code == ErrorCode::kInvalidCredentials) attempt->Failed(ctx.clock->Now());
-                co_return ErrorResponse(ctx, request, password_ok.error());
-            }
             UnixMicros now = ctx.clock->Now();
-            auto enrolment = [&]() -> Result<auth::TotpEnrolment> {
-                WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
-                if (enrolled) {
-                    WT_RETURN_IF_ERROR(auth::VerifyTotp(*tx, *ctx.keyring, principal.user_id(), *code, now));
-                }
-                WT_ASSIGN_OR_RETURN(auto started, auth::BeginTotpEnrolment(*tx, *ctx.keyring, principal.session.user, now));
-                WT_RETURN_IF_ERROR(tx->Commit());
-                return started;
-            }();
-            if (!enrolment) {
-                if (enrolment.error().code == ErrorCode::kInvalidMfaCode) {
-                    attempt->Failed(now);
-                    AuditWrongCode(ctx, request, principal, "mfa/setup");
-                }
-                co_return ErrorResponse(ctx, request, enrolment.error());
-            }
-            attempt->Succeeded(now);
+            std::optional<auth::TotpEnrolment> enrolment;
+            Status started = SettleCodeCheck(
+                ctx, request, principal, *attempt,
+                [&]() -> Status {
+                    WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
+                    if (enrolled) {
+                        WT_RETURN_IF_ERROR(auth::VerifyTotp(*tx, *ctx.keyring, principal.user_id(), *code, now));
+                    }
+                    WT_ASSIGN_OR_RETURN(enrolment,
+                                        auth::BeginTotpEnrolment(*tx, *ctx.keyring, principal.session.user, now));
+                    return tx->Commit();
+                }(),
+                "mfa/setup");
+            if (!started) co_return ErrorResponse(ctx, request, started.error());
             // The password was just confirmed: the session counts as recently authenticated.
             if (auto marked = ctx.sessions.MarkReauthenticated(ctx.db, principal.session.session.id); !marked)
                 co_return ErrorResponse(ctx, request, marked.error());
@@ -190,13 +223,13 @@ void RegisterMfaRoutes(Registrar& reg) {
         });
 
     reg.Console(
-        MfaExempt({Method::post, "/api/v1/auth/mfa/verify-setup", Surface::kConsole, auth::Permission::kRead, false,
-                   "mfa",
-                   "Confirm enrolment with a first code: MFA on, 10 backup codes shown once; this session stays "
-                   "(csrf_token unchanged) and the user's other sessions end",
-                   R"({"type":"object","required":["code"],"additionalProperties":false,)"
-                   R"("properties":{"code":{"type":"string","pattern":"^[0-9]{6}$"}}})",
-                   R"({"type":"object","properties":{"backup_codes":{"type":"array"},"csrf_token":{"type":"string"}}})"}),
+        MfaExempt(
+            {Method::post, "/api/v1/auth/mfa/verify-setup", Surface::kConsole, auth::Permission::kRead, false, "mfa",
+             "Confirm enrolment with a first code: MFA on, 10 backup codes shown once; this session stays "
+             "(csrf_token unchanged) and the user's other sessions end",
+             R"({"type":"object","required":["code"],"additionalProperties":false,)"
+             R"("properties":{"code":{"type":"string","pattern":"^[0-9]{6}$"}}})",
+             R"({"type":"object","properties":{"backup_codes":{"type":"array"},"csrf_token":{"type":"string"}}})"}),
         [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
             auto body = ParseJsonBody(request, ctx.options);
             if (!body) co_return ErrorResponse(ctx, request, body.error());
@@ -222,14 +255,8 @@ void RegisterMfaRoutes(Registrar& reg) {
                     return auth::StoreBackupCodes(tx, principal.user_id(), *codes, now);
                 },
                 principal.session.session.id);
-            if (!done) {
-                if (done.error().code == ErrorCode::kInvalidMfaCode) {
-                    attempt->Failed(ctx.clock->Now());
-                    AuditWrongCode(ctx, request, principal, "mfa/verify-setup");
-                }
-                co_return ErrorResponse(ctx, request, done.error());
-            }
-            attempt->Succeeded(now);
+            if (auto settled = SettleCodeCheck(ctx, request, principal, *attempt, done, "mfa/verify-setup"); !settled)
+                co_return ErrorResponse(ctx, request, settled.error());
             if (auto marked = ctx.sessions.MarkReauthenticated(ctx.db, principal.session.session.id); !marked)
                 co_return ErrorResponse(ctx, request, marked.error());
             co_return http::JsonResponse(HttpStatus::ok, {{"backup_codes", CodesJson(codes->codes)},
@@ -275,10 +302,14 @@ void RegisterMfaRoutes(Registrar& reg) {
             }
             auth::SecondFactor factor{code ? auth::SecondFactor::Kind::kTotp : auth::SecondFactor::Kind::kBackupCode,
                                       code ? *code : *backup_code};
-            auth::LoginInput input{"", "", ip, UserAgentOf(request), SessionCookie(request, ctx.options),
+            auth::LoginInput input{"",
+                                   "",
+                                   ip,
+                                   UserAgentOf(request),
+                                   SessionCookie(request, ctx.options),
                                    NewAddressMail(ctx, ip, UserAgentOf(request))};
             std::function<Result<auth::LoginOutcome>()> complete = [&ctx, &challenge, &factor,
-                                                                   &input]() -> Result<auth::LoginOutcome> {
+                                                                    &input]() -> Result<auth::LoginOutcome> {
                 return auth::CompleteMfaSignIn(ctx.db, ctx.sessions, *ctx.keyring, *challenge, factor, input);
             };
             auto outcome = co_await OnPasswordPool<auth::LoginOutcome>(ctx.password_pool, ip, std::move(complete));
@@ -311,16 +342,8 @@ void RegisterMfaRoutes(Registrar& reg) {
          "MFA; ends the user's other sessions",
          kPasswordCodeSchema, "", 204},
         [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
-            auto body = ParseJsonBody(request, ctx.options);
-            if (!body) co_return ErrorResponse(ctx, request, body.error());
-            JsonReader in(*body);
-            auto password = in.RequiredString("password", 1, 1024);
-            auto code = in.RequiredString("code", 1, 32);
-            in.RejectUnknown();
-            if (auto valid = in.Finish(); !valid) co_return ErrorResponse(ctx, request, valid.error());
-            if (ctx.keyring == nullptr) co_return ErrorResponse(ctx, request, NoKeyring());
-            if (!principal.session.user.mfa_enabled)
-                co_return ErrorResponse(ctx, request, Error::Make(ErrorCode::kConflict, "MFA is not on"));
+            auto input = ParsePasswordAndCode(ctx, request, principal);
+            if (!input) co_return ErrorResponse(ctx, request, input.error());
             auto required = [&]() -> Result<bool> {
                 WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kRead));
                 return auth::MfaRequiredInAnyOrganization(*tx, principal.user_id());
@@ -331,31 +354,20 @@ void RegisterMfaRoutes(Registrar& reg) {
                     ctx, request,
                     Error::Make(ErrorCode::kForbidden,
                                 "two-factor authentication is required for your role in one of your organizations"));
-            auto attempt = AdmitAuthAttempt(ctx, request, auth::NormalizeEmail(principal.session.user.email));
+            auto attempt = co_await AdmitWithPassword(ctx, request, principal, input->password);
             if (!attempt) co_return ErrorResponse(ctx, request, attempt.error());
             const std::string ip = ClientIpOf(ctx, request);
-            Status password_ok = co_await CheckPassword(ctx, ip, principal.user_id(), *password);
-            if (!password_ok) {
-                if (password_ok.error().code == ErrorCode::kInvalidCredentials) attempt->Failed(ctx.clock->Now());
-                co_return ErrorResponse(ctx, request, password_ok.error());
-            }
             UnixMicros now = ctx.clock->Now();
             Status done = CommitFactorChange(
                 ctx, request, principal, "mfa.disabled", {},
                 mail::MfaDisabledMail(principal.session.user.email, ctx.options.public_url, now, ip),
                 [&](storage::Transaction& tx) -> Status {
-                    WT_RETURN_IF_ERROR(auth::VerifyTotp(tx, *ctx.keyring, principal.user_id(), *code, now));
+                    WT_RETURN_IF_ERROR(auth::VerifyTotp(tx, *ctx.keyring, principal.user_id(), input->code, now));
                     return auth::DisableMfa(tx, principal.user_id());
                 },
                 principal.session.session.id);
-            if (!done) {
-                if (done.error().code == ErrorCode::kInvalidMfaCode) {
-                    attempt->Failed(now);
-                    AuditWrongCode(ctx, request, principal, "mfa/disable");
-                }
-                co_return ErrorResponse(ctx, request, done.error());
-            }
-            attempt->Succeeded(now);
+            if (auto settled = SettleCodeCheck(ctx, request, principal, *attempt, done, "mfa/disable"); !settled)
+                co_return ErrorResponse(ctx, request, settled.error());
             co_return http::EmptyResponse(HttpStatus::no_content);
         });
 
@@ -365,25 +377,11 @@ void RegisterMfaRoutes(Registrar& reg) {
          "user's other sessions end",
          kPasswordCodeSchema, kBackupCodesSchema},
         [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
-            auto body = ParseJsonBody(request, ctx.options);
-            if (!body) co_return ErrorResponse(ctx, request, body.error());
-            JsonReader in(*body);
-            auto password = in.RequiredString("password", 1, 1024);
-            auto code = in.RequiredString("code", 1, 32);
-            in.RejectUnknown();
-            if (auto valid = in.Finish(); !valid) co_return ErrorResponse(ctx, request, valid.error());
-            if (ctx.keyring == nullptr) co_return ErrorResponse(ctx, request, NoKeyring());
-            if (!principal.session.user.mfa_enabled)
-                co_return ErrorResponse(ctx, request,
-                                        Error::Make(ErrorCode::kConflict, "MFA is not on: set it up first"));
-            auto attempt = AdmitAuthAttempt(ctx, request, auth::NormalizeEmail(principal.session.user.email));
+            auto input = ParsePasswordAndCode(ctx, request, principal);
+            if (!input) co_return ErrorResponse(ctx, request, input.error());
+            auto attempt = co_await AdmitWithPassword(ctx, request, principal, input->password);
             if (!attempt) co_return ErrorResponse(ctx, request, attempt.error());
             const std::string ip = ClientIpOf(ctx, request);
-            Status password_ok = co_await CheckPassword(ctx, ip, principal.user_id(), *password);
-            if (!password_ok) {
-                if (password_ok.error().code == ErrorCode::kInvalidCredentials) attempt->Failed(ctx.clock->Now());
-                co_return ErrorResponse(ctx, request, password_ok.error());
-            }
             auto codes = co_await MakeBackupCodes(ctx, ip);
             if (!codes) co_return ErrorResponse(ctx, request, codes.error());
             UnixMicros now = ctx.clock->Now();
@@ -391,18 +389,12 @@ void RegisterMfaRoutes(Registrar& reg) {
                 ctx, request, principal, "mfa.backup_codes.regenerated", {},
                 mail::BackupCodesRegeneratedMail(principal.session.user.email, ctx.options.public_url, now, ip),
                 [&](storage::Transaction& tx) -> Status {
-                    WT_RETURN_IF_ERROR(auth::VerifyTotp(tx, *ctx.keyring, principal.user_id(), *code, now));
+                    WT_RETURN_IF_ERROR(auth::VerifyTotp(tx, *ctx.keyring, principal.user_id(), input->code, now));
                     return auth::StoreBackupCodes(tx, principal.user_id(), *codes, now);
                 },
                 principal.session.session.id);
-            if (!done) {
-                if (done.error().code == ErrorCode::kInvalidMfaCode) {
-                    attempt->Failed(now);
-                    AuditWrongCode(ctx, request, principal, "mfa/backup-codes");
-                }
-                co_return ErrorResponse(ctx, request, done.error());
-            }
-            attempt->Succeeded(now);
+            if (auto settled = SettleCodeCheck(ctx, request, principal, *attempt, done, "mfa/backup-codes"); !settled)
+                co_return ErrorResponse(ctx, request, settled.error());
             co_return http::JsonResponse(HttpStatus::ok, {{"backup_codes", CodesJson(codes->codes)}});
         });
 }

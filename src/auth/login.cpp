@@ -12,8 +12,13 @@ Error InvalidCredentials() { return Error::Make(ErrorCode::kInvalidCredentials, 
 // A failed attempt has no authenticated actor: only its target (the account) is known.
 audit::Event LoginEvent(const std::string& org_id, const User& user, std::string action, const LoginInput& input,
                         bool authenticated, boost::json::object details = {}) {
-    return audit::Event{org_id,   {audit::ActorType::kUser, authenticated ? user.id : std::string()},
-                        std::move(action), "user:" + user.id, input.ip, input.user_agent, std::move(details)};
+    return audit::Event{org_id,
+                        {audit::ActorType::kUser, authenticated ? user.id : std::string()},
+                        std::move(action),
+                        "user:" + user.id,
+                        input.ip,
+                        input.user_agent,
+                        std::move(details)};
 }
 
 // The same event in each of the user's organizations: a failed sign-in belongs to no session,
@@ -93,8 +98,8 @@ Result<LoginOutcome> Login(storage::Database& db, const SessionManager& sessions
         LoginOutcome outcome{std::move(*user), memberships.front(), std::move(memberships), {}, std::move(token)};
         return outcome;
     }
-    WT_ASSIGN_OR_RETURN(auto outcome,
-                        OpenSession(*tx, db, sessions, std::move(*user), std::move(memberships), input, "password", now));
+    WT_ASSIGN_OR_RETURN(
+        auto outcome, OpenSession(*tx, db, sessions, std::move(*user), std::move(memberships), input, "password", now));
     WT_RETURN_IF_ERROR(tx->Commit());
     return outcome;
 }
@@ -150,8 +155,8 @@ Result<LoginOutcome> CompleteMfaSignIn(storage::Database& db, const SessionManag
 }
 
 Status Reauthenticate(storage::Database& db, const SessionManager& sessions, const crypto::Keyring* keyring,
-                      const ResolvedSession& session, std::string_view password,
-                      const std::optional<std::string>& code, std::string_view ip, std::string_view user_agent) {
+                      const ResolvedSession& session, std::string_view password, const std::optional<std::string>& code,
+                      std::string_view ip, std::string_view user_agent) {
     std::optional<User> user;
     {
         WT_ASSIGN_OR_RETURN(auto tx, db.Begin(storage::TxMode::kRead));

@@ -35,7 +35,7 @@ struct LoginInput {
 
 struct LoginOutcome {
     User user;
-    Membership membership;                 // the organization the session works in
+    Membership membership;                // the organization the session works in
     std::vector<Membership> memberships;  // all of them
     SessionManager::Issued session;
     /// Set when the password was right and the account has MFA: no session was opened (`session`
@@ -74,7 +74,7 @@ Result<LoginOutcome> CompleteMfaSignIn(storage::Database& db, const SessionManag
 /// and no code was given, kInvalidMfaCode for a wrong code (both failures audited as
 /// `auth.reauthentication.failed`).
 Status Reauthenticate(storage::Database& db, const SessionManager& sessions, const crypto::Keyring* keyring,
-                      const ResolvedSession& session, std::string_view password,
-                      const std::optional<std::string>& code, std::string_view ip, std::string_view user_agent);
+                      const ResolvedSession& session, std::string_view password, const std::optional<std::string>& code,
+                      std::string_view ip, std::string_view user_agent);
 
 }  // namespace wt::auth

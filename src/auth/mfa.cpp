@@ -90,9 +90,9 @@ Result<bool> MfaRequiredInAnyOrganization(storage::Transaction& tx, std::string_
 Result<TotpEnrolment> BeginTotpEnrolment(storage::Transaction& tx, const crypto::Keyring& keyring, const User& user,
                                          UnixMicros now) {
     const std::string secret = NewTotpSecret();
-    WT_RETURN_IF_ERROR(tx.Exec("UPDATE users SET totp_pending_sealed = $1, totp_pending_at = $2 WHERE id = $3",
-                               {storage::Text(keyring.Seal(secret, PendingContext(user.id))), storage::Int(now),
-                                storage::Text(user.id)}));
+    WT_RETURN_IF_ERROR(tx.Exec(
+        "UPDATE users SET totp_pending_sealed = $1, totp_pending_at = $2 WHERE id = $3",
+        {storage::Text(keyring.Seal(secret, PendingContext(user.id))), storage::Int(now), storage::Text(user.id)}));
     TotpEnrolment enrolment;
     enrolment.secret = Base32Encode(secret);
     enrolment.otpauth_uri = OtpauthUri(enrolment.secret, user.email);
@@ -106,8 +106,9 @@ Status ConfirmTotpEnrolment(storage::Transaction& tx, const crypto::Keyring& key
     WT_ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT totp_pending_sealed, totp_pending_at FROM users WHERE id = $1",
                                               {storage::Text(id)}));
     if (!row || row->IsNull(0) || row->IsNull(1) || now - row->GetInt(1) > kMfaPendingLifetime)
-        return Error::Validation("code", "no MFA setup is in progress (or it expired); start again with "
-                                         "POST /api/v1/auth/mfa/setup");
+        return Error::Validation("code",
+                                 "no MFA setup is in progress (or it expired); start again with "
+                                 "POST /api/v1/auth/mfa/setup");
     WT_ASSIGN_OR_RETURN(std::string secret, keyring.Open(row->GetText(0), PendingContext(id)));
     auto step = MatchTotpStep(secret, code, TotpStepAt(now));
     if (!step) return WrongCode();
@@ -137,17 +138,18 @@ Status VerifyTotp(storage::Transaction& tx, const crypto::Keyring& keyring, std:
 
 Status DisableMfa(storage::Transaction& tx, std::string_view user_id) {
     const std::string id(user_id);
-    WT_RETURN_IF_ERROR(tx.Exec("UPDATE users SET mfa_enabled = 0, totp_secret_sealed = NULL, totp_last_step = NULL, "
-                               "totp_pending_sealed = NULL, totp_pending_at = NULL WHERE id = $1",
-                               {storage::Text(id)}));
+    WT_RETURN_IF_ERROR(
+        tx.Exec("UPDATE users SET mfa_enabled = 0, totp_secret_sealed = NULL, totp_last_step = NULL, "
+                "totp_pending_sealed = NULL, totp_pending_at = NULL WHERE id = $1",
+                {storage::Text(id)}));
     WT_RETURN_IF_ERROR(tx.Exec("DELETE FROM backup_codes WHERE user_id = $1", {storage::Text(id)}));
     return Ok();
 }
 
 std::string QrCodeSvg(std::string_view otpauth_uri) {
     const std::string text(otpauth_uri);
-    std::unique_ptr<QRcode, decltype(&QRcode_free)> qr(
-        QRcode_encodeString(text.c_str(), 0, QR_ECLEVEL_M, QR_MODE_8, 1), &QRcode_free);
+    std::unique_ptr<QRcode, decltype(&QRcode_free)> qr(QRcode_encodeString(text.c_str(), 0, QR_ECLEVEL_M, QR_MODE_8, 1),
+                                                       &QRcode_free);
     if (!qr) return {};  // only on allocation failure; the manual secret still works
     constexpr int kQuiet = 4;
     const int width = qr->width;
@@ -179,8 +181,7 @@ BackupCodeSet NewBackupCodes() {
     return set;
 }
 
-Status StoreBackupCodes(storage::Transaction& tx, std::string_view user_id, const BackupCodeSet& set,
-                        UnixMicros now) {
+Status StoreBackupCodes(storage::Transaction& tx, std::string_view user_id, const BackupCodeSet& set, UnixMicros now) {
     const std::string id(user_id);
     WT_RETURN_IF_ERROR(tx.Exec("DELETE FROM backup_codes WHERE user_id = $1", {storage::Text(id)}));
     for (const auto& hash : set.hashes) {
@@ -215,8 +216,9 @@ Result<bool> ClaimBackupCode(storage::Transaction& tx, std::string_view code_id,
 }
 
 Result<int> UnusedBackupCodes(storage::Transaction& tx, std::string_view user_id) {
-    WT_ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT COUNT(*) FROM backup_codes WHERE user_id = $1 AND used_at IS NULL",
-                                              {storage::Text(std::string(user_id))}));
+    WT_ASSIGN_OR_RETURN(auto row,
+                        tx.QueryOne("SELECT COUNT(*) FROM backup_codes WHERE user_id = $1 AND used_at IS NULL",
+                                    {storage::Text(std::string(user_id))}));
     return row ? static_cast<int>(row->GetInt(0)) : 0;
 }
 
@@ -230,7 +232,8 @@ Result<std::string> CreateMfaChallenge(storage::Transaction& tx, std::string_vie
          storage::Text(std::string(user_id)), storage::Text(std::string(ip)), storage::Text(std::string(user_agent)),
          storage::Int(now), storage::Int(now + kMfaChallengeLifetime)}));
     // Spent and expired challenges of everyone are swept here: the table stays small.
-    WT_RETURN_IF_ERROR(tx.Exec("DELETE FROM mfa_challenges WHERE expires_at < $1", {storage::Int(now - kMicrosPerHour)}));
+    WT_RETURN_IF_ERROR(
+        tx.Exec("DELETE FROM mfa_challenges WHERE expires_at < $1", {storage::Int(now - kMicrosPerHour)}));
     return token;
 }
 

@@ -91,8 +91,7 @@ struct BackupCodeSet {
 /// kBackupCodeCount fresh codes and their hashes. Slow (PBKDF2): call from the password pool.
 BackupCodeSet NewBackupCodes();
 /// Replaces the user's backup codes by `set` (the old ones stop working at once).
-Status StoreBackupCodes(storage::Transaction& tx, std::string_view user_id, const BackupCodeSet& set,
-                        UnixMicros now);
+Status StoreBackupCodes(storage::Transaction& tx, std::string_view user_id, const BackupCodeSet& set, UnixMicros now);
 /// The id of the user's unused backup code equal to `code` (case, spaces and dashes ignored), or
 /// nullopt. Slow (one PBKDF2 per unused code): call from the password pool.
 Result<std::optional<std::string>> FindBackupCode(storage::Database& db, std::string_view user_id,

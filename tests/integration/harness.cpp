@@ -732,6 +732,12 @@ std::optional<std::string> Server::NextTotpCode(const std::string& email, bool w
     return code;
 }
 
+std::string Server::ReauthenticationBody(const std::string& email, const std::string& password) {
+    boost::json::object body{{"password", password}};
+    if (auto code = NextTotpCode(email)) body["code"] = *code;
+    return boost::json::serialize(body);
+}
+
 std::optional<MfaAccount> Server::MfaOf(const std::string& email) const {
     std::lock_guard lock(mfa_mutex_);
     auto it = mfa_.find(LowerCase(email));

@@ -270,6 +270,9 @@ public:
     /// marked used. When every one of them was used already: with `wait`, sleeps into the next
     /// step (at most 30 s) and takes it; without, nullopt. nullopt too for an unknown account.
     std::optional<std::string> NextTotpCode(const std::string& email, bool wait = true);
+    /// The body of POST /auth/reauthenticate for `email`: the password, plus a TOTP code
+    /// (NextTotpCode) when the harness enrolled the account.
+    std::string ReauthenticationBody(const std::string& email, const std::string& password = kPassword);
     /// The server's clock in Unix seconds: real time + the SetClockOffset offset.
     long long ServerNow() const;
 

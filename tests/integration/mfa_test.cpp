@@ -271,8 +271,7 @@ TEST(MfaTest, BackupCodesWorkOnceAndRegeneratingVoidsTheOldOnes) {
     SetServerTime(server, kEdge - 600);
     auto [admin, account] = LoginAndEnrol(server, server.admin_email);
     ASSERT_EQ(account.backup_codes.size(), 10u);
-    for (const auto& code : account.backup_codes)
-        EXPECT_EQ(code.size(), 11u) << "xxxxx-xxxxx: " << code;
+    for (const auto& code : account.backup_codes) EXPECT_EQ(code.size(), 11u) << "xxxxx-xxxxx: " << code;
 
     const std::string first = account.backup_codes[0];
     auto used = VerifyBackup(server, PasswordStep(server, server.admin_email), first);
@@ -341,7 +340,8 @@ TEST(MfaTest, DisableIsRefusedWhileARoleRequiresMfaAndEndsOtherSessionsOtherwise
     const std::string analyst_email = server.role_email.at("ANALYST");
     auto [analyst, analyst_mfa] = LoginAndEnrol(server, analyst_email);
     Session other = server.MustLogin(analyst_email);
-    auto wrong = server.As(analyst, "POST", "/api/v1/auth/mfa/disable", Body({{"password", kPassword}, {"code", "000000"}}));
+    auto wrong =
+        server.As(analyst, "POST", "/api/v1/auth/mfa/disable", Body({{"password", kPassword}, {"code", "000000"}}));
     EXPECT_EQ(wrong.status, 401) << wrong.body;
     SetServerTime(server, kEdge + 15);  // fresh steps, rather than waiting for one
     auto off = server.As(analyst, "POST", "/api/v1/auth/mfa/disable",
@@ -380,8 +380,8 @@ TEST(MfaTest, ReauthenticationNeedsTheCodeWhenMfaIsOn) {
     auto missing = server.As(admin, "POST", "/api/v1/auth/reauthenticate", Body({{"password", kPassword}}));
     EXPECT_EQ(missing.status, 422) << missing.body;
     EXPECT_NE(missing.body.find("\"code\""), std::string::npos) << missing.body;
-    auto wrong = server.As(admin, "POST", "/api/v1/auth/reauthenticate",
-                           Body({{"password", kPassword}, {"code", "000000"}}));
+    auto wrong =
+        server.As(admin, "POST", "/api/v1/auth/reauthenticate", Body({{"password", kPassword}, {"code", "000000"}}));
     EXPECT_EQ(wrong.status, 401) << wrong.body;
     EXPECT_EQ(wrong.Code(), "invalid_mfa_code");
     auto ok = server.As(admin, "POST", "/api/v1/auth/reauthenticate",
@@ -408,8 +408,8 @@ TEST(MfaTest, WrongSecondFactorsCountTowardTheAccountLock) {
     EXPECT_EQ(locked.status, 429) << locked.body;
     EXPECT_EQ(locked.Code(), "rate_limited");
     EXPECT_TRUE(locked.Header("Retry-After"));
-    auto password = server.Call("POST", "/api/v1/auth/login",
-                                Body({{"email", server.admin_email}, {"password", kPassword}}));
+    auto password =
+        server.Call("POST", "/api/v1/auth/login", Body({{"email", server.admin_email}, {"password", kPassword}}));
     EXPECT_EQ(password.status, 429) << password.body;
     // Another account is not affected.
     auto other = server.Call("POST", "/api/v1/auth/login",
@@ -437,8 +437,9 @@ TEST(MfaTest, RequireMfaForAllExtendsThePolicyToEveryRole) {
     EXPECT_EQ(server.As(viewer, "GET", "/api/v1/alerts").status, 200);
     EXPECT_FALSE(server.As(viewer, "GET", "/api/v1/auth/me").Json().at("mfa_enrollment_required").as_bool());
     // Now the viewer's role requires MFA in this organization: turning it off is refused.
-    auto disable = server.As(viewer, "POST", "/api/v1/auth/mfa/disable",
-                             Body({{"password", kPassword}, {"code", *server.NextTotpCode(server.role_email.at("VIEWER"))}}));
+    auto disable =
+        server.As(viewer, "POST", "/api/v1/auth/mfa/disable",
+                  Body({{"password", kPassword}, {"code", *server.NextTotpCode(server.role_email.at("VIEWER"))}}));
     EXPECT_EQ(disable.status, 403) << disable.body;
 }
 

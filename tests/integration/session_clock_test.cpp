@@ -206,7 +206,7 @@ TEST_F(ClockTest, SensitiveChangesNeedARecentAuthentication) {
               "reauthentication_required");
 
     auto right = server_->As(admin, "POST", "/api/v1/auth/reauthenticate",
-                             json::serialize(json::object{{"password", kPassword}}));
+                             server_->ReauthenticationBody(server_->admin_email));
     EXPECT_EQ(right.status, 204) << right.body;
     auto fresh = server_->As(admin, "PATCH", "/api/v1/orgs/members/" + member_id, change);
     EXPECT_EQ(fresh.status, 200) << fresh.body;
