@@ -135,6 +135,8 @@ std::unique_ptr<Server> StartServer(bool generous_limits) {
     // Written out either way: the harness may default them otherwise.
     config.env["WATCHTOWER_AUTH_ATTEMPTS_PER_IP_PER_MINUTE"] = generous_limits ? "100000" : "30";
     config.env["WATCHTOWER_AUTH_FAILURES_BEFORE_LOCK"] = generous_limits ? "1000" : "10";
+    // Parallel uses of one token really overlap on the password pool (the default has 2 threads).
+    config.env["WATCHTOWER_PASSWORD_THREADS"] = "8";
     auto server = std::make_unique<Server>(config);
     server->Start();
     return server;
