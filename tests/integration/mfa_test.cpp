@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include "harness.hpp"
@@ -506,6 +507,83 @@ TEST(MfaTest, AdminsAndRiskLeadsWithoutMfaAreStoppedOnEveryConsoleRouteButTheExe
     Session analyst = PlainLogin(server, server.role_email.at("ANALYST"));
     EXPECT_EQ(server.As(analyst, "GET", "/api/v1/alerts").status, 200);
     ExpectNoLeaks(server);
+}
+
+// Mails of the file transport (<data_dir>/mail/*.eml) to `to` with `subject`.
+int MailsWith(const Server& server, const std::string& to, const std::string& subject) {
+    int count = 0;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(server.data_dir() + "/mail", ec)) {
+        if (entry.path().extension() != ".eml") continue;
+        std::string mail = ReadFile(entry.path().string());
+        if (mail.find(to) != std::string::npos && mail.find("Subject: " + subject) != std::string::npos) ++count;
+    }
+    return count;
+}
+
+void ExpectMails(const Server& server, const std::string& to, const std::string& subject, int expected) {
+    PollUntil([&] { return MailsWith(server, to, subject) >= expected; }, 10s);
+    EXPECT_EQ(MailsWith(server, to, subject), expected) << subject;
+}
+
+TEST(MfaTest, FactorChangesAndSignInsFromANewAddressAreMailed) {
+    ServerConfig config = MfaConfig();
+    config.env["WATCHTOWER_TRUSTED_PROXIES"] = "127.0.0.1/32";
+    Server server(config);
+    server.Start();
+    const std::string email = server.role_email.at("ANALYST");
+    const std::string kNewSignIn = "New sign-in to WatchTower";
+    auto from = [](const std::string& ip) { return HeaderList{{"X-Forwarded-For", ip}}; };
+    Session first = server.MustLogin(email, kPassword, from("203.0.113.20"));
+    server.MustLogin(email, kPassword, from("203.0.113.20"));
+    server.MustLogin(email, kPassword, from("203.0.113.21"));
+    ExpectMails(server, email, kNewSignIn, 1);  // the first sign-in ever and a known address are no news
+
+    server.EnrolMfa(first, email);
+    ExpectMails(server, email, "Two-factor authentication is now on", 1);
+    auto codes = server.As(first, "POST", "/api/v1/auth/mfa/backup-codes",
+                           Body({{"password", kPassword}, {"code", *server.NextTotpCode(email)}}));
+    ASSERT_EQ(codes.status, 200) << codes.body;
+    const json::value codes_body = codes.Json();
+    for (const auto& code : codes_body.at("backup_codes").as_array())
+        server.RememberSecret(std::string(code.as_string()));
+    ExpectMails(server, email, "New WatchTower backup codes", 1);
+
+    // A sign-in with its second step from a third address.
+    SetServerTime(server, kEdge + 15);
+    Session mfa = server.MustLogin(email, kPassword, from("203.0.113.22"));
+    ExpectMails(server, email, kNewSignIn, 2);
+    auto off = server.As(mfa, "POST", "/api/v1/auth/mfa/disable",
+                         Body({{"password", kPassword}, {"code", *server.NextTotpCode(email)}}));
+    ASSERT_EQ(off.status, 204) << off.body;
+    ExpectMails(server, email, "Two-factor authentication was turned off", 1);
+    ExpectNoLeaks(server);
+}
+
+TEST(MfaTest, SignInAttemptsAreLimitedPerAddressBeforeAnyPasswordHash) {
+    ServerConfig config = MfaConfig();
+    config.env["WATCHTOWER_AUTH_ATTEMPTS_PER_IP_PER_MINUTE"] = "5";
+    Server server(config);
+    server.Start();
+    const std::string wrong = "not the password of anyone";
+    server.RememberSecret(wrong);
+    for (int attempt_idx = 0; attempt_idx < 5; ++attempt_idx) {
+        auto res =
+            server.Call("POST", "/api/v1/auth/login",
+                        Body({{"email", "nobody" + std::to_string(attempt_idx) + "@acme.test"}, {"password", wrong}}));
+        EXPECT_EQ(res.status, 401) << res.body;
+    }
+    // The sixth: refused before any lookup or bcrypt (a bcrypt alone takes ~200 ms).
+    auto started = std::chrono::steady_clock::now();
+    auto limited =
+        server.Call("POST", "/api/v1/auth/login", Body({{"email", server.admin_email}, {"password", kPassword}}));
+    auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(limited.status, 429) << limited.body;
+    EXPECT_EQ(limited.Code(), "rate_limited");
+    EXPECT_TRUE(limited.Header("Retry-After"));
+    EXPECT_LT(took, 100ms);
+    auto verify = VerifyCode(server, "whatever-token", "123456");
+    EXPECT_EQ(verify.status, 429) << "the second step counts against the same address: " << verify.body;
 }
 
 }  // namespace
