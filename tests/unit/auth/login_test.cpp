@@ -9,8 +9,11 @@
 
 #include "../common/test_support.hpp"
 #include "audit/audit_log.hpp"
+#include "auth/mfa.hpp"
 #include "auth/password.hpp"
+#include "auth/totp.hpp"
 #include "crypto/crypto.hpp"
+#include "crypto/seal.hpp"
 
 namespace wt::auth {
 namespace {
@@ -20,7 +23,7 @@ using testing::ManualClock;
 const std::string kPassword = "a long and unusual passphrase";
 
 class LoginTest : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         auto hash = HashPassword(kPassword);
         ASSERT_TRUE(hash.ok());
@@ -183,7 +186,8 @@ TEST_F(LoginTest, ReauthenticateOkAndWrong) {
     }
     EXPECT_FALSE(sessions_.RecentlyAuthenticated(session.session));
 
-    auto wrong = Reauthenticate(db_.db(), sessions_, nullptr, session, "not the password", std::nullopt, "192.0.2.11", "ua2");
+    auto wrong =
+        Reauthenticate(db_.db(), sessions_, nullptr, session, "not the password", std::nullopt, "192.0.2.11", "ua2");
     ASSERT_FALSE(wrong.ok());
     EXPECT_EQ(wrong.error().code, ErrorCode::kInvalidCredentials);
     auto entries = AuditOf(org_b_);
@@ -192,16 +196,179 @@ TEST_F(LoginTest, ReauthenticateOkAndWrong) {
     EXPECT_EQ(entries[0].event.ip, "192.0.2.11");
 
     clock_->Advance(kMicrosPerMinute);
-    ASSERT_TRUE(Reauthenticate(db_.db(), sessions_, nullptr, session, kPassword, std::nullopt, "192.0.2.11", "ua2").ok());
+    ASSERT_TRUE(
+        Reauthenticate(db_.db(), sessions_, nullptr, session, kPassword, std::nullopt, "192.0.2.11", "ua2").ok());
     auto tx = db_.Read();
-    auto row = tx->QueryOne("SELECT reauthenticated_at FROM sessions WHERE id = $1",
-                            {storage::Text(session.session.id)});
+    auto row =
+        tx->QueryOne("SELECT reauthenticated_at FROM sessions WHERE id = $1", {storage::Text(session.session.id)});
     ASSERT_TRUE(row.ok() && row->has_value());
     EXPECT_EQ((*row)->GetOptInt(0), clock_->Now());
     entries = AuditOf(org_b_);
     ASSERT_EQ(entries.size(), 2u);
     EXPECT_EQ(entries[0].event.action, "auth.reauthenticated");
     EXPECT_EQ(entries[0].event.actor.id, user_);
+}
+
+// ---------------------------------------------------------------------------------------------
+// With MFA: the password step, the second step, the enrolment rules.
+
+class MfaLoginTest : public LoginTest {
+  protected:
+    MfaLoginTest() : keyring_({std::string(32, 'k')}) {}
+
+    // Enrols the user at the clock's time; returns the raw secret.
+    std::string Enrol() {
+        auto user = [&] {
+            auto tx = db_.Read();
+            return *FindUserById(*tx, user_).value();
+        }();
+        auto tx = db_.Write();
+        auto enrolment = BeginTotpEnrolment(*tx, keyring_, user, clock_->Now());
+        EXPECT_TRUE(enrolment.ok());
+        auto secret = Base32Decode(enrolment->secret);
+        EXPECT_TRUE(secret.ok());
+        EXPECT_TRUE(ConfirmTotpEnrolment(*tx, keyring_, user_, CodeAt(*secret, 0), clock_->Now()).ok());
+        EXPECT_TRUE(tx->Commit().ok());
+        return *secret;
+    }
+    // The code `steps` steps from the clock's.
+    std::string CodeAt(const std::string& secret, int steps) {
+        return HotpCode(secret, static_cast<std::uint64_t>(TotpStepAt(clock_->Now()) + steps));
+    }
+    MfaChallenge Challenge(const std::string& token, const std::string& ip = "192.0.2.10") {
+        auto tx = db_.Read();
+        auto challenge = FindMfaChallenge(*tx, token, ip, clock_->Now());
+        EXPECT_TRUE(challenge.ok());
+        return challenge.ok() ? *challenge : MfaChallenge{};
+    }
+
+    crypto::Keyring keyring_;
+};
+
+TEST_F(MfaLoginTest, ThePasswordStepOpensAChallengeBoundToTheAddressNotASession) {
+    Enrol();
+    auto outcome = Login(db_.db(), sessions_, Input("ada@example.com", kPassword));
+    ASSERT_TRUE(outcome.ok());
+    EXPECT_FALSE(outcome->mfa_token.empty());
+    EXPECT_TRUE(outcome->session.cookie_value.empty());
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM sessions"), 0);
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM mfa_challenges WHERE token_hash = '" + outcome->mfa_token + "'"), 0)
+        << "stored hashed";
+    auto tx = db_.Read();
+    auto elsewhere = FindMfaChallenge(*tx, outcome->mfa_token, "192.0.2.99", clock_->Now());
+    ASSERT_FALSE(elsewhere.ok());
+    EXPECT_EQ(elsewhere.error().code, ErrorCode::kInvalidToken);
+    auto late = FindMfaChallenge(*tx, outcome->mfa_token, "192.0.2.10", clock_->Now() + kMfaChallengeLifetime);
+    ASSERT_FALSE(late.ok());
+    EXPECT_EQ(late.error().code, ErrorCode::kInvalidToken);
+    EXPECT_TRUE(FindMfaChallenge(*tx, outcome->mfa_token, "192.0.2.10", clock_->Now()).ok());
+}
+
+TEST_F(MfaLoginTest, TheSecondStepOpensTheSessionOnceAndAuditsTheFactor) {
+    const std::string secret = Enrol();
+    clock_->Advance(kTotpStepSeconds * kMicrosPerSecond);
+    auto first = Login(db_.db(), sessions_, Input("ada@example.com", kPassword));
+    ASSERT_TRUE(first.ok());
+    const MfaChallenge challenge = Challenge(first->mfa_token);
+    LoginInput input = Input("", "");
+
+    // A wrong code: refused, audited in both organizations, the challenge still usable.
+    auto wrong = CompleteMfaSignIn(db_.db(), sessions_, keyring_, challenge,
+                                   {SecondFactor::Kind::kTotp, CodeAt(secret, 2)}, input);
+    ASSERT_FALSE(wrong.ok());
+    EXPECT_EQ(wrong.error().code, ErrorCode::kInvalidMfaCode);
+    EXPECT_EQ(AuditOf(org_a_)[0].event.action, "auth.mfa.failed");
+    EXPECT_EQ(AuditOf(org_b_)[0].event.action, "auth.mfa.failed");
+
+    auto ok = CompleteMfaSignIn(db_.db(), sessions_, keyring_, challenge,
+                                {SecondFactor::Kind::kTotp, CodeAt(secret, 0)}, input);
+    ASSERT_TRUE(ok.ok());
+    EXPECT_FALSE(ok->session.cookie_value.empty());
+    auto entries = AuditOf(org_a_);
+    EXPECT_EQ(entries[0].event.action, "auth.login.succeeded");
+    EXPECT_EQ(entries[0].event.details.at("mfa").as_string(), "totp");
+
+    // The challenge is spent; a new one refuses the step already used.
+    auto again = CompleteMfaSignIn(db_.db(), sessions_, keyring_, challenge,
+                                   {SecondFactor::Kind::kTotp, CodeAt(secret, 1)}, input);
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().code, ErrorCode::kInvalidToken);
+    auto second = Login(db_.db(), sessions_, Input("ada@example.com", kPassword));
+    ASSERT_TRUE(second.ok());
+    auto replay = CompleteMfaSignIn(db_.db(), sessions_, keyring_, Challenge(second->mfa_token),
+                                    {SecondFactor::Kind::kTotp, CodeAt(secret, 0)}, input);
+    ASSERT_FALSE(replay.ok());
+    EXPECT_EQ(replay.error().code, ErrorCode::kInvalidMfaCode);
+}
+
+TEST_F(MfaLoginTest, TheEnrolmentCodeIsSpentAndAPendingEnrolmentExpires) {
+    const std::string secret = Enrol();
+    {
+        auto tx = db_.Write();
+        auto replay = VerifyTotp(*tx, keyring_, user_, CodeAt(secret, 0), clock_->Now());
+        ASSERT_FALSE(replay.ok()) << "the enrolment code cannot be used again";
+        EXPECT_EQ(replay.error().code, ErrorCode::kInvalidMfaCode);
+        EXPECT_TRUE(VerifyTotp(*tx, keyring_, user_, CodeAt(secret, 1), clock_->Now()).ok());
+        ASSERT_TRUE(tx->Commit().ok());
+    }
+    // A new enrolment left waiting for more than 15 minutes is gone.
+    auto tx = db_.Write();
+    auto user = *FindUserById(*tx, user_).value();
+    auto enrolment = BeginTotpEnrolment(*tx, keyring_, user, clock_->Now());
+    ASSERT_TRUE(enrolment.ok());
+    auto pending = *Base32Decode(enrolment->secret);
+    clock_->Advance(kMfaPendingLifetime + kMicrosPerSecond);
+    auto expired = ConfirmTotpEnrolment(*tx, keyring_, user_, CodeAt(pending, 0), clock_->Now());
+    ASSERT_FALSE(expired.ok());
+    EXPECT_EQ(expired.error().code, ErrorCode::kValidationFailed);
+    ASSERT_EQ(expired.error().fields.size(), 1u);
+    EXPECT_EQ(expired.error().fields[0].field, "code");
+}
+
+TEST_F(MfaLoginTest, ABackupCodeSignsInOnce) {
+    Enrol();
+    BackupCodeSet set = NewBackupCodes();
+    ASSERT_EQ(set.codes.size(), 10u);
+    {
+        auto tx = db_.Write();
+        ASSERT_TRUE(StoreBackupCodes(*tx, user_, set, clock_->Now()).ok());
+        ASSERT_TRUE(tx->Commit().ok());
+    }
+    for (const auto& hash : set.hashes)
+        for (const auto& code : set.codes) EXPECT_EQ(hash.find(code), std::string::npos) << "stored hashed";
+    auto first = Login(db_.db(), sessions_, Input("ada@example.com", kPassword));
+    ASSERT_TRUE(first.ok());
+    auto ok = CompleteMfaSignIn(db_.db(), sessions_, keyring_, Challenge(first->mfa_token),
+                                {SecondFactor::Kind::kBackupCode, set.codes[4]}, Input("", ""));
+    ASSERT_TRUE(ok.ok());
+    EXPECT_EQ(AuditOf(org_a_)[0].event.details.at("mfa").as_string(), "backup_code");
+    auto second = Login(db_.db(), sessions_, Input("ada@example.com", kPassword));
+    ASSERT_TRUE(second.ok());
+    auto again = CompleteMfaSignIn(db_.db(), sessions_, keyring_, Challenge(second->mfa_token),
+                                   {SecondFactor::Kind::kBackupCode, set.codes[4]}, Input("", ""));
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().code, ErrorCode::kInvalidMfaCode);
+    auto tx = db_.Read();
+    EXPECT_EQ(*UnusedBackupCodes(*tx, user_), 9);
+}
+
+TEST_F(MfaLoginTest, ReauthenticationAsksForTheCode) {
+    const std::string secret = Enrol();
+    ResolvedSession session;
+    {
+        auto tx = db_.Write();
+        auto issued = sessions_.Create(*tx, user_, org_b_, "192.0.2.10", "ua", std::nullopt, SessionPolicy{});
+        ASSERT_TRUE(issued.ok());
+        ASSERT_TRUE(tx->Commit().ok());
+        session = *sessions_.Resolve(db_.db(), issued->cookie_value);
+    }
+    auto missing = Reauthenticate(db_.db(), sessions_, &keyring_, session, kPassword, std::nullopt, "ip", "ua");
+    ASSERT_FALSE(missing.ok());
+    EXPECT_EQ(missing.error().code, ErrorCode::kValidationFailed);
+    auto wrong = Reauthenticate(db_.db(), sessions_, &keyring_, session, kPassword, CodeAt(secret, 3), "ip", "ua");
+    ASSERT_FALSE(wrong.ok());
+    EXPECT_EQ(wrong.error().code, ErrorCode::kInvalidMfaCode);
+    EXPECT_TRUE(Reauthenticate(db_.db(), sessions_, &keyring_, session, kPassword, CodeAt(secret, 1), "ip", "ua").ok());
 }
 
 }  // namespace
