@@ -268,6 +268,18 @@ void RegisterInvitationAcceptRoutes(Registrar& reg) {
                    if (auto valid = in.Finish(); !valid) co_return ErrorResponse(ctx, request, valid.error());
                    auto attempt = AdmitAuthAttempt(ctx, request, "");
                    if (!attempt) co_return ErrorResponse(ctx, request, attempt.error());
+                   // An existing account confirms with its own password: a wrong one counts toward that
+                   // account's lock like a wrong sign-in (a second attempt on the address as well).
+                   std::optional<auth::AuthLimiter::Attempt> account_attempt;
+                   auto invited = [&]() -> Result<auth::InvitationView> {
+                       WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kRead));
+                       return auth::FindInvitationByToken(*tx, *token, ctx.clock->Now());
+                   }();
+                   if (invited && invited->existing_user) {
+                       auto admitted = AdmitAuthAttempt(ctx, request, auth::NormalizeEmail(invited->invitation.email));
+                       if (!admitted) co_return ErrorResponse(ctx, request, admitted.error());
+                       account_attempt.emplace(std::move(*admitted));
+                   }
                    auth::AcceptInvitationInput input{*token, name.value_or(""), *password, ClientIpOf(ctx, request),
                                                      UserAgentOf(request)};
                    std::function<Result<auth::AcceptedInvitation>()> accept = [&ctx, &input] {
@@ -276,6 +288,7 @@ void RegisterInvitationAcceptRoutes(Registrar& reg) {
                    auto accepted = co_await OnPasswordPool<auth::AcceptedInvitation>(ctx.password_pool, input.ip,
                                                                                      std::move(accept));
                    Settle(*attempt, accepted, ctx.clock->Now());
+                   if (account_attempt) Settle(*account_attempt, accepted, ctx.clock->Now());
                    if (!accepted) co_return ErrorResponse(ctx, request, accepted.error());
                    co_return http::JsonResponse(HttpStatus::created, InvitationViewJson(accepted->invitation, false));
                });

@@ -706,6 +706,35 @@ TEST_F(AccountLimitsTest, ResetRequestsAreRateLimitedTheSameForKnownAndUnknownEm
     EXPECT_LE(unknown, 32);
 }
 
+// Accepting for an existing account checks its password: wrong ones lock the account like wrong
+// sign-ins (10 consecutive failures), from however many addresses they come.
+TEST_F(AccountLimitsTest, WrongPasswordsOnAcceptLockTheExistingAccount) {
+    ASSERT_FALSE(server_->AddUser(server_->other_org_id, "lock-me@other.test", "VIEWER").empty());
+    auto admin = server_->MustLogin(server_->admin_email);
+    std::size_t before = MailsTo(*server_, "lock-me@other.test").size();
+    auto invited = server_->As(admin, "POST", "/api/v1/orgs/invitations",
+                               Body({{"email", "lock-me@other.test"}, {"role", "VIEWER"}}));
+    ASSERT_EQ(invited.status, 201) << invited.body;
+    std::string token = AwaitToken(*server_, "lock-me@other.test", "accept-invitation", before);
+    ASSERT_FALSE(token.empty());
+    auto accept = [&](const std::string& password, int address) {
+        return server_->Call("POST", "/api/v1/auth/invitations/accept",
+                             Body({{"token", token}, {"name", "Lock"}, {"password", password}}),
+                             {{"X-Forwarded-For", "198.51.100." + std::to_string(address)}});
+    };
+    for (int attempt = 0; attempt < 10; ++attempt) {
+        auto wrong = accept("wrong-password-number-" + std::to_string(attempt), 100 + attempt);
+        ASSERT_EQ(wrong.status, 401) << wrong.body;
+    }
+    auto locked = accept(kPassword, 120);
+    EXPECT_EQ(locked.status, 429) << locked.body;
+    EXPECT_EQ(locked.Code(), "rate_limited");
+    auto sign_in =
+        server_->Call("POST", "/api/v1/auth/login", Body({{"email", "lock-me@other.test"}, {"password", kPassword}}),
+                      {{"X-Forwarded-For", "198.51.100.121"}});
+    EXPECT_EQ(sign_in.status, 429) << "the same lock as sign-in: " << sign_in.body;
+}
+
 // A reset never bypasses MFA: the next sign-in still asks for the second factor.
 TEST_F(AccountLimitsTest, AResetLeavesMfaInPlace) {
     auto admin = server_->MustLogin(server_->admin_email);
