@@ -735,6 +735,22 @@ TEST_F(AccountLimitsTest, WrongPasswordsOnAcceptLockTheExistingAccount) {
     EXPECT_EQ(sign_in.status, 429) << "the same lock as sign-in: " << sign_in.body;
 }
 
+// Wrong current passwords on change-password count toward the account's lock too.
+TEST_F(AccountLimitsTest, WrongCurrentPasswordsLockTheAccount) {
+    ASSERT_FALSE(server_->AddUser(server_->acme_org_id, "guessed@acme.test", "ANALYST").empty());
+    auto session = server_->MustLogin("guessed@acme.test");
+    for (int attempt = 0; attempt < 10; ++attempt) {
+        auto wrong = server_->As(
+            session, "POST", "/api/v1/auth/change-password",
+            Body({{"current_password", "guess-number-" + std::to_string(attempt)}, {"new_password", kNewPassword}}));
+        ASSERT_EQ(wrong.status, 401) << wrong.body;
+    }
+    auto locked = server_->As(session, "POST", "/api/v1/auth/change-password",
+                              Body({{"current_password", kPassword}, {"new_password", kNewPassword}}));
+    EXPECT_EQ(locked.status, 429) << locked.body;
+    EXPECT_TRUE(locked.Header("Retry-After").has_value());
+}
+
 // A reset never bypasses MFA: the next sign-in still asks for the second factor.
 TEST_F(AccountLimitsTest, AResetLeavesMfaInPlace) {
     auto admin = server_->MustLogin(server_->admin_email);
