@@ -23,22 +23,17 @@ using testing::ManualClock;
 
 const std::string kPassword = "a long and unusual passphrase";
 
+// The accounts' hash, made once for the whole suite.
+const std::string& PasswordHash() {
+    static const std::string hash = HashPassword(kPassword).value();
+    return hash;
+}
+
 class TokenTest : public ::testing::Test {
   protected:
-    static void SetUpTestSuite() {
-        auto hash = HashPassword(kPassword);
-        ASSERT_TRUE(hash.ok());
-        password_hash_ = new std::string(*hash);
-    }
-    static void TearDownTestSuite() {
-        delete password_hash_;
-        password_hash_ = nullptr;
-    }
-
     TokenTest() : clock_(std::make_shared<ManualClock>()), sessions_(std::string(32, 's'), clock_) {}
 
     void SetUp() override {
-        ASSERT_NE(password_hash_, nullptr);
         org_ = AddOrg("Acme");
         other_org_ = AddOrg("Beta");
         admin_ = AddUser("admin@acme.test", org_, Role::kAdmin);
@@ -53,7 +48,7 @@ class TokenTest : public ::testing::Test {
     }
     std::string AddUser(const std::string& email, const std::string& org, Role role) {
         auto tx = db_.Write();
-        auto user = CreateUser(*tx, email, "Someone", *password_hash_, clock_->Now());
+        auto user = CreateUser(*tx, email, "Someone", PasswordHash(), clock_->Now());
         EXPECT_TRUE(user.ok());
         EXPECT_TRUE(AddMembership(*tx, org, user->id, role, clock_->Now()).ok());
         EXPECT_TRUE(tx->Commit().ok());
@@ -87,13 +82,11 @@ class TokenTest : public ::testing::Test {
         return (*rows)[0].GetInt(0);
     }
 
-    static std::string* password_hash_;
     testing::TestDb db_;
     std::shared_ptr<ManualClock> clock_;
     SessionManager sessions_;
     std::string org_, other_org_, admin_, other_admin_;
 };
-std::string* TokenTest::password_hash_ = nullptr;
 
 TEST_F(TokenTest, OnlyAPurposeBoundHashOfTheTokenIsStored) {
     auto invitation = Invite("new@acme.test", Role::kAnalyst);
