@@ -16,6 +16,7 @@
 #include "app/instrumented_database.hpp"
 #include "app/master_key.hpp"
 #include "auth/auth_limiter.hpp"
+#include "auth/ip_allowlist.hpp"
 #include "auth/api_keys.hpp"
 #include "auth/password.hpp"
 #include "auth/sessions.hpp"
@@ -342,6 +343,13 @@ int RunServe(const Config& config) {
     server_options.body_timeout = std::chrono::milliseconds(config.body_timeout_ms);
     server_options.write_timeout = std::chrono::milliseconds(config.write_timeout_ms);
     server_options.shutdown_grace = std::chrono::milliseconds(config.shutdown_grace_ms);
+    if (!api_options.trusted_proxies.empty()) {
+        server_options.client_address = [proxies = api_options.trusted_proxies](const http::Request& request) {
+            auto peer = auth::ParseIp(request.remote_ip());
+            if (!peer) return request.remote_ip();
+            return auth::ClientAddress(*peer, request.header("X-Forwarded-For"), proxies).ToString();
+        };
+    }
     server_options.tls_cert_file = config.tls_cert;
     server_options.tls_key_file = config.tls_key;
     http::Server server(server_options, router, metrics, console.loaded() ? &console : nullptr, access_log.get(), log);

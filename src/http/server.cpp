@@ -443,7 +443,7 @@ void Server::Finish(Response& res, const Request& request, bool is_static, std::
         line["route"] = route;
         line["status"] = status;
         line["duration_ms"] = elapsed * 1000.0;
-        line["remote_ip"] = request.remote_ip();
+        line["remote_ip"] = options_.client_address ? options_.client_address(request) : request.remote_ip();
         line["user_agent"] = SanitizeUtf8(request.header(beast_http::field::user_agent), 256);
         line["bytes"] = res.body().size();
         access_log_->Write(boost::json::serialize(line));

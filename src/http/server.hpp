@@ -58,6 +58,10 @@ struct ServerOptions {
     // Both set: HTTPS only on this port (TLS 1.3, HSTS on every answer). Read by Listen().
     std::string tls_cert_file;  // PEM certificate chain, leaf first
     std::string tls_key_file;   // unencrypted PEM private key of the leaf
+    /// The client's address as the access log records it; empty: the TCP peer. `serve` sets it to
+    /// the X-Forwarded-For rule of `trusted_proxies` when proxies are configured, so the access log
+    /// names the same client as audit entries and allowlists. Called on the I/O threads.
+    std::function<std::string(const Request&)> client_address;
 };
 
 class Server {

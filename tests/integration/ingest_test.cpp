@@ -13,6 +13,7 @@
 #include <latch>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <thread>
 #include <tuple>
 
@@ -1215,6 +1216,30 @@ TEST_F(IngestProxyTest, TheForwardedAddressIsTheClientOfTheKeyAllowlist) {
     ExpectProblem(Post(*server_, key.key, Str(Txn("proxy-6", "acc-proxy")), From("not-an-address")), 403,
                   "ip_not_allowed", "a malformed header");
     EXPECT_EQ(Sorted(ExternalIds(ListAll(*server_, admin_, ""))), (std::vector<std::string>{"proxy-1", "proxy-2"}));
+}
+
+TEST_F(IngestProxyTest, TheAccessLogNamesTheForwardedClient) {
+    auto key = server_->CreateApiKey(admin_, "production");
+    ASSERT_EQ(Post(*server_, key.key, Str(Txn("log-1", "acc-log")), From("203.0.113.77")).status, 201);
+    ASSERT_EQ(server_->Get("/healthz", {{"User-Agent", "no-forwarded-header"}}).status, 200);
+    // The access log is appended by a writer thread every 200 ms.
+    std::string lines;
+    ASSERT_TRUE(PollUntil(
+        [&] {
+            lines = ReadFile(server_->access_log_path());
+            return lines.find("no-forwarded-header") != std::string::npos;
+        },
+        5s));
+    std::string ingest_line, health_line;
+    std::istringstream in(lines);
+    for (std::string line; std::getline(in, line);) {
+        if (line.find("\"route\":\"/api/v1/transactions\"") != std::string::npos) ingest_line = line;
+        if (line.find("no-forwarded-header") != std::string::npos) health_line = line;
+    }
+    EXPECT_NE(ingest_line.find("\"remote_ip\":\"203.0.113.77\""), std::string::npos)
+        << "the forwarded client, as audit and allowlists see it: " << ingest_line;
+    EXPECT_NE(health_line.find("\"remote_ip\":\"127.0.0.1\""), std::string::npos)
+        << "no header: the proxy itself is the client: " << health_line;
 }
 
 TEST_F(IngestProxyTest, TheConsoleListRefusesOtherAddresses) {
