@@ -72,6 +72,20 @@ std::pair<Session, MfaAccount> LoginAndEnrol(Server& server, const std::string& 
     return {session, account};
 }
 
+// A started server whose ADMIN signed in and enrolled ten minutes before kEdge on the server's
+// clock: `session` stays valid, `account` holds the secret and backup codes.
+struct EnrolledAdmin {
+    explicit EnrolledAdmin(ServerConfig config = MfaConfig()) : server(std::move(config)) {
+        server.Start();
+        SetServerTime(server, kEdge - 600);
+        session = server.MustLogin(server.admin_email);
+        account = server.EnrolMfa(session, server.admin_email);
+    }
+    Server server;
+    Session session;
+    MfaAccount account;
+};
+
 std::string Code(const MfaAccount& account, long long unix_time) { return OathtoolCode(account.secret, unix_time); }
 
 void ExpectNoLeaks(Server& server) {
@@ -119,10 +133,9 @@ TEST(MfaTest, SetupAnswersSecretUriAndSelfContainedSvg) {
 }
 
 TEST(MfaTest, OathtoolCodesAtBeforeAndAfterStepEdges) {
-    Server server(MfaConfig());
-    server.Start();
-    SetServerTime(server, kEdge - 600);
-    auto [admin, account] = LoginAndEnrol(server, server.admin_email);
+    EnrolledAdmin enrolled;
+    Server& server = enrolled.server;
+    MfaAccount& account = enrolled.account;
 
     // The server's clock in the middle of the step that ends at kEdge: step t = kEdge/30 - 1.
     SetServerTime(server, kEdge - 15);
@@ -155,10 +168,9 @@ TEST(MfaTest, OathtoolCodesAtBeforeAndAfterStepEdges) {
 }
 
 TEST(MfaTest, DriftOfOneStepAcceptedTwoRefused) {
-    Server server(MfaConfig());
-    server.Start();
-    SetServerTime(server, kEdge - 600);
-    auto [admin, account] = LoginAndEnrol(server, server.admin_email);
+    EnrolledAdmin enrolled;
+    Server& server = enrolled.server;
+    MfaAccount& account = enrolled.account;
     const long long middle = kEdge + 15;
     SetServerTime(server, middle);
     for (long long steps : {-2, 2}) {
@@ -222,10 +234,9 @@ TEST(MfaTest, ReplayAndTheEnrolmentCodeAreRefused) {
 TEST(MfaTest, TheSignInChallengeIsSingleUseShortLivedAndBoundToTheAddress) {
     ServerConfig config = MfaConfig();
     config.env["WATCHTOWER_TRUSTED_PROXIES"] = "127.0.0.1/32";
-    Server server(config);
-    server.Start();
-    SetServerTime(server, kEdge - 600);
-    auto [admin, account] = LoginAndEnrol(server, server.admin_email);
+    EnrolledAdmin enrolled(config);
+    Server& server = enrolled.server;
+    MfaAccount& account = enrolled.account;
     SetServerTime(server, kEdge + 15);
 
     const HeaderList from_a{{"X-Forwarded-For", "203.0.113.10"}};
@@ -267,10 +278,9 @@ TEST(MfaTest, TheSignInChallengeIsSingleUseShortLivedAndBoundToTheAddress) {
 }
 
 TEST(MfaTest, BackupCodesWorkOnceAndRegeneratingVoidsTheOldOnes) {
-    Server server(MfaConfig());
-    server.Start();
-    SetServerTime(server, kEdge - 600);
-    auto [admin, account] = LoginAndEnrol(server, server.admin_email);
+    EnrolledAdmin enrolled;
+    Server& server = enrolled.server;
+    MfaAccount& account = enrolled.account;
     ASSERT_EQ(account.backup_codes.size(), 10u);
     for (const auto& code : account.backup_codes) EXPECT_EQ(code.size(), 11u) << "xxxxx-xxxxx: " << code;
 
@@ -328,10 +338,9 @@ TEST(MfaTest, BackupCodesWorkOnceAndRegeneratingVoidsTheOldOnes) {
 }
 
 TEST(MfaTest, DisableIsRefusedWhileARoleRequiresMfaAndEndsOtherSessionsOtherwise) {
-    Server server(MfaConfig());
-    server.Start();
-    SetServerTime(server, kEdge - 600);
-    auto [admin, admin_mfa] = LoginAndEnrol(server, server.admin_email);
+    EnrolledAdmin enrolled;
+    Server& server = enrolled.server;
+    Session& admin = enrolled.session;
     auto refused = server.As(admin, "POST", "/api/v1/auth/mfa/disable",
                              Body({{"password", kPassword}, {"code", *server.NextTotpCode(server.admin_email)}}));
     EXPECT_EQ(refused.status, 403) << refused.body;
@@ -374,10 +383,9 @@ TEST(MfaTest, EnrolmentEndsTheUsersOtherSessionsAndKeepsThisOne) {
 }
 
 TEST(MfaTest, ReauthenticationNeedsTheCodeWhenMfaIsOn) {
-    Server server(MfaConfig());
-    server.Start();
-    SetServerTime(server, kEdge - 600);
-    auto [admin, account] = LoginAndEnrol(server, server.admin_email);
+    EnrolledAdmin enrolled;
+    Server& server = enrolled.server;
+    Session& admin = enrolled.session;
     auto missing = server.As(admin, "POST", "/api/v1/auth/reauthenticate", Body({{"password", kPassword}}));
     EXPECT_EQ(missing.status, 422) << missing.body;
     EXPECT_NE(missing.body.find("\"code\""), std::string::npos) << missing.body;
@@ -394,10 +402,9 @@ TEST(MfaTest, ReauthenticationNeedsTheCodeWhenMfaIsOn) {
 TEST(MfaTest, WrongSecondFactorsCountTowardTheAccountLock) {
     ServerConfig config = MfaConfig();
     config.env["WATCHTOWER_AUTH_FAILURES_BEFORE_LOCK"] = "3";
-    Server server(config);
-    server.Start();
-    SetServerTime(server, kEdge - 600);
-    auto [admin, account] = LoginAndEnrol(server, server.admin_email);
+    EnrolledAdmin enrolled(config);
+    Server& server = enrolled.server;
+    MfaAccount& account = enrolled.account;
     SetServerTime(server, kEdge + 15);
     std::string token = PasswordStep(server, server.admin_email);
     for (int wrong_idx = 0; wrong_idx < 3; ++wrong_idx) {
@@ -419,10 +426,9 @@ TEST(MfaTest, WrongSecondFactorsCountTowardTheAccountLock) {
 }
 
 TEST(MfaTest, RequireMfaForAllExtendsThePolicyToEveryRole) {
-    Server server(MfaConfig());
-    server.Start();
-    SetServerTime(server, kEdge - 600);
-    auto [admin, account] = LoginAndEnrol(server, server.admin_email);
+    EnrolledAdmin enrolled;
+    Server& server = enrolled.server;
+    Session& admin = enrolled.session;
     Session viewer = PlainLogin(server, server.role_email.at("VIEWER"));
     EXPECT_EQ(server.As(viewer, "GET", "/api/v1/alerts").status, 200);
     auto patched = server.As(admin, "PATCH", "/api/v1/orgs/current",
