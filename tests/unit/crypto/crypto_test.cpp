@@ -47,6 +47,25 @@ TEST(HmacSha256Test, Rfc4231Vectors) {
               "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
 
+// --- HMAC-SHA1 (TOTP): RFC 2202 test cases --------------------------------------------------
+
+TEST(HmacSha1Test, Rfc2202Vectors) {
+    EXPECT_EQ(HexEncode(HmacSha1(std::string(20, '\x0b'), "Hi There")), "b617318655057264e28bc0b6fb378c8ef146be00");
+    EXPECT_EQ(HexEncode(HmacSha1("Jefe", "what do ya want for nothing?")),
+              "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+    EXPECT_EQ(HexEncode(HmacSha1("", "")), "fbdb1d1b18aa6c08324b7d64b71fb76370690e1d");
+}
+
+// --- PBKDF2-HMAC-SHA256 (backup codes): the widely published "password"/"salt" vectors ---------
+
+TEST(Pbkdf2Test, KnownVectorsAndSaltMatters) {
+    EXPECT_EQ(HexEncode(Pbkdf2HmacSha256("password", "salt", 1, 32)),
+              "120fb6cffcf8b32c43e7225256c4f837a86548c92ccc35480805987cb70be17b");
+    EXPECT_EQ(HexEncode(Pbkdf2HmacSha256("password", "salt", 4096, 32)),
+              "c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a");
+    EXPECT_NE(Pbkdf2HmacSha256("password", "salt2", 1, 32), Pbkdf2HmacSha256("password", "salt", 1, 32));
+}
+
 TEST(HmacSha256Test, EmptyKeyWorksAndKeyMatters) {
     const std::string empty_key_mac = HmacSha256("", "data");
     EXPECT_EQ(empty_key_mac.size(), 32u);
