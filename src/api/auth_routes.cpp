@@ -259,22 +259,15 @@ void RegisterAuthRoutes(Registrar& reg) {
                    R"("code":{"type":"string","description":"the TOTP code; required when MFA is on"}}})",
                    "", 204}),
         [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
-            auto body = ParseJsonBody(request, ctx.options);
-            if (!body) co_return ErrorResponse(ctx, request, body.error());
-            JsonReader in(*body);
-            auto password = in.RequiredString("password", 1, 1024);
-            auto code = in.OptionalString("code", 0, 32);
-            in.RejectUnknown();
-            if (auto valid = in.Finish(); !valid) co_return ErrorResponse(ctx, request, valid.error());
+            auto input = ParsePasswordAndCode(ctx, request, /*code_required=*/false);
+            if (!input) co_return ErrorResponse(ctx, request, input.error());
             // Wrong passwords and codes here count toward the same lock as sign-in failures.
             auto attempt = AdmitAuthAttempt(ctx, request, auth::NormalizeEmail(principal.session.user.email));
             if (!attempt) co_return ErrorResponse(ctx, request, attempt.error());
             std::string ip = ClientIpOf(ctx, request), user_agent = UserAgentOf(request);
-            std::optional<std::string> totp_code;
-            if (code && !code->empty()) totp_code = *code;
             auto done = co_await OnPasswordPool<bool>(ctx.password_pool, ip, [&]() -> Result<bool> {
                 WT_RETURN_IF_ERROR(auth::Reauthenticate(ctx.db, ctx.sessions, ctx.keyring, principal.session,
-                                                        *password, totp_code, ip, user_agent));
+                                                        input->password, input->code, ip, user_agent));
                 return true;
             });
             if (!done) {

@@ -131,21 +131,12 @@ Status SettleCodeCheck(ApiContext& ctx, const Request& request, const Principal&
 }
 
 // The body `{password, code}` of the routes that change an enrolled user's factors.
-struct PasswordAndCode {
-    std::string password;
-    std::string code;
-};
-Result<PasswordAndCode> ParsePasswordAndCode(ApiContext& ctx, const Request& request, const Principal& principal) {
-    WT_ASSIGN_OR_RETURN(auto body, ParseJsonBody(request, ctx.options));
-    JsonReader in(body);
-    auto password = in.RequiredString("password", 1, 1024);
-    auto code = in.RequiredString("code", 1, 32);
-    in.RejectUnknown();
-    WT_RETURN_IF_ERROR(in.Finish());
+Result<PasswordAndCode> ParseFactorChange(ApiContext& ctx, const Request& request, const Principal& principal) {
+    WT_ASSIGN_OR_RETURN(auto input, ParsePasswordAndCode(ctx, request, /*code_required=*/true));
     if (ctx.keyring == nullptr) return NoKeyring();
     if (!principal.session.user.mfa_enabled)
         return Error::Make(ErrorCode::kConflict, "two-factor authentication is not on: set it up first");
-    return PasswordAndCode{std::move(*password), std::move(*code)};
+    return input;
 }
 
 boost::json::array CodesJson(const std::vector<std::string>& codes) {
@@ -184,20 +175,15 @@ void RegisterMfaRoutes(Registrar& reg) {
                    R"({"type":"object","properties":{"secret":{"type":"string","pattern":"^[A-Z2-7]+$"},)"
                    R"("otpauth_uri":{"type":"string"},"qr_svg":{"type":"string"}}})"}),
         [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
-            auto body = ParseJsonBody(request, ctx.options);
-            if (!body) co_return ErrorResponse(ctx, request, body.error());
-            JsonReader in(*body);
-            auto password = in.RequiredString("password", 1, 1024);
-            auto code = in.OptionalString("code", 0, 32);
-            in.RejectUnknown();
-            if (auto valid = in.Finish(); !valid) co_return ErrorResponse(ctx, request, valid.error());
+            auto input = ParsePasswordAndCode(ctx, request, /*code_required=*/false);
+            if (!input) co_return ErrorResponse(ctx, request, input.error());
             if (ctx.keyring == nullptr) co_return ErrorResponse(ctx, request, NoKeyring());
             const bool enrolled = principal.session.user.mfa_enabled;
-            if (enrolled && (!code || code->empty()))
+            if (enrolled && !input->code)
                 co_return ErrorResponse(
                     ctx, request,
                     Error::Validation("code", "is required: enter a code of your current authenticator to replace it"));
-            auto attempt = co_await AdmitWithPassword(ctx, request, principal, *password);
+            auto attempt = co_await AdmitWithPassword(ctx, request, principal, input->password);
             if (!attempt) co_return ErrorResponse(ctx, request, attempt.error());
             UnixMicros now = ctx.clock->Now();
             std::optional<auth::TotpEnrolment> enrolment;
@@ -206,7 +192,7 @@ void RegisterMfaRoutes(Registrar& reg) {
                 [&]() -> Status {
                     WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
                     if (enrolled) {
-                        WT_RETURN_IF_ERROR(auth::VerifyTotp(*tx, *ctx.keyring, principal.user_id(), *code, now));
+                        WT_RETURN_IF_ERROR(auth::VerifyTotp(*tx, *ctx.keyring, principal.user_id(), *input->code, now));
                     }
                     WT_ASSIGN_OR_RETURN(enrolment,
                                         auth::BeginTotpEnrolment(*tx, *ctx.keyring, principal.session.user, now));
@@ -342,7 +328,7 @@ void RegisterMfaRoutes(Registrar& reg) {
          "MFA; ends the user's other sessions",
          kPasswordCodeSchema, "", 204},
         [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
-            auto input = ParsePasswordAndCode(ctx, request, principal);
+            auto input = ParseFactorChange(ctx, request, principal);
             if (!input) co_return ErrorResponse(ctx, request, input.error());
             auto required = [&]() -> Result<bool> {
                 WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kRead));
@@ -362,7 +348,7 @@ void RegisterMfaRoutes(Registrar& reg) {
                 ctx, request, principal, "mfa.disabled", {},
                 mail::MfaDisabledMail(principal.session.user.email, ctx.options.public_url, now, ip),
                 [&](storage::Transaction& tx) -> Status {
-                    WT_RETURN_IF_ERROR(auth::VerifyTotp(tx, *ctx.keyring, principal.user_id(), input->code, now));
+                    WT_RETURN_IF_ERROR(auth::VerifyTotp(tx, *ctx.keyring, principal.user_id(), *input->code, now));
                     return auth::DisableMfa(tx, principal.user_id());
                 },
                 principal.session.session.id);
@@ -377,7 +363,7 @@ void RegisterMfaRoutes(Registrar& reg) {
          "user's other sessions end",
          kPasswordCodeSchema, kBackupCodesSchema},
         [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
-            auto input = ParsePasswordAndCode(ctx, request, principal);
+            auto input = ParseFactorChange(ctx, request, principal);
             if (!input) co_return ErrorResponse(ctx, request, input.error());
             auto attempt = co_await AdmitWithPassword(ctx, request, principal, input->password);
             if (!attempt) co_return ErrorResponse(ctx, request, attempt.error());
@@ -389,7 +375,7 @@ void RegisterMfaRoutes(Registrar& reg) {
                 ctx, request, principal, "mfa.backup_codes.regenerated", {},
                 mail::BackupCodesRegeneratedMail(principal.session.user.email, ctx.options.public_url, now, ip),
                 [&](storage::Transaction& tx) -> Status {
-                    WT_RETURN_IF_ERROR(auth::VerifyTotp(tx, *ctx.keyring, principal.user_id(), input->code, now));
+                    WT_RETURN_IF_ERROR(auth::VerifyTotp(tx, *ctx.keyring, principal.user_id(), *input->code, now));
                     return auth::StoreBackupCodes(tx, principal.user_id(), *codes, now);
                 },
                 principal.session.session.id);

@@ -106,6 +106,18 @@ Result<boost::json::value> ParseJsonBody(const Request& request, const ApiOption
     return parser.release();
 }
 
+Result<PasswordAndCode> ParsePasswordAndCode(const ApiContext& ctx, const Request& request, bool code_required) {
+    WT_ASSIGN_OR_RETURN(auto body, ParseJsonBody(request, ctx.options));
+    JsonReader in(body);
+    auto password = in.RequiredString("password", 1, 1024);
+    auto code = code_required ? in.RequiredString("code", 1, 32) : in.OptionalString("code", 0, 32);
+    in.RejectUnknown();
+    WT_RETURN_IF_ERROR(in.Finish());
+    PasswordAndCode input{std::move(*password), std::nullopt};
+    if (code && !code->empty()) input.code = std::move(*code);
+    return input;
+}
+
 Result<int> ParseLimit(const Request& request) {
     auto text = request.query("limit");
     if (!text) return 50;

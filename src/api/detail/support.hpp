@@ -116,6 +116,15 @@ void AuditRefusal(ApiContext& ctx, const Request& request, const std::string& or
 /// UTF-8 or nesting deeper than the limit.
 Result<boost::json::value> ParseJsonBody(const Request& request, const ApiOptions& options);
 
+/// The body `{password, code?}` of the routes that confirm the password and, when MFA is on, a
+/// TOTP code (re-authentication, MFA setup, disable, new backup codes). An empty `code` counts as
+/// absent; `code_required`: 422 on `code` when absent.
+struct PasswordAndCode {
+    std::string password;
+    std::optional<std::string> code;
+};
+Result<PasswordAndCode> ParsePasswordAndCode(const ApiContext& ctx, const Request& request, bool code_required);
+
 /// `?limit=` (1..500, default 50).
 Result<int> ParseLimit(const Request& request);
 /// An optional RFC 3339 query parameter.
