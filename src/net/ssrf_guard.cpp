@@ -76,19 +76,6 @@ std::optional<std::pair<IpAddr, const char*>> EmbeddedV4(const IpAddr& address) 
     return std::nullopt;
 }
 
-std::optional<IpAddr> FromSockaddr(const sockaddr* address) {
-    IpAddr out;
-    if (address->sa_family == AF_INET) {
-        out = IpAddr::FromV4(ntohl(reinterpret_cast<const sockaddr_in*>(address)->sin_addr.s_addr));
-    } else if (address->sa_family == AF_INET6) {
-        std::memcpy(out.bytes.data(), &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, 16);
-        out.v4 = HasPrefix(out.bytes, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff});
-    } else {
-        return std::nullopt;
-    }
-    return out;
-}
-
 Result<std::vector<IpAddr>> LookUp(const std::string& host, std::chrono::milliseconds timeout) {
     // getaddrinfo cannot be cancelled, so it runs on its own thread and is abandoned at the
     // deadline; the thread ends by itself when the resolver gives up (resolv.conf timeouts).
@@ -107,7 +94,7 @@ Result<std::vector<IpAddr>> LookUp(const std::string& host, std::chrono::millise
         }
         std::vector<IpAddr> addresses;
         for (const addrinfo* entry = list; entry != nullptr; entry = entry->ai_next) {
-            auto address = FromSockaddr(entry->ai_addr);
+            auto address = IpAddrFromSockaddr(entry->ai_addr);
             if (address && std::find(addresses.begin(), addresses.end(), *address) == addresses.end())
                 addresses.push_back(*address);
         }
@@ -182,6 +169,19 @@ std::optional<IpAddr> ParseIpLiteral(std::string_view host) {
     in_addr v4{};
     if (inet_aton(text.c_str(), &v4) == 0) return std::nullopt;
     return IpAddr::FromV4(ntohl(v4.s_addr));
+}
+
+std::optional<IpAddr> IpAddrFromSockaddr(const sockaddr* address) {
+    IpAddr out;
+    if (address->sa_family == AF_INET) {
+        out = IpAddr::FromV4(ntohl(reinterpret_cast<const sockaddr_in*>(address)->sin_addr.s_addr));
+    } else if (address->sa_family == AF_INET6) {
+        std::memcpy(out.bytes.data(), &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, 16);
+        out.v4 = HasPrefix(out.bytes, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff});
+    } else {
+        return std::nullopt;
+    }
+    return out;
 }
 
 bool IpRange::Contains(const IpAddr& address) const {

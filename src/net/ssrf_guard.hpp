@@ -43,6 +43,8 @@
 #include "common/result.hpp"
 #include "net/url.hpp"
 
+struct sockaddr;
+
 namespace wt::net {
 
 /// An IPv4 or IPv6 address; IPv4 is held as IPv4-mapped IPv6 so one range type serves both.
@@ -58,6 +60,10 @@ struct IpAddr {
 /// Parses an IP literal in any spelling the system resolver accepts (see above); IPv6 may be in
 /// brackets. Nullopt for anything else (a host name).
 std::optional<IpAddr> ParseIpLiteral(std::string_view host);
+
+/// The address of an AF_INET or AF_INET6 socket address (IPv4-mapped IPv6 becomes IPv4);
+/// nullopt for other families.
+std::optional<IpAddr> IpAddrFromSockaddr(const sockaddr* address);
 
 struct IpRange {
     IpAddr network;
