@@ -64,6 +64,11 @@ bool HasPrefix(const std::array<std::uint8_t, 16>& bytes, std::initializer_list<
     return std::equal(prefix.begin(), prefix.end(), bytes.begin());
 }
 
+/// ::ffff:a.b.c.d, which is how IPv4 is held.
+bool IsMapped(const std::array<std::uint8_t, 16>& bytes) {
+    return HasPrefix(bytes, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff});
+}
+
 /// The IPv4 address an IPv6 transition form carries, with the name of the form.
 std::optional<std::pair<IpAddr, const char*>> EmbeddedV4(const IpAddr& address) {
     if (address.v4) return std::nullopt;
@@ -127,7 +132,7 @@ std::optional<IpAddr> ParseStrict(const std::string& text) {
     in_addr v4{};
     if (inet_pton(AF_INET, text.c_str(), &v4) == 1) return IpAddr::FromV4(ntohl(v4.s_addr));
     if (inet_pton(AF_INET6, text.c_str(), out.bytes.data()) != 1) return std::nullopt;
-    out.v4 = HasPrefix(out.bytes, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff});
+    out.v4 = IsMapped(out.bytes);
     return out;
 }
 
@@ -156,7 +161,7 @@ std::optional<IpAddr> ParseIpLiteral(std::string_view host) {
     if (bracketed || host.find(':') != std::string_view::npos) {
         IpAddr out;
         if (inet_pton(AF_INET6, std::string(host).c_str(), out.bytes.data()) != 1) return std::nullopt;
-        out.v4 = HasPrefix(out.bytes, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff});
+        out.v4 = IsMapped(out.bytes);
         return out;
     }
     // inet_aton takes every spelling the resolver takes (decimal, hex, octal, 1 to 4 parts) but
@@ -177,7 +182,7 @@ std::optional<IpAddr> IpAddrFromSockaddr(const sockaddr* address) {
         out = IpAddr::FromV4(ntohl(reinterpret_cast<const sockaddr_in*>(address)->sin_addr.s_addr));
     } else if (address->sa_family == AF_INET6) {
         std::memcpy(out.bytes.data(), &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, 16);
-        out.v4 = HasPrefix(out.bytes, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff});
+        out.v4 = IsMapped(out.bytes);
     } else {
         return std::nullopt;
     }

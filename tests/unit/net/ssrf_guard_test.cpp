@@ -22,6 +22,16 @@ std::string RefusalOf(const OutboundPolicy& policy, std::string_view host) {
     return status.error().fields.at(0).message;
 }
 
+/// Resolve `url` under a policy allowing `allow`.
+Result<PinnedTarget> ResolveAllowing(std::string_view allow, std::string_view url) {
+    auto policy = OutboundPolicy::FromConfig(allow);
+    EXPECT_TRUE(policy) << allow;
+    auto parsed = ParseOutboundUrl(url);
+    EXPECT_TRUE(parsed) << url;
+    if (!policy || !parsed) return Error::Internal("bad test input");
+    return policy->Resolve(*parsed);
+}
+
 constexpr const char* kSuffix = "; outbound calls to it are refused";
 
 TEST(SsrfGuardTest, RefusesEverySpellingOfEveryRefusedRange) {
@@ -156,14 +166,8 @@ TEST(SsrfGuardTest, ResolveRefusesANameThatResolvesToLoopback) {
 TEST(SsrfGuardTest, ResolveRefusesIfAnyAddressIsRefused) {
     // localhost may resolve to both 127.0.0.1 and ::1: allowing only the IPv4 loopback must not
     // let the call through when the name also has ::1.
-    auto policy = OutboundPolicy::FromConfig("127.0.0.1/32");
-    ASSERT_TRUE(policy);
-    auto url = ParseOutboundUrl("http://localhost/");
-    ASSERT_TRUE(url);
-    auto target = policy->Resolve(*url);
-    const auto everything = OutboundPolicy::FromConfig("127.0.0.0/8, ::1");
-    ASSERT_TRUE(everything);
-    auto all_allowed = everything->Resolve(*url);
+    auto target = ResolveAllowing("127.0.0.1/32", "http://localhost/");
+    auto all_allowed = ResolveAllowing("127.0.0.0/8, ::1", "http://localhost/");
     ASSERT_TRUE(all_allowed) << all_allowed.error().fields.at(0).message;
     const bool has_v6 = std::any_of(all_allowed->addresses.begin(), all_allowed->addresses.end(),
                                     [](const IpAddr& address) { return !address.v4; });
@@ -173,19 +177,13 @@ TEST(SsrfGuardTest, ResolveRefusesIfAnyAddressIsRefused) {
 }
 
 TEST(SsrfGuardTest, ResolvePinsLiteralsWithoutDns) {
-    auto policy = OutboundPolicy::FromConfig("127.0.0.1/32");
-    ASSERT_TRUE(policy);
-    auto url = ParseOutboundUrl("http://2130706433:9/");
-    ASSERT_TRUE(url);
-    auto target = policy->Resolve(*url);
+    auto target = ResolveAllowing("127.0.0.1/32", "http://2130706433:9/");
     ASSERT_TRUE(target);
     ASSERT_EQ(target->addresses.size(), 1u);
     EXPECT_EQ(target->addresses[0].ToString(), "127.0.0.1");
     EXPECT_EQ(target->port, 9);
 
-    url = ParseOutboundUrl("http://127.0.0.2/");
-    ASSERT_TRUE(url);
-    EXPECT_FALSE(policy->Resolve(*url));
+    EXPECT_FALSE(ResolveAllowing("127.0.0.1/32", "http://127.0.0.2/"));
 }
 
 TEST(SsrfGuardTest, DomainAllowListIsCheckedBeforeResolving) {

@@ -51,18 +51,25 @@ TEST(OutboundUrlTest, RefusesUserinfo) {
 }
 
 TEST(OutboundUrlTest, RefusesBadHostsAndPorts) {
-    EXPECT_EQ(RefusalOf("http://bücher.example/"), "non-ASCII host names are not supported: use the punycode (xn--) form");
-    EXPECT_EQ(RefusalOf("http:///x"), "the URL has no host");
-    EXPECT_EQ(RefusalOf("http://exa%6dple.com/"), "'exa%6dple.com' is not a valid host name");
-    EXPECT_EQ(RefusalOf("http://[fe80::1%25eth0]/"), "'[fe80::1%25eth0]' is not a valid IPv6 address (zone ids are not allowed)");
-    EXPECT_EQ(RefusalOf("http://[::1/"), "the IPv6 address has no closing ']'");
-    EXPECT_EQ(RefusalOf("http://example.com:0/"), "the port must be a number from 1 to 65535");
-    EXPECT_EQ(RefusalOf("http://example.com:65536/"), "the port must be a number from 1 to 65535");
-    EXPECT_EQ(RefusalOf("http://example.com:/"), "the port must be a number from 1 to 65535");
-    EXPECT_EQ(RefusalOf("http://example.com:8o/"), "the port must be a number from 1 to 65535");
-    EXPECT_EQ(RefusalOf("http://example.com /"), "the URL contains a space, a control character or a backslash");
-    EXPECT_EQ(RefusalOf("http://example.com\\@evil/"), "the URL contains a space, a control character or a backslash");
-    EXPECT_EQ(RefusalOf("http://example.com/" + std::string(3000, 'a')), "the URL is longer than 2048 characters");
+    const std::string port_message = "the port must be a number from 1 to 65535";
+    const std::string character_message = "the URL contains a space, a control character or a backslash";
+    const std::pair<std::string, std::string> cases[] = {
+        {"http://bücher.example/", "non-ASCII host names are not supported: use the punycode (xn--) form"},
+        {"http:///x", "the URL has no host"},
+        {"http://exa%6dple.com/", "'exa%6dple.com' is not a valid host name"},
+        {"http://[fe80::1%25eth0]/", "'[fe80::1%25eth0]' is not a valid IPv6 address (zone ids are not allowed)"},
+        {"http://[::1/", "the IPv6 address has no closing ']'"},
+        {"http://[::1]x/", "unexpected text after the IPv6 address"},
+        {"http://example.com:0/", port_message},
+        {"http://example.com:65536/", port_message},
+        {"http://example.com:/", port_message},
+        {"http://example.com:8o/", port_message},
+        {"http://example.com /", character_message},
+        {"http://example.com\\@evil/", character_message},
+        {"http://example.com/\x01", character_message},
+        {"http://example.com/" + std::string(3000, 'a'), "the URL is longer than 2048 characters"},
+    };
+    for (const auto& [text, message] : cases) EXPECT_EQ(RefusalOf(text), message) << text;
 }
 
 }  // namespace
