@@ -74,7 +74,8 @@ Result<OutboundResponse> PostPinned(const OutboundUrl& url, const PinnedTarget& 
     if (target.addresses.empty()) return Error::Internal("PostPinned without a pinned address");
     for (const auto& [name, value] : request.headers) {
         if (name.empty() || !SafeHeaderText(name) || !SafeHeaderText(value) || name.find(':') != std::string::npos)
-            return Error::Validation("headers", "header names and values may not contain CR, LF, NUL (or ':' in a name)");
+            return Error::Validation("headers",
+                                     "header names and values may not contain CR, LF, NUL (or ':' in a name)");
     }
     if (!SafeHeaderText(request.content_type))
         return Error::Validation("headers", "the content type may not contain CR, LF or NUL");
@@ -96,7 +97,9 @@ Result<OutboundResponse> PostPinned(const OutboundUrl& url, const PinnedTarget& 
     if (!literal) resolve.reset(curl_slist_append(nullptr, fmt::format("{}:{}:{}", url.host, url.port, pins).c_str()));
 
     std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(nullptr, &curl_slist_free_all);
-    auto add_header = [&headers](const std::string& line) { headers.reset(curl_slist_append(headers.release(), line.c_str())); };
+    auto add_header = [&headers](const std::string& line) {
+        headers.reset(curl_slist_append(headers.release(), line.c_str()));
+    };
     add_header("Content-Type: " + request.content_type);
     add_header("Expect:");  // no 100-continue round trip
     for (const auto& [name, value] : request.headers) add_header(name + ": " + value);
@@ -138,7 +141,8 @@ Result<OutboundResponse> PostPinned(const OutboundUrl& url, const PinnedTarget& 
     curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
     if (status >= 300 && status < 400)
         return Error::Validation(
-            "url", fmt::format("'{}' answered {}: redirects are not followed; configure the final URL", url.host, status));
+            "url",
+            fmt::format("'{}' answered {}: redirects are not followed; configure the final URL", url.host, status));
     return OutboundResponse{static_cast<int>(status), std::move(exchange.body), exchange.truncated,
                             std::move(exchange.connected_to)};
 }

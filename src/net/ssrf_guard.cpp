@@ -143,7 +143,8 @@ IpAddr IpAddr::FromV4(std::uint32_t host_order) {
     out.v4 = true;
     out.bytes[10] = 0xff;
     out.bytes[11] = 0xff;
-    for (int shift = 0; shift < 4; ++shift) out.bytes[12 + shift] = static_cast<std::uint8_t>(host_order >> (24 - 8 * shift));
+    for (int shift = 0; shift < 4; ++shift)
+        out.bytes[12 + shift] = static_cast<std::uint8_t>(host_order >> (24 - 8 * shift));
     return out;
 }
 
@@ -210,7 +211,8 @@ std::optional<std::string> RefusedReason(const IpAddr& address) {
         const auto& [v4, form] = *embedded;
         if (auto reason = RefusedReason(v4))
             return fmt::format("{} IPv6 address embedding {}, {}", form, v4.ToString(), *reason);
-        if (std::string_view(form) == "an IPv4-compatible") return std::string("a deprecated IPv4-compatible IPv6 address");
+        if (std::string_view(form) == "an IPv4-compatible")
+            return std::string("a deprecated IPv4-compatible IPv6 address");
     }
     return std::nullopt;
 }
@@ -242,8 +244,8 @@ Result<OutboundPolicy> OutboundPolicy::FromConfig(std::string_view outbound_allo
         for (int bit = range.prefix_length; bit < 128; ++bit)
             network.network.bytes[bit / 8] &= static_cast<std::uint8_t>(~(0x80 >> (bit % 8)));
         if (network.network != range.network)
-            return Error::Validation(std::string(field),
-                                     fmt::format("'{}' has host bits set; did you mean {}?", entry, network.ToString()));
+            return Error::Validation(
+                std::string(field), fmt::format("'{}' has host bits set; did you mean {}?", entry, network.ToString()));
         policy.allowed_.push_back(range);
     }
     return policy;
@@ -300,8 +302,8 @@ bool DomainAllowed(std::string_view host, const std::vector<std::string>& domain
     return std::any_of(domains.begin(), domains.end(), [&](const std::string& domain) {
         const std::string allowed = lower(domain);
         if (allowed.empty()) return false;
-        return name == allowed ||
-               (name.size() > allowed.size() && name.ends_with(allowed) && name[name.size() - allowed.size() - 1] == '.');
+        return name == allowed || (name.size() > allowed.size() && name.ends_with(allowed) &&
+                                   name[name.size() - allowed.size() - 1] == '.');
     });
 }
 

@@ -90,7 +90,8 @@ class OutboundPolicy {
     /// From the `outbound.allow` setting: comma-separated CIDRs (`127.0.0.1/32, 10.1.0.0/16`) or
     /// bare addresses; spaces around entries are ignored. Errors are Error::Validation on
     /// `field`; the entries must be strict dotted quads or IPv6 text with no host bits set.
-    static Result<OutboundPolicy> FromConfig(std::string_view outbound_allow, std::string_view field = "outbound.allow");
+    static Result<OutboundPolicy> FromConfig(std::string_view outbound_allow,
+                                             std::string_view field = "outbound.allow");
 
     /// The decision for one address: Ok when public or inside an allowed range, else the error
     /// "'<host>' <how>, <reason>" on `field`.

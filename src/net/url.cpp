@@ -19,11 +19,11 @@ std::string ToLower(std::string_view text) {
     return out;
 }
 
-bool IsHostChar(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_';
-}
+bool IsHostChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_'; }
 
-Error Invalid(std::string_view field, std::string message) { return Error::Validation(std::string(field), std::move(message)); }
+Error Invalid(std::string_view field, std::string message) {
+    return Error::Validation(std::string(field), std::move(message));
+}
 
 }  // namespace
 

@@ -33,7 +33,8 @@ void CheckLiteral(std::string_view host) {
     if (!address) return;
     const auto again = wt::net::ParseIpLiteral(address->ToString());
     if (!again || !(*again == *address)) Fail("an address does not print canonically", host);
-    if (status.ok() == wt::net::RefusedReason(*address).has_value()) Fail("the decision disagrees with the reason", host);
+    if (status.ok() == wt::net::RefusedReason(*address).has_value())
+        Fail("the decision disagrees with the reason", host);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 /// pinned address only; a 302 is reported and its Location gets no connection; without the
 /// operator's allow entry nothing connects; the answer body is bounded; a silent receiver times
 /// out. Every wait is bounded (poll timeouts and the client's own timeouts).
+#include "net/http_client.hpp"
+
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -17,8 +19,6 @@
 #include <mutex>
 #include <string>
 #include <thread>
-
-#include "net/http_client.hpp"
 
 namespace wt::net {
 namespace {
@@ -128,8 +128,8 @@ TEST(HttpClientTest, PostArrivesWhenTheOperatorAllowsTheCanary) {
     Receiver receiver("127.0.0.1", kOk);
     ASSERT_TRUE(receiver.ok());
     OutboundRequest request{R"({"event":"alert"})", "application/json", {{"X-WatchTower-Signature", "t=1,v1=ab"}}};
-    auto response = Post(Allowing("127.0.0.1/32"), Url(fmt::format("http://127.0.0.1:{}/hook?x=1", receiver.port())),
-                         request);
+    auto response =
+        Post(Allowing("127.0.0.1/32"), Url(fmt::format("http://127.0.0.1:{}/hook?x=1", receiver.port())), request);
     ASSERT_TRUE(response) << response.error().detail;
     EXPECT_EQ(response->status, 200);
     EXPECT_EQ(response->body, "received");
@@ -205,8 +205,8 @@ TEST(HttpClientTest, ResponseBodyIsBounded) {
     ASSERT_TRUE(receiver.ok());
     HttpClientOptions options;
     options.max_response_bytes = 1024;
-    auto response = Post(Allowing("127.0.0.1/32"), Url(fmt::format("http://127.0.0.1:{}/", receiver.port())), {}, {},
-                         options);
+    auto response =
+        Post(Allowing("127.0.0.1/32"), Url(fmt::format("http://127.0.0.1:{}/", receiver.port())), {}, {}, options);
     ASSERT_TRUE(response) << response.error().detail;
     EXPECT_EQ(response->body.size(), 1024u);
     EXPECT_TRUE(response->body_truncated);
@@ -218,8 +218,8 @@ TEST(HttpClientTest, SilentReceiverTimesOut) {
     HttpClientOptions options;
     options.total_timeout = 300ms;
     const auto started = std::chrono::steady_clock::now();
-    auto response = Post(Allowing("127.0.0.1/32"), Url(fmt::format("http://127.0.0.1:{}/", receiver.port())), {}, {},
-                         options);
+    auto response =
+        Post(Allowing("127.0.0.1/32"), Url(fmt::format("http://127.0.0.1:{}/", receiver.port())), {}, {}, options);
     ASSERT_FALSE(response);
     EXPECT_EQ(response.error().code, ErrorCode::kUnavailable);
     EXPECT_TRUE(response.error().detail.starts_with("the call to '127.0.0.1' timed out")) << response.error().detail;

@@ -2,9 +2,9 @@
 /// The SSRF decisions: every refused range in the spellings a resolver accepts, public addresses
 /// allowed, the operator's allow list, domain allow lists and Resolve. No network access: the
 /// only name resolved is `localhost` (from /etc/hosts).
-#include <gtest/gtest.h>
-
 #include "net/ssrf_guard.hpp"
+
+#include <gtest/gtest.h>
 
 namespace wt::net {
 namespace {
@@ -58,7 +58,8 @@ TEST(SsrfGuardTest, RefusesEverySpellingOfEveryRefusedRange) {
          "64:ff9b::a9fe:a9fe is a NAT64 IPv6 address embedding 169.254.169.254, a link-local "
          "address (169.254.0.0/16, where cloud metadata services live)"},
         {"2002:7f00:1::1", "2002:7f00:1::1 is a 6to4 IPv6 address embedding 127.0.0.1, a loopback address"},
-        {"2002:c0a8:101::", "2002:c0a8:101:: is a 6to4 IPv6 address embedding 192.168.1.1, a private address (192.168.0.0/16)"},
+        {"2002:c0a8:101::",
+         "2002:c0a8:101:: is a 6to4 IPv6 address embedding 192.168.1.1, a private address (192.168.0.0/16)"},
         {"169.254.169.254",
          "169.254.169.254 is a link-local address (169.254.0.0/16, where cloud metadata services live)"},
         {"::ffff:169.254.169.254",
@@ -159,7 +160,8 @@ TEST(SsrfGuardTest, ResolveRefusesANameThatResolvesToLoopback) {
     ASSERT_FALSE(target);
     EXPECT_EQ(target.error().code, ErrorCode::kValidationFailed);
     EXPECT_EQ(target.error().fields.at(0).field, "url");
-    EXPECT_TRUE(target.error().fields.at(0).message.starts_with("'localhost' resolves to ")) << target.error().fields.at(0).message;
+    EXPECT_TRUE(target.error().fields.at(0).message.starts_with("'localhost' resolves to "))
+        << target.error().fields.at(0).message;
     EXPECT_NE(target.error().fields.at(0).message.find("a loopback address"), std::string::npos);
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /// ParseOutboundUrl: what is accepted and normalized, and every refusal with its message.
-#include <gtest/gtest.h>
-
 #include "net/url.hpp"
+
+#include <gtest/gtest.h>
 
 namespace wt::net {
 namespace {
@@ -38,8 +38,8 @@ TEST(OutboundUrlTest, ParsesAndNormalizes) {
 }
 
 TEST(OutboundUrlTest, RefusesOtherSchemes) {
-    for (const char* text : {"file:///etc/passwd", "gopher://example.com/", "ftp://example.com/x", "javascript:alert(1)",
-                             "dict://example.com:11211/"}) {
+    for (const char* text : {"file:///etc/passwd", "gopher://example.com/", "ftp://example.com/x",
+                             "javascript:alert(1)", "dict://example.com:11211/"}) {
         EXPECT_NE(RefusalOf(text).find("is not allowed: only http and https"), std::string::npos) << text;
     }
     EXPECT_EQ(RefusalOf("example.com/x"), "the URL must start with http:// or https://");
