@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// /alerts (read), /rules/test and /rules/backtest: what the rules engine produced, and trying an
-// expression before saving it. Reads for every role; test and backtest need kManageRules.
+// /alerts (read and triage), /rules/test and /rules/backtest: what the rules engine produced, working
+// it, and trying an expression before saving it. Reads for every role; triage (PATCH /alerts/{id},
+// POST /alerts/bulk) needs kWorkAlerts, assigning others and reopening kAssignOthers (checked per
+// alert in engine/alerts); test and backtest need kManageRules.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <set>
 
 #include "api/detail/engine_support.hpp"
@@ -12,6 +16,7 @@
 #include "engine/engine.hpp"
 #include "engine/starter_pack.hpp"
 #include "ingest/transaction.hpp"
+#include "orgs/organizations.hpp"
 #include "rules/language.hpp"
 
 namespace wt::api::detail {
@@ -20,6 +25,9 @@ namespace {
 using http::HttpStatus;
 using http::Method;
 using Perm = auth::Permission;
+
+// At most this many alerts change in one bulk action.
+constexpr std::size_t kMaxBulkAlerts = 500;
 
 // A backtest period may span at most this long, and gets at most this much time.
 constexpr std::int64_t kMaxBacktestDays = 400;
@@ -31,9 +39,31 @@ constexpr const char* kAlertSchema =
     R"("enum":["low","medium","high","critical"]},"status":{"type":"string","enum":["open","in_review",)"
     R"("escalated","closed"]},"environment":{"type":"string"},"transaction_id":{"type":"string"},)"
     R"("entity_key":{"type":"string"},"assignee_id":{"type":["string","null"]},)"
-    R"("disposition":{"type":["string","null"]},"case_id":{"type":["string","null"]},)"
+    R"("disposition":{"type":["string","null"],"enum":["false_positive","true_positive","duplicate",null]},)"
+    R"("note":{"type":["string","null"]},"case_id":{"type":["string","null"]},)"
     R"("occurred_at":{"type":"string"},"created_at":{"type":"string"},"updated_at":{"type":"string"},)"
-    R"("rule_hit":{"type":["object","null"]},"rule":{"type":["object","null"]}}})";
+    R"("triaged_at":{"type":["string","null"]},"closed_at":{"type":["string","null"]},)"
+    R"("closed_by":{"type":["string","null"]},"due_at":{"type":"string","format":"date-time"},)"
+    R"("overdue":{"type":"boolean"},"rule_hit":{"type":["object","null"]},"rule":{"type":["object","null"]},)"
+    R"("events":{"type":"array","items":{"type":"object","properties":{"at":{"type":"string"},)"
+    R"("actor_id":{"type":"string"},"action":{"type":"string"},"details":{"type":"object"}}}}}})";
+constexpr const char* kAlertListSchema =
+    R"({"type":"object","properties":{"data":{"type":"array","items":{"type":"object"}},)"
+    R"("next_cursor":{"type":["string","null"]}}})";
+constexpr const char* kPatchAlertSchema =
+    R"({"type":"object","properties":{"status":{"type":"string","enum":["open","in_review","escalated","closed"]},)"
+    R"("assignee_id":{"type":["string","null"]},"disposition":{"type":"string","enum":["false_positive",)"
+    R"("true_positive","duplicate"],"description":"required with status closed, refused otherwise"},)"
+    R"("note":{"type":"string","maxLength":4000,"description":"required with status closed, refused otherwise"}}})";
+constexpr const char* kBulkRequestSchema =
+    R"({"type":"object","required":["alert_ids","action"],"properties":{"alert_ids":{"type":"array",)"
+    R"("minItems":1,"maxItems":500,"uniqueItems":true,"items":{"type":"string"}},"action":{"type":"string",)"
+    R"("enum":["assign","close"]},"assignee_id":{"type":["string","null"],"description":"action assign only"},)"
+    R"("disposition":{"type":"string","enum":["false_positive","true_positive","duplicate"]},)"
+    R"("note":{"type":"string","maxLength":4000}}})";
+constexpr const char* kBulkResponseSchema =
+    R"({"type":"object","properties":{"updated":{"type":"integer"},"alerts":{"type":"array",)"
+    R"("items":{"type":"object"}}}})";
 constexpr const char* kTestRequestSchema =
     R"({"type":"object","required":["expression","transaction"],"properties":{"expression":{"type":"string"},)"
     R"("transaction":{"type":"object","description":"a body of POST /transactions"},)"
@@ -54,9 +84,15 @@ constexpr const char* kBacktestResponseSchema =
     R"({"date":{"type":"string"},"hits":{"type":"integer"}}}},"samples":{"type":"array","items":)"
     R"({"type":"object","properties":{"transaction_id":{"type":"string"},"external_id":{"type":"string"}}}}}})";
 
-Result<engine::AlertFilter> ReadAlertFilter(const Request& request) {
+// The query of GET /alerts; `me` as assignee_id is `user_id`.
+Result<engine::AlertFilter> ReadAlertFilter(const Request& request, const std::string& user_id) {
     engine::AlertFilter filter;
     std::vector<FieldError> problems;
+    auto must_be = [&](std::string_view name, std::initializer_list<std::string_view> allowed) {
+        std::string list;
+        for (auto candidate : allowed) list += fmt::format("{}\"{}\"", list.empty() ? "" : ", ", candidate);
+        problems.push_back({std::string(name), "must be one of " + list});
+    };
     auto one_of = [&](std::string_view name, std::initializer_list<std::string_view> allowed,
                       std::optional<std::string>* out) {
         auto value = request.query(name);
@@ -66,26 +102,55 @@ Result<engine::AlertFilter> ReadAlertFilter(const Request& request) {
                 *out = std::string(*value);
                 return;
             }
-        std::string list;
-        for (auto candidate : allowed) list += fmt::format("{}\"{}\"", list.empty() ? "" : ", ", candidate);
-        problems.push_back({std::string(name), "must be one of " + list});
+        must_be(name, allowed);
     };
-    auto text = [&](std::string_view name, std::optional<std::string>* out) {
+    auto text = [&](std::string_view name, std::size_t max_len, std::optional<std::string>* out) {
         auto value = request.query(name);
         if (!value || value->empty()) return;
-        if (value->size() > 64)
-            problems.push_back({std::string(name), "must be at most 64 characters"});
+        if (value->size() > max_len)
+            problems.push_back({std::string(name), fmt::format("must be at most {} characters", max_len)});
         else
             *out = std::string(*value);
     };
     std::optional<std::string> environment;
     one_of("environment", {"production", "sandbox"}, &environment);
     if (environment) filter.environment = *environment;
-    one_of("status", {"open", "in_review", "escalated", "closed"}, &filter.status);
+    if (auto statuses = request.query("status"); statuses && !statuses->empty()) {
+        constexpr std::array<std::string_view, 4> kStatuses = {"open", "in_review", "escalated", "closed"};
+        std::string_view rest = *statuses;
+        while (true) {
+            auto comma = rest.find(',');
+            std::string_view one = rest.substr(0, comma);
+            if (std::find(kStatuses.begin(), kStatuses.end(), one) == kStatuses.end()) {
+                problems.push_back({"status", R"(must be a comma-separated list of "open", "in_review", "escalated", )"
+                                              R"("closed")"});
+                break;
+            }
+            filter.statuses.emplace_back(one);
+            if (comma == std::string_view::npos) break;
+            rest.remove_prefix(comma + 1);
+        }
+    }
     one_of("severity", {"low", "medium", "high", "critical"}, &filter.severity);
-    text("rule_id", &filter.rule_id);
-    text("assignee_id", &filter.assignee_id);
-    text("cursor", &filter.cursor);
+    text("rule_id", 64, &filter.rule_id);
+    text("assignee_id", 64, &filter.assignee_id);
+    if (filter.assignee_id == "me") filter.assignee_id = user_id;
+    if (filter.assignee_id == "none") {
+        filter.assignee_id.reset();
+        filter.unassigned = true;
+    }
+    text("entity_key", 300, &filter.entity_key);
+    for (const char* name : {"from", "to"}) {
+        auto at = ParseTimeParam(request, name);
+        if (!at)
+            for (const auto& problem : at.error().fields) problems.push_back(problem);
+        else
+            (std::string_view(name) == "from" ? filter.from : filter.to) = *at;
+    }
+    std::optional<std::string> overdue;
+    one_of("overdue", {"true", "false"}, &overdue);
+    filter.overdue = overdue == "true";
+    text("cursor", 64, &filter.cursor);
     auto limit = ParseLimit(request);
     if (!limit)
         for (const auto& problem : limit.error().fields) problems.push_back(problem);
@@ -97,6 +162,45 @@ Result<engine::AlertFilter> ReadAlertFilter(const Request& request) {
         return error;
     }
     return filter;
+}
+
+// Due times and the overdue flag: the SLA of the caller's organization (its settings as the
+// session read them) and the server's clock.
+engine::AlertClock ClockOf(const ApiContext& ctx, const Principal& principal) {
+    return {orgs::SettingsFromText(principal.session.org_settings_json).alert_sla_hours, ctx.clock->Now()};
+}
+
+engine::TriageActor ActorOf(const ApiContext& ctx, const Request& request, const Principal& principal) {
+    return {ChangeOf(ctx, request, principal), auth::RoleAllows(principal.session.role, Perm::kAssignOthers)};
+}
+
+// The members of a triage body shared by PATCH /alerts/{id} and POST /alerts/bulk.
+engine::AlertChange ReadChange(JsonReader& in) {
+    engine::AlertChange change;
+    change.status = in.OptionalString("status", 1, 20);
+    if (const auto* raw = in.Raw("assignee_id"); raw != nullptr) {
+        if (raw->is_null())
+            change.assignee_id.emplace(std::nullopt);
+        else if (raw->is_string() && !raw->as_string().empty() && raw->as_string().size() <= 64)
+            change.assignee_id.emplace(std::string(raw->as_string()));
+        else
+            in.AddError("assignee_id", "must be a user id or null");
+    }
+    change.disposition = in.OptionalString("disposition", 1, 20);
+    change.note = in.OptionalString("note", 1, 4000);
+    if (change.note && change.note->find_first_not_of(" \t\r\n") == std::string::npos)
+        in.AddError("note", "must not be blank");
+    return change;
+}
+
+// Runs one triage change in a write transaction of its own.
+Result<boost::json::array> Triage(ApiContext& ctx, const Request& request, const Principal& principal,
+                                  const std::vector<std::string>& ids, const engine::AlertChange& change) {
+    WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
+    WT_ASSIGN_OR_RETURN(auto alerts, engine::UpdateAlerts(*tx, principal.org_id(), ids, change,
+                                                          ActorOf(ctx, request, principal), ClockOf(ctx, principal)));
+    WT_RETURN_IF_ERROR(tx->Commit());
+    return alerts;
 }
 
 // The expression of a test or backtest body, compiled against the organization's lists. A compile
@@ -171,33 +275,110 @@ void RegisterAlertRoutes(Registrar& reg) {
                    Perm::kRead,
                    false,
                    "alerts",
-                   "Alerts of one environment (default production), newest first; filters on status, severity, "
-                   "rule and assignee",
+                   "Alerts of one environment (default production), newest first; filters on status (a comma "
+                   "list), severity, rule, assignee (`me`: my queue, `none`: unassigned), entity, created_at "
+                   "period (from inclusive, to exclusive) and overdue=true",
                    "",
-                   kAlertSchema};
-    list.query_parameters = {"environment", "status", "severity", "rule_id", "assignee_id", "limit", "cursor"};
+                   kAlertListSchema};
+    list.query_parameters = {"environment", "status",     "severity", "rule_id", "assignee_id", "entity_key",
+                             "from",        "to",         "overdue",  "limit",   "cursor"};
     reg.Console(std::move(list), [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
         auto page = [&]() -> Result<boost::json::object> {
-            WT_ASSIGN_OR_RETURN(auto filter, ReadAlertFilter(request));
+            WT_ASSIGN_OR_RETURN(auto filter, ReadAlertFilter(request, principal.user_id()));
             WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kRead));
-            return engine::ListAlerts(*tx, principal.org_id(), filter);
+            return engine::ListAlerts(*tx, principal.org_id(), filter, ClockOf(ctx, principal));
         }();
         if (!page) co_return ErrorResponse(ctx, request, page.error());
         co_return http::JsonResponse(HttpStatus::ok, std::move(*page));
     });
 
     reg.Console({Method::get, "/api/v1/alerts/{id}", Surface::kConsole, Perm::kRead, false, "alerts",
-                 "One alert with its rule (the version that raised it) and the rule hit explained (the evaluation "
-                 "trace of that moment)",
+                 "One alert with its rule (the version that raised it), the rule hit explained (the evaluation "
+                 "trace of that moment) and its triage history (`events`)",
                  "", kAlertSchema},
                 [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
                     auto alert = [&]() -> Result<boost::json::object> {
                         WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kRead));
-                        return engine::GetAlert(*tx, principal.org_id(), std::string(request.param("id")));
+                        return engine::GetAlert(*tx, principal.org_id(), std::string(request.param("id")),
+                                                ClockOf(ctx, principal));
                     }();
                     if (!alert) co_return ErrorResponse(ctx, request, alert.error());
                     co_return http::JsonResponse(HttpStatus::ok, std::move(*alert));
                 });
+
+    reg.Console(
+        {Method::patch, "/api/v1/alerts/{id}", Surface::kConsole, Perm::kWorkAlerts, false, "alerts",
+         "Triage one alert: status (closing needs disposition and note; reopening a closed alert is RISK_LEAD and "
+         "ADMIN only) and assignee_id (null unassigns; an ANALYST takes unassigned alerts and gives back their "
+         "own, RISK_LEAD and ADMIN assign any member). Recorded in the alert's history and audited",
+         kPatchAlertSchema, kAlertSchema},
+        [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
+            auto alert = [&]() -> Result<boost::json::value> {
+                WT_ASSIGN_OR_RETURN(auto body, ParseJsonBody(request, ctx.options));
+                JsonReader in(body);
+                engine::AlertChange change = ReadChange(in);
+                in.RejectUnknown();
+                WT_RETURN_IF_ERROR(in.Finish());
+                WT_RETURN_IF_ERROR(engine::ValidateAlertChange(change));
+                auto changed = Triage(ctx, request, principal, {std::string(request.param("id"))}, change);
+                if (!changed && changed.error().code == ErrorCode::kNotFound) return Error::NotFound("no such alert");
+                if (!changed) return changed.error();
+                return std::move(changed->at(0));
+            }();
+            if (!alert) co_return ErrorResponse(ctx, request, alert.error());
+            co_return http::JsonResponse(HttpStatus::ok, std::move(alert->as_object()));
+        });
+
+    reg.Console(
+        {Method::post, "/api/v1/alerts/bulk", Surface::kConsole, Perm::kWorkAlerts, false, "alerts",
+         "Assign (assignee_id, null unassigns) or close (disposition and note) up to 500 alerts at once, all or "
+         "nothing; ids that are not the organization's alerts are a 404 naming them (`alert_ids[i]`). The role "
+         "rules of PATCH /alerts/{id} apply to every alert; one history event and audit entry per alert",
+         kBulkRequestSchema, kBulkResponseSchema},
+        [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
+            auto answer = [&]() -> Result<boost::json::object> {
+                WT_ASSIGN_OR_RETURN(auto body, ParseJsonBody(request, ctx.options));
+                JsonReader in(body);
+                std::vector<std::string> ids;
+                if (const auto* raw = in.Raw("alert_ids"); raw == nullptr || raw->is_null()) {
+                    in.AddError("alert_ids", "is required");
+                } else if (!raw->is_array() || raw->as_array().empty() || raw->as_array().size() > kMaxBulkAlerts) {
+                    in.AddError("alert_ids", fmt::format("must be an array of 1 to {} alert ids", kMaxBulkAlerts));
+                } else {
+                    std::set<std::string, std::less<>> seen;
+                    for (std::size_t idx = 0; idx < raw->as_array().size(); ++idx) {
+                        const auto& id = raw->as_array()[idx];
+                        if (!id.is_string() || id.as_string().empty() || id.as_string().size() > 64)
+                            in.AddError(fmt::format("alert_ids[{}]", idx), "must be an alert id");
+                        else if (!seen.emplace(id.as_string()).second)
+                            in.AddError(fmt::format("alert_ids[{}]", idx), "is a duplicate");
+                        else
+                            ids.emplace_back(id.as_string());
+                    }
+                }
+                auto action = in.RequiredString("action", 1, 20);
+                engine::AlertChange change = ReadChange(in);
+                in.RejectUnknown();
+                if (change.status) in.AddError("status", R"(is not accepted here: use action "close")");
+                if (action == "assign") {
+                    if (!change.assignee_id) in.AddError("assignee_id", R"(is required for action "assign")");
+                    if (change.disposition) in.AddError("disposition", R"(is only accepted with action "close")");
+                    if (change.note) in.AddError("note", R"(is only accepted with action "close")");
+                } else if (action == "close") {
+                    if (change.assignee_id) in.AddError("assignee_id", R"(is only accepted with action "assign")");
+                    change.status = "closed";
+                } else if (action) {
+                    in.AddError("action", R"(must be one of "assign", "close")");
+                }
+                WT_RETURN_IF_ERROR(in.Finish());
+                WT_RETURN_IF_ERROR(engine::ValidateAlertChange(change));
+                WT_ASSIGN_OR_RETURN(auto alerts, Triage(ctx, request, principal, ids, change));
+                const auto updated = static_cast<std::int64_t>(alerts.size());
+                return boost::json::object{{"updated", updated}, {"alerts", std::move(alerts)}};
+            }();
+            if (!answer) co_return ErrorResponse(ctx, request, answer.error());
+            co_return http::JsonResponse(HttpStatus::ok, std::move(*answer));
+        });
 
     reg.Console(
         {Method::post, "/api/v1/rules/test", Surface::kConsole, Perm::kManageRules, false, "rules",

@@ -43,11 +43,21 @@ Status EnsureNotLastAdmin(storage::Transaction& tx, std::string_view org_id, con
 
 }  // namespace
 
+int AlertSla::HoursOf(std::string_view severity) const {
+    if (severity == "low") return low;
+    if (severity == "medium") return medium;
+    if (severity == "high") return high;
+    return critical;
+}
+
 boost::json::object SettingsToJson(const Settings& s) {
+    const AlertSla& sla = s.alert_sla_hours;
     return {{"require_mfa_for_all", s.require_mfa_for_all},
             {"session_idle_minutes", s.session_idle_minutes},
             {"session_max_hours", s.session_max_hours},
-            {"time_zone", s.time_zone}};
+            {"time_zone", s.time_zone},
+            {"alert_sla_hours",
+             {{"low", sla.low}, {"medium", sla.medium}, {"high", sla.high}, {"critical", sla.critical}}}};
 }
 
 Settings SettingsFromText(std::string_view json_text) {
@@ -85,6 +95,17 @@ Result<Settings> ApplySettingsPatch(Settings current, const boost::json::value& 
         } else {
             in.AddError("time_zone", "must be an IANA time zone name such as \"Europe/Berlin\"");
         }
+    }
+    if (const auto* sla = in.Raw("alert_sla_hours"); sla != nullptr) {
+        // A partial object: the severities it names change, the others stay.
+        JsonReader hours(*sla, "alert_sla_hours");
+        AlertSla& target = current.alert_sla_hours;
+        for (auto [name, field] : {std::pair{"low", &target.low}, std::pair{"medium", &target.medium},
+                                   std::pair{"high", &target.high}, std::pair{"critical", &target.critical}})
+            if (auto v = hours.OptionalInt(name, 1, 8760)) *field = static_cast<int>(*v);
+        hours.RejectUnknown();
+        if (auto finished = hours.Finish(); !finished)
+            for (const auto& problem : finished.error().fields) in.AddError(problem.field, problem.message);
     }
     in.RejectUnknown();
     WT_RETURN_IF_ERROR(in.Finish());

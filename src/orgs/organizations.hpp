@@ -19,11 +19,23 @@
 
 namespace wt::orgs {
 
+/// How long an alert may stay open, by severity, before it is overdue (hours, 1..8760). Applied
+/// when alerts are read: a change moves the due time of every alert not yet closed.
+struct AlertSla {
+    int low = 72;
+    int medium = 24;
+    int high = 8;
+    int critical = 2;
+    /// The hours of `severity` ("low".."critical"); `critical`'s for an unknown name.
+    int HoursOf(std::string_view severity) const;
+};
+
 struct Settings {
     bool require_mfa_for_all = false;
     int session_idle_minutes = 30;  // 5..720
     int session_max_hours = 24;     // 1..24
     std::string time_zone = "UTC";  // IANA name
+    AlertSla alert_sla_hours;
 };
 
 boost::json::object SettingsToJson(const Settings& settings);

@@ -360,6 +360,27 @@ CREATE TABLE server_secrets (
 )
 )SQL";
 
+// Alert triage (issue 7): when an alert first left `open`, when and by whom it was closed, its
+// history, and the queue views' indexes (status, assignee). The SLA due time is not stored: it is
+// created_at plus the organization's current `alert_sla_hours` of the severity, computed when read.
+constexpr const char* kV6AlertTriage = R"SQL(
+ALTER TABLE alerts ADD COLUMN triaged_at BIGINT;
+ALTER TABLE alerts ADD COLUMN closed_at BIGINT;
+ALTER TABLE alerts ADD COLUMN closed_by TEXT;
+CREATE TABLE alert_events (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES organizations(id),
+    alert_id TEXT NOT NULL REFERENCES alerts(id),
+    at BIGINT NOT NULL,
+    actor_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    details TEXT NOT NULL
+);
+CREATE INDEX alert_events_by_alert ON alert_events(alert_id, at);
+CREATE INDEX alerts_by_status ON alerts(org_id, environment, status, id);
+CREATE INDEX alerts_by_assignee ON alerts(org_id, environment, assignee_id, id)
+)SQL";
+
 constexpr Migration kMigrations[] = {
     {1, "foundation: organizations, users, memberships, sessions, audit log", kV1Foundation, nullptr},
     {2, "ingestion: api keys, allowed ips, transactions", kV2Ingestion, nullptr},
@@ -369,6 +390,7 @@ constexpr Migration kMigrations[] = {
     {5, "account security: TOTP, backup codes, MFA challenges, invitations, password resets, mail outbox, sealed "
         "server secrets",
      kV5AccountSecurity, nullptr},
+    {6, "alert triage: triage and closing times, alert history, queue indexes", kV6AlertTriage, nullptr},
 };
 
 }  // namespace
