@@ -26,6 +26,7 @@
 #include "http/static_files.hpp"
 #include "ingest/writer.hpp"
 #include "mail/deliverer.hpp"
+#include "net/ssrf_guard.hpp"
 #include "mail/mime.hpp"
 #include "secrets/rotate.hpp"
 #include "secrets/server_secrets.hpp"
@@ -199,6 +200,11 @@ int RunServe(const Config& config) {
     if (!listen) return Fail(listen.error());
     auto trusted_proxies = ParseTrustedProxies(config.trusted_proxies);
     if (!trusted_proxies) return Fail(trusted_proxies.error());
+    // The SSRF guard's operator allowances (net/ssrf_guard.hpp), checked at start so that a typo
+    // stops the server instead of silently refusing (or allowing) outbound calls later. Every
+    // outbound call of the server goes through this policy.
+    auto outbound_policy = net::OutboundPolicy::FromConfig(config.outbound_allow);
+    if (!outbound_policy) return Fail(outbound_policy.error());
     // Native TLS makes the session cookie Secure by itself; behind a TLS proxy, cookie_secure does.
     const bool cookie_secure = config.cookie_secure || config.tls();
     if (config.production() && !cookie_secure)

@@ -62,6 +62,19 @@ TEST(CliTest, InitTwiceFailsWithExitCode3AndOneLine) {
     EXPECT_TRUE(second.out.empty()) << second.out;
 }
 
+TEST(CliTest, ServeRefusesABadOutboundAllowListNamingTheOption) {
+    TempDir dir("cli-outbound");
+    std::string password_file = dir.path() + "/pw";
+    WriteFile(password_file, kPassword);
+    ASSERT_EQ(RunWatchtower(InitArgs(dir.path() + "/data", password_file)).exit_code, 0);
+    // Host bits set: a typo that must stop the start rather than change what outbound calls reach.
+    auto refused = RunWatchtower({"--data-dir", dir.path() + "/data", "serve", "--listen", "127.0.0.1:0"},
+                                 {{"WATCHTOWER_OUTBOUND_ALLOW", "127.0.0.1/32, 10.1.2.3/8"}}, 30s);
+    EXPECT_EQ(refused.exit_code, 1) << refused.err;
+    EXPECT_NE(refused.err.find("outbound.allow"), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("10.1.2.3/8"), std::string::npos) << "the bad entry is named: " << refused.err;
+}
+
 TEST(CliTest, GeneratedAndFilePasswordsWorkForLogin) {
     ServerConfig config;
     config.seed = false;
