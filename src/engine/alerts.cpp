@@ -391,7 +391,8 @@ Status ValidateAlertChange(const AlertChange& change) {
         if (closing && !given) problems.push_back({field, "is required to close an alert"});
         if (!closing && given) problems.push_back({field, R"(is only accepted when closing (status "closed"))"});
     }
-    if (!change.status && !change.assignee_id) problems.push_back({"", "give status or assignee_id"});
+    if (problems.empty() && !change.status && !change.assignee_id)
+        problems.push_back({"", "nothing to change: give status or assignee_id"});
     if (problems.empty()) return Ok();
     return Error::Validation(std::move(problems));
 }

@@ -13,7 +13,8 @@ namespace {
 namespace json = boost::json;
 
 // kApiKey: the ingestion surface, an organization API key only (a session cookie is 401).
-enum class Access { kPublic, kMember, kRiskLeadOrAdmin, kAdminOnly, kApiKey };
+// kAnalystUp: every role but VIEWER (working alerts).
+enum class Access { kPublic, kMember, kAnalystUp, kRiskLeadOrAdmin, kAdminOnly, kApiKey };
 
 // The expected access of every served route, written from API.md ("Roles" and the route tables).
 // A route the server starts serving must be added here, or the matrix test fails.
@@ -77,6 +78,8 @@ const std::map<std::string, Access>& ExpectedAccess() {
         {"GET /api/v1/rules/{id}/hits", Access::kMember},
         {"GET /api/v1/alerts", Access::kMember},
         {"GET /api/v1/alerts/{id}", Access::kMember},
+        {"PATCH /api/v1/alerts/{id}", Access::kAnalystUp},
+        {"POST /api/v1/alerts/bulk", Access::kAnalystUp},
         // Trying an expression on a transaction and replaying history are "run backtests"
         // (RISK_LEAD, ADMIN); checking an expression's syntax stores and reveals nothing (the
         // server's choice: every role that reads rules may check one).
@@ -93,6 +96,7 @@ bool RoleHas(Access access, const std::string& role) {
     switch (access) {
         case Access::kPublic:
         case Access::kMember: return true;
+        case Access::kAnalystUp: return role != "VIEWER";
         case Access::kRiskLeadOrAdmin: return role == "RISK_LEAD" || role == "ADMIN";
         case Access::kAdminOnly: return role == "ADMIN";
         case Access::kApiKey: return false;
@@ -267,6 +271,7 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
         {"DELETE /api/v1/lists/{id}/items", list_id},
         {"GET /api/v1/rules/{id}/hits", rule_id},
         {"GET /api/v1/alerts/{id}", alert_id},
+        {"PATCH /api/v1/alerts/{id}", alert_id},
         {"DELETE /api/v1/orgs/invitations/{id}", invitation_id}};
 
     // Valid bodies for the routes that take one.
@@ -317,6 +322,12 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
         {"POST /api/v1/rules/validate", R"({"expression": "amount > 1"})"},
         {"POST /api/v1/rules/backtest",
          R"({"expression": "amount > 1", "from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z"})"},
+        // Every permitted role moves the alert to review (the later ones: no change) and takes it
+        // ($user_id: the role's user id; an ANALYST takes the unassigned alert, RISK_LEAD and
+        // ADMIN reassign it).
+        {"PATCH /api/v1/alerts/{id}", R"({"status": "in_review"})"},
+        {"POST /api/v1/alerts/bulk",
+         R"({"alert_ids": [")" + alert_id + R"("], "action": "assign", "assignee_id": "$user_id"})"},
         // The first permitted role enables the template, the next one is told it is skipped.
         {"POST /api/v1/rules/starter-pack", R"({"templates": ["high-risk-geography"]})"},
     };
@@ -404,6 +415,8 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
             for (auto pos = role_body.find("$role"); pos != std::string::npos; pos = role_body.find("$role"))
                 role_body.replace(pos, 5, role_lower);
             if (auto pos = role_body.find("$password"); pos != std::string::npos) role_body.replace(pos, 9, kPassword);
+            if (auto pos = role_body.find("$user_id"); pos != std::string::npos)
+                role_body.replace(pos, 8, server_->role_user_id.at(role));
             if (auto pos = role_body.find("$code"); pos != std::string::npos)
                 role_body.replace(pos, 5, server_->NextTotpCode(server_->role_email.at(role)).value_or("000000"));
             auto query = queries.find(op.Key());
@@ -534,6 +547,7 @@ TEST_F(CrossTenantTest, AnotherOrganizationsIdsAreNotFoundOnEveryRoute) {
         {"PUT /api/v1/rules/{id}",
          R"({"name": "ours now", "expression": "amount > 0", "severity": "low", "action": "alert", "status": "draft"})"},
         {"POST /api/v1/lists/{id}/items", R"({"values": ["ours"]})"},
+        {"PATCH /api/v1/alerts/{id}", R"({"status": "closed", "disposition": "false_positive", "note": "ours"})"},
     };
     int checked = 0;
     for (const auto& op : operations) {
@@ -571,6 +585,19 @@ TEST_F(CrossTenantTest, AnotherOrganizationsIdsAreNotFoundOnEveryRoute) {
     ASSERT_EQ(their_rule.status, 200) << their_rule.body;
     EXPECT_EQ(their_rule.Json().at("version"), 1);
     EXPECT_EQ(their_rule.Json().at("name"), "theirs");
+    // Their alert cannot be worked from Acme in bulk either (404 naming it), and is as it was.
+    auto bulk = server_->As(admin, "POST", "/api/v1/alerts/bulk",
+                            json::serialize(json::object{{"alert_ids", json::array{json::value(foreign_alert_id)}},
+                                                         {"action", "close"},
+                                                         {"disposition", "duplicate"},
+                                                         {"note", "ours"}}));
+    EXPECT_EQ(bulk.status, 404) << bulk.body;
+    EXPECT_EQ(bulk.Code(), "not_found") << bulk.body;
+    EXPECT_NE(bulk.body.find("alert_ids[0]"), std::string::npos) << bulk.body;
+    auto their_alert = server_->As(foreign, "GET", "/api/v1/alerts/" + foreign_alert_id);
+    ASSERT_EQ(their_alert.status, 200) << their_alert.body;
+    EXPECT_EQ(their_alert.Json().at("status"), "open");
+    EXPECT_TRUE(their_alert.Json().at("events").as_array().empty()) << their_alert.body;
     auto their_list = server_->As(foreign, "GET", "/api/v1/lists/" + foreign_list_id);
     ASSERT_EQ(their_list.status, 200) << their_list.body;
     EXPECT_EQ(their_list.Json().at("item_count"), 1);
