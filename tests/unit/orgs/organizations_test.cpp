@@ -33,7 +33,11 @@ TEST(SettingsTest, DefaultsAndJsonShape) {
     EXPECT_EQ(SettingsToJson(defaults), (json::object{{"require_mfa_for_all", false},
                                                       {"session_idle_minutes", 30},
                                                       {"session_max_hours", 24},
-                                                      {"time_zone", "UTC"}}));
+                                                      {"time_zone", "UTC"},
+                                                      {"alert_sla_hours", json::object{{"low", 72},
+                                                                                       {"medium", 24},
+                                                                                       {"high", 8},
+                                                                                       {"critical", 2}}}}));
     Settings parsed = SettingsFromText(
         R"({"require_mfa_for_all":true,"session_idle_minutes":45,"session_max_hours":8,"time_zone":"Europe/Berlin"})");
     EXPECT_TRUE(parsed.require_mfa_for_all);
@@ -87,6 +91,34 @@ TEST(SettingsTest, AllProblemsReportedTogether) {
     EXPECT_EQ(errors.count("settings.session_max_hours"), 1u);
     EXPECT_EQ(errors.count("settings.time_zone"), 1u);
     EXPECT_EQ(errors.count("settings.extra"), 1u);
+}
+
+TEST(SettingsTest, AlertSlaHoursArePatchedPerSeverityAndValidated) {
+    auto applied = ApplySettingsPatch(Settings{}, json::parse(R"({"alert_sla_hours":{"high":4,"critical":1}})"));
+    ASSERT_TRUE(applied.ok());
+    const AlertSla& sla = applied->alert_sla_hours;
+    EXPECT_EQ(sla.low, 72);
+    EXPECT_EQ(sla.medium, 24);
+    EXPECT_EQ(sla.high, 4);
+    EXPECT_EQ(sla.critical, 1);
+    EXPECT_EQ(sla.HoursOf("low"), 72);
+    EXPECT_EQ(sla.HoursOf("high"), 4);
+    EXPECT_EQ(sla.HoursOf("critical"), 1);
+    // The stored JSON reads back the same.
+    Settings round = SettingsFromText(json::serialize(SettingsToJson(*applied)));
+    EXPECT_EQ(round.alert_sla_hours.high, 4);
+    EXPECT_EQ(round.alert_sla_hours.critical, 1);
+    // Settings stored before the SLA existed read as the defaults.
+    EXPECT_EQ(SettingsFromText(R"({"session_idle_minutes":45})").alert_sla_hours.medium, 24);
+
+    EXPECT_TRUE(PatchErrors(R"({"alert_sla_hours":{"low":1,"medium":8760}})").empty());
+    EXPECT_EQ(PatchErrors(R"({"alert_sla_hours":{"low":0}})"),
+              (std::map<std::string, std::string>{{"settings.alert_sla_hours.low", "must be between 1 and 8760"}}));
+    EXPECT_EQ(PatchErrors(R"({"alert_sla_hours":{"medium":8761}})").count("settings.alert_sla_hours.medium"), 1u);
+    EXPECT_EQ(PatchErrors(R"({"alert_sla_hours":{"high":"8"}})").count("settings.alert_sla_hours.high"), 1u);
+    EXPECT_EQ(PatchErrors(R"({"alert_sla_hours":{"urgent":1}})"),
+              (std::map<std::string, std::string>{{"settings.alert_sla_hours.urgent", "is not a known field"}}));
+    EXPECT_EQ(PatchErrors(R"({"alert_sla_hours":8})").count("settings.alert_sla_hours"), 1u);
 }
 
 TEST(SettingsTest, TimeZones) {
