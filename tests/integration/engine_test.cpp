@@ -139,6 +139,9 @@ class EngineTest : public ::testing::Test {
         auto server = std::make_unique<Server>();
         server->Start();
         admin_ = new Session(server->MustLogin(server->admin_email));
+        // One RISK_LEAD session for the whole suite: every sign-in of an MFA account spends a TOTP
+        // step or a backup code, and the suite's tests only need a live session.
+        lead_session_ = new Session(server->MustLogin(server->role_email.at("RISK_LEAD")));
         live_ = server->CreateApiKey(*admin_, "production", {}, "engine production");
         sandbox_ = server->CreateApiKey(*admin_, "sandbox", {}, "engine sandbox");
         server_ = server.release();
@@ -146,6 +149,8 @@ class EngineTest : public ::testing::Test {
     static void TearDownTestSuite() {
         delete admin_;
         admin_ = nullptr;
+        delete lead_session_;
+        lead_session_ = nullptr;
         if (!server_) return;
         EXPECT_EQ(server_->Stop(), 0);
         auto leaked = server_->LeakedSecrets();
@@ -155,7 +160,7 @@ class EngineTest : public ::testing::Test {
     }
     void SetUp() override {
         ASSERT_NE(server_, nullptr) << "the suite's server did not start";
-        lead_ = server_->MustLogin(server_->role_email.at("RISK_LEAD"));
+        lead_ = *lead_session_;
     }
 
     static Server& S() { return *server_; }
@@ -226,6 +231,7 @@ class EngineTest : public ::testing::Test {
 
     static Server* server_;
     static Session* admin_;
+    static Session* lead_session_;
     static ApiKey live_;
     static ApiKey sandbox_;
     static std::atomic<int> sequence_;
@@ -233,6 +239,7 @@ class EngineTest : public ::testing::Test {
 };
 Server* EngineTest::server_ = nullptr;
 Session* EngineTest::admin_ = nullptr;
+Session* EngineTest::lead_session_ = nullptr;
 ApiKey EngineTest::live_;
 ApiKey EngineTest::sandbox_;
 std::atomic<int> EngineTest::sequence_{0};

@@ -524,6 +524,12 @@ Server::Server(ServerConfig config) : config_(std::move(config)) {
 
 Server::~Server() {
     if (running()) Stop();
+    // SECURITY.md: logs never hold passwords, tokens, keys, codes or secrets. Every server of the
+    // run is checked here, so the whole run's server logs are covered, not only the tests that
+    // look themselves.
+    for (const auto& secret : LeakedSecrets())
+        ADD_FAILURE() << "a secret the harness used appears in " << log_path() << " or " << access_log_path()
+                      << " (" << secret.size() << " characters, starting '" << secret.substr(0, 3) << "')";
     if (CurrentSuiteFailed()) {
         std::cerr << "[harness] keeping data dir " << data_dir_ << " (server log: " << log_path() << ")\n";
     } else {
@@ -880,11 +886,27 @@ std::set<std::string> Server::Secrets() const {
     return secrets_;
 }
 
+namespace {
+
+// Whether `secret` occurs in `text`. A secret of digits only (a TOTP code) counts only as a whole
+// number: "123456" inside a duration such as 0.71234567 is not that code.
+bool ContainsSecret(const std::string& text, const std::string& secret) {
+    const bool numeric = std::all_of(secret.begin(), secret.end(), [](char c) { return c >= '0' && c <= '9'; });
+    for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 1)) {
+        if (!numeric) return true;
+        auto digit = [&](std::size_t i) { return i < text.size() && text[i] >= '0' && text[i] <= '9'; };
+        if ((at == 0 || !digit(at - 1)) && !digit(at + secret.size())) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
 std::vector<std::string> Server::LeakedSecrets() const {
     std::string logs = ReadFile(log_path()) + "\n" + ReadFile(access_log_path());
     std::vector<std::string> leaked;
     for (const auto& secret : Secrets())
-        if (logs.find(secret) != std::string::npos) leaked.push_back(secret);
+        if (ContainsSecret(logs, secret)) leaked.push_back(secret);
     return leaked;
 }
 
