@@ -220,6 +220,8 @@ int RunServe(const Config& config) {
     log->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
     log->set_level(spdlog::level::from_str(config.log_level));
     log->flush_on(spdlog::level::warn);
+    // Subsystems that log through spdlog's default logger (the rules engine) write the same lines.
+    spdlog::set_default_logger(log);
     std::unique_ptr<http::AccessLog> access_log;
     if (config.access_log != "off") {
         std::string path = config.access_log == "stdout" ? "-" : config.data_dir + "/logs/access.log";
