@@ -205,17 +205,7 @@ class AccountTest : public ::testing::Test {
         return Post("/auth/password-reset/complete", Body({{"token", token}, {"new_password", new_password}}));
     }
     // Every audit entry of `action` in the admin's organization, newest first.
-    json::array Audit(const std::string& action) {
-        auto res = server_->As(Admin(), "GET", "/api/v1/orgs/audit-logs?limit=500&action=" + action);
-        EXPECT_EQ(res.status, 200) << res.body;
-        if (res.status != 200) return {};
-        return res.Json().at("data").as_array();
-    }
-    static bool HasTarget(const json::array& entries, const std::string& target) {
-        for (const auto& entry : entries)
-            if (entry.at("target").is_string() && entry.at("target").as_string() == target) return true;
-        return false;
-    }
+    json::array Audit(const std::string& action) { return server_->AuditEntries(Admin(), action); }
     static void ExpectInvalidToken(const HttpResponse& res, const std::string& what) {
         EXPECT_EQ(res.status, 400) << what << ": " << res.body;
         EXPECT_EQ(res.Code(), "invalid_token") << what << ": " << res.body;
@@ -288,8 +278,8 @@ TEST_F(AccountTest, AnInvitationCreatesTheAccountAndTheMembershipOnce) {
 
     auto pending = server().As(admin, "GET", "/api/v1/orgs/invitations");
     EXPECT_EQ(pending.body.find(id), std::string::npos) << "an accepted invitation is no longer pending";
-    EXPECT_TRUE(HasTarget(Audit("invitation.created"), "invitation:" + id));
-    EXPECT_TRUE(HasTarget(Audit("invitation.accepted"), "invitation:" + id));
+    EXPECT_TRUE(HasAuditTarget(Audit("invitation.created"), "invitation:" + id));
+    EXPECT_TRUE(HasAuditTarget(Audit("invitation.accepted"), "invitation:" + id));
     auto added = Audit("member.added");
     ASSERT_FALSE(added.empty());
     EXPECT_EQ(added[0].at("details").at("invitation_id").as_string(), id);
@@ -368,7 +358,7 @@ TEST_F(AccountTest, ANewInvitationReplacesThePendingOneAndRevokedOnesStopWorking
     ExpectInvalidToken(Post("/auth/invitations/verify", Body({{"token", second}})), "revoked invitation");
     ExpectInvalidToken(Accept(second, "Twice", kNewPassword), "revoked invitation");
     EXPECT_EQ(server().As(admin, "DELETE", "/api/v1/orgs/invitations/" + second_id).status, 404);
-    EXPECT_TRUE(HasTarget(Audit("invitation.revoked"), "invitation:" + second_id));
+    EXPECT_TRUE(HasAuditTarget(Audit("invitation.revoked"), "invitation:" + second_id));
 
     // Another organization's admin cannot see or revoke Acme's invitations.
     std::string third_id;
@@ -542,8 +532,8 @@ TEST_F(AccountTest, AResetEndsEverySessionAndSpendsTheToken) {
     ExpectInvalidToken(Post("/auth/password-reset/verify", Body({{"token", token}})), "spent reset token");
     EXPECT_TRUE(PollUntil([&] { return MailsTo(server(), "forgot@acme.test").size() > mails_before; }, 10s))
         << "the user is told that the password changed";
-    EXPECT_TRUE(HasTarget(Audit("auth.password_reset.requested"), "user:" + user_id));
-    EXPECT_TRUE(HasTarget(Audit("auth.password_reset.completed"), "user:" + user_id));
+    EXPECT_TRUE(HasAuditTarget(Audit("auth.password_reset.requested"), "user:" + user_id));
+    EXPECT_TRUE(HasAuditTarget(Audit("auth.password_reset.completed"), "user:" + user_id));
 }
 
 TEST_F(AccountTest, ChangingThePasswordNeedsTheCurrentOneAndEndsTheOtherSessions) {
@@ -574,8 +564,8 @@ TEST_F(AccountTest, ChangingThePasswordNeedsTheCurrentOneAndEndsTheOtherSessions
     EXPECT_TRUE(server().Login("changer@acme.test", kNewPassword).has_value());
     EXPECT_TRUE(PollUntil([&] { return MailsTo(server(), "changer@acme.test").size() > mails_before; }, 10s))
         << "the user is told that the password changed";
-    EXPECT_TRUE(HasTarget(Audit("auth.password.changed"), "user:" + user_id));
-    EXPECT_TRUE(HasTarget(Audit("auth.password.change_failed"), "user:" + user_id));
+    EXPECT_TRUE(HasAuditTarget(Audit("auth.password.changed"), "user:" + user_id));
+    EXPECT_TRUE(HasAuditTarget(Audit("auth.password.change_failed"), "user:" + user_id));
 }
 
 // Enumeration: a known and an unknown email get the same status and body in similar time, and

@@ -910,6 +910,19 @@ std::vector<std::string> Server::LeakedSecrets() const {
     return leaked;
 }
 
+boost::json::array Server::AuditEntries(const Session& admin, const std::string& action) const {
+    auto res = As(admin, "GET", "/api/v1/orgs/audit-logs?limit=500&action=" + action);
+    EXPECT_EQ(res.status, 200) << res.body;
+    if (res.status != 200) return {};
+    return res.Json().at("data").as_array();
+}
+
+bool HasAuditTarget(const boost::json::array& entries, const std::string& target) {
+    for (const auto& entry : entries)
+        if (entry.at("target").is_string() && entry.at("target").as_string() == target) return true;
+    return false;
+}
+
 std::string Dump(const boost::json::value& value) { return boost::json::serialize(value); }
 
 void ExpectSecurityHeaders(const HttpResponse& res, bool api, const std::string& what) {

@@ -281,6 +281,10 @@ public:
     ApiKey CreateApiKey(const Session& admin, const std::string& environment,
                         const std::vector<std::string>& allowed_ips = {}, const std::string& name = "test key");
 
+    /// Every audit entry of `action` in `admin`'s organization (GET /orgs/audit-logs, at most 500),
+    /// newest first; adds a test failure and answers none unless the read is 200.
+    boost::json::array AuditEntries(const Session& admin, const std::string& action) const;
+
     /// Every secret this server has seen through the harness (passwords, cookies, CSRF tokens).
     void RememberSecret(const std::string& secret);
     std::set<std::string> Secrets() const;
@@ -304,6 +308,9 @@ private:
     mutable std::mutex mfa_mutex_;
     std::map<std::string, MfaAccount> mfa_;  // GUARDED_BY(mfa_mutex_), by lower-case email
 };
+
+/// Whether one of `entries` (audit entries) has `target`.
+bool HasAuditTarget(const boost::json::array& entries, const std::string& target);
 
 /// Sorted-key string of a JSON value, for exact comparisons in messages.
 std::string Dump(const boost::json::value& value);

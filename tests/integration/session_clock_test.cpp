@@ -37,17 +37,7 @@ protected:
     }
     int Me(const Session& session) { return server_->As(session, "GET", "/api/v1/auth/me").status; }
     // Every audit entry of `action` (admin session), newest first.
-    json::array Audit(const Session& admin, const std::string& action) {
-        auto res = server_->As(admin, "GET", "/api/v1/orgs/audit-logs?limit=500&action=" + action);
-        EXPECT_EQ(res.status, 200) << res.body;
-        if (res.status != 200) return {};
-        return res.Json().at("data").as_array();
-    }
-    static bool HasTarget(const json::array& entries, const std::string& target) {
-        for (const auto& entry : entries)
-            if (entry.at("target").is_string() && entry.at("target").as_string() == target) return true;
-        return false;
-    }
+    json::array Audit(const Session& admin, const std::string& action) { return server_->AuditEntries(admin, action); }
     static Server* server_;
 };
 Server* ClockTest::server_ = nullptr;
@@ -96,7 +86,7 @@ TEST_F(ClockTest, RoleChangeIsAuditedAndEndsThatMembersSessions) {
     EXPECT_EQ(Me(admin), 200) << "the admin's own session is unaffected";
 
     auto entries = Audit(admin, "member.role_changed");
-    EXPECT_TRUE(HasTarget(entries, "user:" + member_id)) << Dump(entries);
+    EXPECT_TRUE(HasAuditTarget(entries, "user:" + member_id)) << Dump(entries);
     auto again = server_->MustLogin("role-change@acme.test");
     EXPECT_EQ(again.body.at("role").as_string(), "VIEWER");
 }
@@ -127,7 +117,7 @@ TEST_F(ClockTest, RemovingAMemberIsAuditedAndEndsTheirSessions) {
     auto members_json = members.Json();
     for (const auto& m : members_json.at("data").as_array())
         EXPECT_NE(m.at("user_id").as_string(), member_id) << "removed member still listed";
-    EXPECT_TRUE(HasTarget(Audit(admin, "member.removed"), "user:" + member_id));
+    EXPECT_TRUE(HasAuditTarget(Audit(admin, "member.removed"), "user:" + member_id));
     auto twice = server_->As(admin, "DELETE", "/api/v1/orgs/members/" + member_id);
     EXPECT_EQ(twice.status, 404);
     EXPECT_EQ(twice.Code(), "not_found");
