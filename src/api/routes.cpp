@@ -20,6 +20,9 @@ std::vector<RouteSpec> RegisterRoutes(http::Router& router, ApiContext& ctx) {
     detail::RegisterIngestRoutes(reg);
     detail::RegisterRuleRoutes(reg);
     detail::RegisterAlertRoutes(reg);
+    detail::RegisterCaseRoutes(reg);
+    detail::RegisterReportRoutes(reg);
+    detail::RegisterNotificationRoutes(reg);
     // The OpenAPI document describes every route registered here, itself included; it is built
     // once, lazily, after registration completed.
     struct Lazy {

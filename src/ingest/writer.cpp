@@ -225,6 +225,22 @@ void Writer::ApplyGroup(std::vector<Request>& group) {
         }
         answers.push_back(std::move(results));
     }
+    if (!failed && written > 0 && !options_.observers.empty()) {
+        std::vector<StoredItem> stored;
+        stored.reserve(written);
+        for (std::size_t request_idx = 0; request_idx < group.size(); ++request_idx) {
+            auto& results = answers[request_idx];
+            for (std::size_t item_idx = 0; item_idx < results.size(); ++item_idx)
+                if (results[item_idx] && !results[item_idx]->replayed)
+                    stored.push_back(StoredItem{group[request_idx].items[item_idx], *results[item_idx]});
+        }
+        for (GroupObserver* observer : options_.observers) {
+            if (auto observed = observer->BeforeCommit(**tx, stored); !observed) {
+                failed = observed.error();
+                break;
+            }
+        }
+    }
     if (!failed) {
         if (auto committed = (*tx)->Commit(); !committed) failed = committed.error();
     }
@@ -241,9 +257,13 @@ void Writer::ApplyGroup(std::vector<Request>& group) {
         for (std::size_t request_idx = 0; request_idx < group.size(); ++request_idx)
             answers[request_idx].assign(group[request_idx].items.size(), Result<Written>(unavailable));
     } else {
-        std::lock_guard lock(mutex_);
-        ++groups_;
-        items_ += written;
+        {
+            std::lock_guard lock(mutex_);
+            ++groups_;
+            items_ += written;
+        }
+        if (written > 0)
+            for (GroupObserver* observer : options_.observers) observer->AfterCommit();
     }
     for (std::size_t request_idx = 0; request_idx < group.size(); ++request_idx)
         group[request_idx].done(std::move(answers[request_idx]));

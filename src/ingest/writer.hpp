@@ -26,6 +26,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -91,6 +92,26 @@ class Decider {
     virtual void GroupAborted() = 0;
 };
 
+/// One transaction of a group that was stored by it (not a replay, not refused), as the observers
+/// see it: the item with its decision and the alerts raised for it.
+struct StoredItem {
+    const PendingWrite& item;
+    const Written& written;
+};
+
+/// Sees every group inside its write transaction, after its items were applied and before the
+/// commit: what it writes through `tx` commits (or fails) with the transactions themselves, so a
+/// rollup or an outbox row can never disagree with what was acknowledged. Runs on the writer
+/// thread; keep it to a few statements per group (aggregate in memory first).
+class GroupObserver {
+  public:
+    virtual ~GroupObserver() = default;
+    /// An error fails the whole group (nothing of it is acknowledged).
+    virtual Result<void> BeforeCommit(storage::Transaction& tx, std::span<const StoredItem> stored) = 0;
+    /// The group committed (e.g. wake a deliverer). Not called for a failed group.
+    virtual void AfterCommit() {}
+};
+
 class Writer {
   public:
     struct Options {
@@ -101,6 +122,8 @@ class Writer {
         std::size_t max_queued_items = 100'000;
         /// Decides each new transaction; nullptr: every decision is `allow` with score 0.
         Decider* decider = nullptr;
+        /// Called for every group with at least one stored item, in this order.
+        std::vector<GroupObserver*> observers;
     };
     /// Called once per Submit, on the writer thread, with one result per item in order.
     using Completion = std::function<void(std::vector<Result<Written>>)>;

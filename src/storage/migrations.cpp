@@ -381,6 +381,15 @@ CREATE INDEX alerts_by_status ON alerts(org_id, environment, status, id);
 CREATE INDEX alerts_by_assignee ON alerts(org_id, environment, assignee_id, id)
 )SQL";
 
+}  // namespace
+
+// Migrations 7-9 live in their own files (migrations_v7_cases.cpp, ...), one per subsystem.
+extern const char kV7Cases[];
+extern const char kV8Rollups[];
+extern const char kV9Notifications[];
+
+namespace {
+
 constexpr Migration kMigrations[] = {
     {1, "foundation: organizations, users, memberships, sessions, audit log", kV1Foundation, nullptr},
     {2, "ingestion: api keys, allowed ips, transactions", kV2Ingestion, nullptr},
@@ -391,6 +400,9 @@ constexpr Migration kMigrations[] = {
         "server secrets",
      kV5AccountSecurity, nullptr},
     {6, "alert triage: triage and closing times, alert history, queue indexes", kV6AlertTriage, nullptr},
+    {7, "cases: cases, linked alerts, comments, timeline, evidence files", kV7Cases, nullptr},
+    {8, "dashboard: rollups maintained as transactions and alerts commit", kV8Rollups, nullptr},
+    {9, "notifications: channels, per-user settings, deliveries", kV9Notifications, nullptr},
 };
 
 }  // namespace

@@ -88,6 +88,9 @@ const std::map<std::string, Access>& ExpectedAccess() {
         {"POST /api/v1/rules/backtest", Access::kRiskLeadOrAdmin},
         {"GET /api/v1/rules/starter-pack", Access::kMember},
         {"POST /api/v1/rules/starter-pack", Access::kRiskLeadOrAdmin},
+        // Issue 7 part 2: cases.
+        // Issue 7 parts 3-4: dashboard and reports.
+        // Issue 7 part 5: notifications.
     };
     return kTable;
 }
@@ -272,7 +275,10 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
         {"GET /api/v1/rules/{id}/hits", rule_id},
         {"GET /api/v1/alerts/{id}", alert_id},
         {"PATCH /api/v1/alerts/{id}", alert_id},
-        {"DELETE /api/v1/orgs/invitations/{id}", invitation_id}};
+        {"DELETE /api/v1/orgs/invitations/{id}", invitation_id},
+        // Issue 7 part 2: cases.
+        // Issue 7 part 5: notifications.
+    };
 
     // Valid bodies for the routes that take one.
     const std::map<std::string, std::string> bodies = {
@@ -330,6 +336,9 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
          R"({"alert_ids": [")" + alert_id + R"("], "action": "assign", "assignee_id": "$user_id"})"},
         // The first permitted role enables the template, the next one is told it is skipped.
         {"POST /api/v1/rules/starter-pack", R"({"templates": ["high-risk-geography"]})"},
+        // Issue 7 part 2: cases.
+        // Issue 7 parts 3-4: dashboard and reports.
+        // Issue 7 part 5: notifications.
     };
     // Query strings by route ({value} substituted like path parameters): a value with "/" that only
     // the query form can remove.

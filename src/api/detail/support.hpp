@@ -181,5 +181,8 @@ void RegisterRuleRoutes(Registrar& reg);   // rule_routes.cpp: /rules (catalog),
 void RegisterAlertRoutes(Registrar& reg);  // alert_routes.cpp: /alerts, /rules/test, /rules/backtest
 void RegisterOpsRoutes(Registrar& reg, std::function<boost::json::object()> openapi);
 void RegisterMfaRoutes(Registrar& reg);  // mfa_routes.cpp: /auth/mfa/*
+void RegisterCaseRoutes(Registrar& reg);          // case_routes.cpp: /cases*
+void RegisterReportRoutes(Registrar& reg);        // report_routes.cpp: /dashboard, /reports/*
+void RegisterNotificationRoutes(Registrar& reg);  // notification_routes.cpp: /orgs/notification-channels*, /notifications/*
 
 }  // namespace wt::api::detail

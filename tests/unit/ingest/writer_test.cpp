@@ -292,5 +292,77 @@ TEST_F(WriterTest, AStorageFailureFailsTheWholeGroupAndStoresNothing) {
     EXPECT_EQ(Count(), 0);
 }
 
+// Records what it saw, and writes one row of its own in the group's transaction.
+class RecordingObserver : public GroupObserver {
+  public:
+    explicit RecordingObserver(bool fail) : fail_(fail) {}
+    Result<void> BeforeCommit(storage::Transaction& tx, std::span<const StoredItem> stored) override {
+        for (const auto& entry : stored) seen.push_back(entry.written.external_id + "/" + entry.item.org_id);
+        if (fail_) return Error::Make(ErrorCode::kUnavailable, "observer refused the group");
+        auto marked = tx.Exec("UPDATE organizations SET name = $1", {storage::Text("seen " + std::to_string(stored.size()))});
+        if (!marked) return marked.error();
+        return {};
+    }
+    void AfterCommit() override { ++commits; }
+    std::vector<std::string> seen;
+    int commits = 0;
+
+  private:
+    bool fail_;
+};
+
+TEST_F(WriterTest, ObserversSeeOnlyStoredItemsInsideTheGroupsTransaction) {
+    RecordingObserver observer(false);
+    Writer::Options options;
+    options.observers.push_back(&observer);
+    Writer observed(db_.db(), options);
+    auto write = [&](std::vector<PendingWrite> items) {
+        std::promise<std::vector<Result<Written>>> promise;
+        auto future = promise.get_future();
+        observed.Submit(std::move(items), [&promise](auto results) { promise.set_value(std::move(results)); });
+        EXPECT_EQ(future.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+        return future.get();
+    };
+    std::vector<PendingWrite> first;
+    first.push_back(Item("txn-1"));
+    first.push_back(Item("txn-2"));
+    ASSERT_TRUE(write(std::move(first)).at(1).ok());
+    // A replay and a conflict store nothing: the observer is not called for that group.
+    std::vector<PendingWrite> second;
+    second.push_back(Item("txn-1"));
+    second.push_back(Item("txn-2", "99.00"));
+    auto answers = write(std::move(second));
+    EXPECT_TRUE(answers.at(0)->replayed);
+    EXPECT_FALSE(answers.at(1).ok());
+    observed.Stop();
+    EXPECT_EQ(observer.seen, (std::vector<std::string>{"txn-1/" + org_, "txn-2/" + org_}));
+    EXPECT_EQ(observer.commits, 1);
+    auto tx = db_.Read();
+    auto name = tx->QueryOne("SELECT name FROM organizations WHERE id = $1", {storage::Text(org_)});
+    ASSERT_TRUE(name.ok() && name->has_value());
+    EXPECT_EQ((*name)->GetText(0), "seen 2") << "the observer's write committed with the group";
+}
+
+TEST_F(WriterTest, AnObserverErrorFailsTheWholeGroupAndStoresNothing) {
+    RecordingObserver observer(true);
+    Writer::Options options;
+    options.observers.push_back(&observer);
+    Writer observed(db_.db(), options);
+    std::vector<PendingWrite> items;
+    items.push_back(Item("txn-1"));
+    items.push_back(Item("txn-2"));
+    std::promise<std::vector<Result<Written>>> promise;
+    auto future = promise.get_future();
+    observed.Submit(std::move(items), [&promise](auto results) { promise.set_value(std::move(results)); });
+    ASSERT_EQ(future.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+    for (const auto& result : future.get()) {
+        ASSERT_FALSE(result.ok());
+        EXPECT_EQ(result.error().code, ErrorCode::kUnavailable);
+    }
+    observed.Stop();
+    EXPECT_EQ(observer.commits, 0);
+    EXPECT_EQ(Count(), 0);
+}
+
 }  // namespace
 }  // namespace wt::ingest
