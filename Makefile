@@ -52,7 +52,7 @@ FUZZ_SECONDS ?= 60
 fuzz: setup
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWT_FUZZ=ON \
 	  -DWT_BUILD_BENCH=OFF >/dev/null
-	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_request_json fuzz_rfc3339 fuzz_transaction fuzz_ip_allowlist fuzz_rules fuzz_aggregate_snapshot fuzz_outbound_url
+	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_all
 	@scripts/fuzz $(FUZZ_DIR) $(FUZZ_SECONDS)
 
 # `make bench` runs both load benchmarks (HTTP, then ingestion); see docs/performance.md.
