@@ -77,6 +77,8 @@ export type Query = Record<string, string | number | null | undefined>;
 
 export interface RequestOptions {
   body?: unknown;
+  /** A body sent as it is (a file upload) with its own Content-Type, instead of JSON. */
+  raw?: { data: Blob; contentType: string };
   query?: Query;
   /** Ask for re-authentication and retry once on `403 reauthentication_required` (default true). */
   reauth?: boolean;
@@ -135,6 +137,11 @@ export class ApiClient {
     return this.request<T>('PUT', path, { ...options, body });
   }
 
+  /** POST of a file as the request body (`Content-Type` of the file). */
+  upload<T>(path: string, data: Blob, contentType: string, options: Omit<RequestOptions, 'body' | 'raw'> = {}): Promise<T> {
+    return this.request<T>('POST', path, { ...options, raw: { data, contentType } });
+  }
+
   delete<T>(path: string, options: Omit<RequestOptions, 'body'> = {}): Promise<T> {
     return this.request<T>('DELETE', path, options);
   }
@@ -160,8 +167,11 @@ export class ApiClient {
 
   private async send<T>(method: string, path: string, options: RequestOptions): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json' };
-    let body: string | undefined;
-    if (options.body !== undefined) {
+    let body: BodyInit | undefined;
+    if (options.raw) {
+      headers['Content-Type'] = options.raw.contentType || 'application/octet-stream';
+      body = options.raw.data;
+    } else if (options.body !== undefined) {
       headers['Content-Type'] = 'application/json';
       body = JSON.stringify(options.body);
     }

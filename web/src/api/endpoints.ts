@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The console API routes the console uses, one function each (paths as in API.md).
+import { alertQuery, type QueueView } from '../lib/alertFilters';
 import { transactionQuery, type TransactionFilters } from '../lib/transactionFilters';
 import { api } from './client';
 import type {
@@ -10,6 +11,17 @@ import type {
   ApiKey,
   AuditEntry,
   BackupCodes,
+  BulkResult,
+  CaseDetail,
+  CaseEvidence,
+  CasePriority,
+  CaseResolution,
+  CaseStatus,
+  CaseSummary,
+  Disposition,
+  NotificationChannel,
+  NotificationDelivery,
+  NotificationSettings,
   CurrentOrganization,
   Invitation,
   InvitationPreview,
@@ -139,25 +151,93 @@ export const lists = {
 
 export interface AlertFilters {
   environment: Environment;
+  /** The queue view (docs/investigations.md): my queue, unassigned, all open, overdue, all. */
+  view?: QueueView;
   status?: AlertStatus | '';
   severity?: RuleSeverity | '';
   ruleId?: string;
+  /** A user id, `me` or `none`. */
+  assignee?: string;
+  /** `account:<id>`, or an account id. */
+  entity?: string;
+  /** RFC 3339 UTC, on created_at (from inclusive, to exclusive). */
+  from?: string;
+  to?: string;
   limit?: number;
+}
+
+export interface AlertChange {
+  status?: AlertStatus;
+  assignee_id?: string | null;
+  disposition?: Disposition;
+  note?: string;
 }
 
 export const alerts = {
   list: (filters: AlertFilters, cursor?: string | null) =>
-    api.get<Page<AlertSummary>>('/alerts', {
-      query: {
-        environment: filters.environment,
-        status: filters.status,
-        severity: filters.severity,
-        rule_id: filters.ruleId,
-        limit: filters.limit,
-        cursor,
-      },
-    }),
+    api.get<Page<AlertSummary>>('/alerts', { query: { ...alertQuery(filters), cursor } }),
   get: (id: string) => api.get<AlertDetail>(`/alerts/${seg(id)}`),
+  update: (id: string, change: AlertChange) => api.patch<AlertSummary>(`/alerts/${seg(id)}`, change),
+  bulkAssign: (ids: string[], assigneeId: string | null) =>
+    api.post<BulkResult>('/alerts/bulk', { alert_ids: ids, action: 'assign', assignee_id: assigneeId }),
+  bulkClose: (ids: string[], disposition: Disposition, note: string) =>
+    api.post<BulkResult>('/alerts/bulk', { alert_ids: ids, action: 'close', disposition, note }),
+};
+
+export interface CaseFilters {
+  status?: string;
+  priority?: string;
+  assignee?: string;
+  limit?: number;
+}
+
+export const cases = {
+  list: (filters: CaseFilters, cursor?: string | null) =>
+    api.get<Page<CaseSummary>>('/cases', {
+      query: { status: filters.status, priority: filters.priority, assignee_id: filters.assignee, limit: filters.limit, cursor },
+    }),
+  get: (id: string) => api.get<CaseDetail>(`/cases/${seg(id)}`),
+  create: (body: { title: string; alert_ids: string[]; assignee_id?: string | null; priority?: CasePriority }) =>
+    api.post<CaseDetail>('/cases', body),
+  update: (id: string, change: { status?: CaseStatus; priority?: CasePriority; assignee_id?: string | null; title?: string }) =>
+    api.patch<CaseDetail>(`/cases/${seg(id)}`, change),
+  comment: (id: string, body: string) => api.post<unknown>(`/cases/${seg(id)}/comments`, { body }),
+  close: (id: string, resolution: CaseResolution, note: string) =>
+    api.post<CaseDetail>(`/cases/${seg(id)}/close`, { resolution, note }),
+  reopen: (id: string) => api.post<CaseDetail>(`/cases/${seg(id)}/reopen`),
+  addAlerts: (id: string, alertIds: string[]) => api.post<unknown>(`/cases/${seg(id)}/alerts`, { alert_ids: alertIds }),
+  removeAlert: (id: string, alertId: string) => api.delete<unknown>(`/cases/${seg(id)}/alerts/${seg(alertId)}`),
+  uploadEvidence: (id: string, file: File) =>
+    api.upload<CaseEvidence>(`/cases/${seg(id)}/evidence?filename=${encodeURIComponent(file.name)}`, file, file.type || 'application/octet-stream'),
+  evidenceHref: (id: string, evidenceId: string) => `/api/v1/cases/${seg(id)}/evidence/${seg(evidenceId)}`,
+  reportHref: (id: string) => `/api/v1/cases/${seg(id)}/report`,
+};
+
+export const dashboard = {
+  get: (query: { from?: string; to?: string; environment?: Environment }) => api.get<Record<string, unknown>>('/dashboard', { query }),
+};
+
+export type ExportKind = 'transactions' | 'alerts' | 'cases' | 'audit';
+
+export const reports = {
+  summary: (query: { from?: string; to?: string; environment?: Environment }) =>
+    api.get<Record<string, unknown>>('/reports/summary', { query }),
+  exportHref: (kind: ExportKind, query: { from?: string; to?: string; environment?: Environment }) => {
+    const params = new URLSearchParams({ kind, format: 'csv' });
+    for (const [key, value] of Object.entries(query)) if (value) params.set(key, value);
+    return `/api/v1/reports/export?${params.toString()}`;
+  },
+};
+
+export const notifications = {
+  settings: () => api.get<NotificationSettings>('/notifications/settings'),
+  saveSettings: (settings: NotificationSettings) => api.put<NotificationSettings>('/notifications/settings', settings),
+  channels: () => api.get<Page<NotificationChannel>>('/orgs/notification-channels'),
+  createChannel: (body: Record<string, unknown>) => api.post<NotificationChannel>('/orgs/notification-channels', body),
+  deleteChannel: (id: string) => api.delete<void>(`/orgs/notification-channels/${seg(id)}`),
+  testChannel: (id: string) => api.post<unknown>(`/orgs/notification-channels/${seg(id)}/test`),
+  deliveries: (id: string, cursor?: string | null) =>
+    api.get<Page<NotificationDelivery>>(`/orgs/notification-channels/${seg(id)}/deliveries`, { query: { cursor } }),
 };
 
 export interface AuditFilters {

@@ -237,10 +237,35 @@ export interface AlertSummary {
   occurred_at: string;
   created_at: string;
   updated_at: string;
+  /** Triage (docs/investigations.md): the closing note, when it first left `open`, closing. */
+  note?: string | null;
+  triaged_at?: string | null;
+  closed_at?: string | null;
+  closed_by?: string | null;
+  /** created_at + the organization's SLA hours of the severity; overdue while not closed past it. */
+  due_at?: string | null;
+  overdue?: boolean;
+}
+
+export type Disposition = 'false_positive' | 'true_positive' | 'duplicate';
+
+/** One entry of an alert's triage history (oldest first). */
+export interface AlertEvent {
+  at: string;
+  actor_id: string | null;
+  action: string;
+  details: Record<string, unknown> | null;
+}
+
+/** `POST /alerts/bulk` answer. */
+export interface BulkResult {
+  updated: number;
+  alerts: AlertSummary[];
 }
 
 /** `GET /alerts/{id}`: the alert, the rule version that raised it, and the hit explained. */
 export interface AlertDetail extends AlertSummary {
+  events?: AlertEvent[];
   rule: {
     id: string;
     name: string;
@@ -417,4 +442,97 @@ export function roleLabel(role: string): string {
     default:
       return role;
   }
+}
+
+// --- Cases (docs/investigations.md) -------------------------------------------------------------
+
+export type CaseStatus = 'open' | 'investigating' | 'pending_info' | 'escalated' | 'closed';
+export type CasePriority = 'low' | 'medium' | 'high' | 'critical';
+export type CaseResolution = 'no_action' | 'sar_filed' | 'customer_exited' | 'other';
+
+export interface CaseSummary {
+  id: string;
+  title: string;
+  status: CaseStatus;
+  priority: CasePriority;
+  assignee_id: string | null;
+  environment?: Environment;
+  resolution?: CaseResolution | null;
+  resolution_note?: string | null;
+  alert_count?: number;
+  created_by?: string | null;
+  created_at: string;
+  updated_at?: string;
+  closed_at?: string | null;
+  closed_by?: string | null;
+}
+
+export interface CaseComment {
+  id: string;
+  author_id?: string | null;
+  body: string;
+  created_at?: string;
+  at?: string;
+}
+
+export interface CaseEvidence {
+  id: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  uploaded_by?: string | null;
+  uploaded_at?: string;
+  created_at?: string;
+  sha256?: string;
+}
+
+export interface TimelineEntry {
+  at: string;
+  actor: string | { type?: string; id: string | null; name?: string } | null;
+  action: string;
+  details: Record<string, unknown> | null;
+}
+
+export interface CaseDetail extends CaseSummary {
+  alerts: AlertSummary[];
+  transactions: Transaction[];
+  comments: CaseComment[];
+  evidence?: CaseEvidence[];
+  timeline: TimelineEntry[];
+  /** The upload limits the server states (bytes, content types). */
+  evidence_limits?: { max_bytes?: number; content_types?: string[] };
+  report_url?: string | null;
+}
+
+// --- Notifications ------------------------------------------------------------------------------
+
+export type NotificationEvent = string;
+
+export interface NotificationChannel {
+  id: string;
+  type: 'webhook' | 'email';
+  name: string;
+  url?: string;
+  recipients?: string[];
+  events: NotificationEvent[];
+  min_severity?: RuleSeverity | null;
+  created_at?: string;
+  secret?: string;
+}
+
+export interface NotificationDelivery {
+  id: string;
+  channel_id?: string;
+  event: string;
+  status: string;
+  attempts?: number;
+  response_status?: number | null;
+  error?: string | null;
+  created_at?: string;
+  delivered_at?: string | null;
+  next_attempt_at?: string | null;
+}
+
+export interface NotificationSettings {
+  [key: string]: unknown;
 }

@@ -5,7 +5,8 @@
 import type { ReactNode } from 'react';
 import { Layout } from '../components/Layout';
 import { Alert, Loading } from '../components/ui';
-import { AlertDetailPage, AlertsPage } from '../pages/AlertsPage';
+import { AlertDetailPage } from '../pages/AlertDetailPage';
+import { AlertsPage } from '../pages/AlertsPage';
 import { AcceptInvitationPage } from '../pages/AcceptInvitationPage';
 import { AllowedIpsPage } from '../pages/AllowedIpsPage';
 import { ApiKeysPage } from '../pages/ApiKeysPage';

@@ -1,59 +1,76 @@
 // SPDX-License-Identifier: Apache-2.0
-// Alerts (`/alerts`, every role): the alerts raised by active rules, newest first, filtered by
-// environment, status, severity and rule (kept in the address), with cursor paging; and one alert
-// (`/alerts/{id}`): its transaction, the rule version that raised it, and the hit explained step
-// by step, each step highlighted in the expression.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+// The alert queue (`/alerts`, every role): views "My queue", "Unassigned", "All open", "Overdue"
+// and "All"; filters (status, severity, rule, assignee, entity, created from/to) kept in the
+// address; the SLA due time with an overdue badge; and, for those who triage (ANALYST, RISK_LEAD,
+// ADMIN), row selection (checkboxes, shift-click ranges), a bulk toolbar (assign to me, to someone
+// for RISK_LEAD and ADMIN, close with a disposition, create a case; at most 500 at once) and the
+// keyboard: j/k move, x selects, Enter opens, a assigns to me, c closes, ? lists the shortcuts.
+// VIEWERs see the same queue without any action.
+import { useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import { ApiError } from '../api/client';
 import { alerts as alertsApi, rules as rulesApi, type AlertFilters } from '../api/endpoints';
-import type { AlertDetail, AlertStatus, AlertSummary, Environment, ExplanationStep, Rule, RuleSeverity } from '../api/types';
+import type { AlertStatus, AlertSummary, Disposition, Environment, Rule, RuleSeverity } from '../api/types';
 import { Link, navigate, useLocation } from '../app/router';
+import { useMe } from '../app/session';
 import { PageError } from '../components/PageError';
-import { AlertStatusBadge, ActionLabel, RuleStatusBadge, SeverityBadge, TraceValue } from '../components/RuleBadges';
-import { RuleCodeView } from '../components/RuleCode';
-import { Alert, EmptyState, EnvironmentBadge, ErrorAlert, Icon, Loading, PageHeader, SelectField } from '../components/ui';
-import { ALERT_STATUSES, alertFiltersFromSearch, alertFiltersToSearch } from '../lib/alertFilters';
+import { AlertStatusBadge, SeverityBadge } from '../components/RuleBadges';
+import { CloseAlertsDialog, CreateCaseDialog, DueBadge, ShortcutsDialog } from '../components/Triage';
+import { Alert, EmptyState, ErrorAlert, Icon, Loading, PageHeader, SelectField, TextField } from '../components/ui';
+import { useMembers } from '../hooks/useMembers';
+import { usePagedList } from '../hooks/usePagedList';
+import {
+  ALERT_STATUSES,
+  alertFiltersFromSearch,
+  alertFiltersToSearch,
+  bulkProblem,
+  CLEARED_FILTERS,
+  isNarrowed,
+  moveCursor,
+  QUEUE_VIEWS,
+  shortcutAction,
+  toggleSelection,
+} from '../lib/alertFilters';
 import { capitalize, SEVERITIES } from '../lib/rules';
-import { spanOfStep, type Span } from '../lib/ruleSyntax';
-import { formatDate, formatDateTime, formatRelative, formatTime } from '../lib/time';
+import { formatDate, formatDateTime, formatTime, localInputToUtc, utcToLocalInput } from '../lib/time';
 
 let lastAlertsHref = '/alerts';
 
+/** The queue as it was last shown (the alert page's way back). */
+export function alertsListHref(): string {
+  return lastAlertsHref;
+}
+
+type Dialog = { kind: 'close'; ids: string[] } | { kind: 'help' } | { kind: 'case'; alerts: AlertSummary[] } | null;
+
 export function AlertsPage() {
+  const me = useMe();
+  const canWork = me.role !== 'VIEWER';
+  const canAssignOthers = me.role === 'RISK_LEAD' || me.role === 'ADMIN';
   const location = useLocation();
   const search = location.search.toString();
   const filters = useMemo(() => alertFiltersFromSearch(new URLSearchParams(search)), [search]);
-  const [rows, setRows] = useState<AlertSummary[] | null>(null);
-  const [nextCursor, setNextCursor] = useState<string | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [moreError, setMoreError] = useState<ApiError | null>(null);
-  const [loadingMore, setLoadingMore] = useState(false);
+  const list = usePagedList((cursor) => alertsApi.list(filters, cursor), search);
+  const rows = list.rows;
+  const members = useMembers();
   const [ruleOptions, setRuleOptions] = useState<Rule[]>([]);
-  const request = useRef(0);
+  const [selected, setSelected] = useState<Set<string>>(() => new Set());
+  const [anchor, setAnchor] = useState<string | null>(null);
+  const [cursor, setCursor] = useState(-1);
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const [assignTo, setAssignTo] = useState('');
+  const [actionError, setActionError] = useState<ApiError | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const rowRefs = useRef(new Map<string, HTMLTableRowElement>());
 
   useEffect(() => {
     lastAlertsHref = `/alerts${alertFiltersToSearch(filters)}`;
+    setSelected(new Set());
+    setAnchor(null);
+    setCursor(-1);
+    setNotice(null);
+    setActionError(null);
   }, [filters]);
-
-  const load = useCallback(async (applied: AlertFilters) => {
-    const ticket = ++request.current;
-    setError(null);
-    setRows(null);
-    setMoreError(null);
-    try {
-      const page = await alertsApi.list(applied);
-      if (ticket !== request.current) return;
-      setRows(page.data);
-      setNextCursor(page.next_cursor);
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      if (ticket === request.current) setError(err);
-    }
-  }, []);
-
-  useEffect(() => {
-    void load(filters);
-  }, [load, filters]);
 
   useEffect(() => {
     let cancelled = false;
@@ -68,35 +85,134 @@ export function AlertsPage() {
     };
   }, []);
 
-  async function loadMore() {
-    if (!nextCursor) return;
-    const ticket = request.current;
-    setLoadingMore(true);
-    setMoreError(null);
-    try {
-      const page = await alertsApi.list(filters, nextCursor);
-      if (ticket !== request.current) return;
-      setRows((current) => [...(current ?? []), ...page.data]);
-      setNextCursor(page.next_cursor);
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      setMoreError(err);
-    } finally {
-      setLoadingMore(false);
-    }
-  }
-
   function apply(next: Partial<AlertFilters>) {
     navigate(`/alerts${alertFiltersToSearch({ ...filters, ...next })}`);
   }
 
-  const narrowed = !!(filters.status || filters.severity || filters.ruleId);
+  /** The alerts an action applies to: the selection, or else the row under the cursor. */
+  function targets(): AlertSummary[] {
+    if (!rows) return [];
+    if (selected.size > 0) return rows.filter((r) => selected.has(r.id));
+    return cursor >= 0 && cursor < rows.length ? [rows[cursor]] : [];
+  }
+
+  function replaceRows(changed: AlertSummary[]) {
+    const byId = new Map(changed.map((a) => [a.id, a]));
+    list.setRows((current) => current.map((row) => byId.get(row.id) ?? row));
+  }
+
+  async function assign(ids: string[], assigneeId: string | null) {
+    const problem = bulkProblem(ids.length);
+    if (problem) {
+      setNotice(problem);
+      return;
+    }
+    setBusy(true);
+    setActionError(null);
+    setNotice(null);
+    try {
+      const result = await alertsApi.bulkAssign(ids, assigneeId);
+      replaceRows(result.alerts);
+      const who = assigneeId === me.user.id ? 'you' : assigneeId ? members.nameOf(assigneeId) : 'nobody';
+      setNotice(`${plural(result.updated, 'alert')} assigned to ${who}.`);
+      setSelected(new Set());
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      setActionError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function close(ids: string[], disposition: Disposition, note: string) {
+    const result = await alertsApi.bulkClose(ids, disposition, note);
+    replaceRows(result.alerts);
+    setDialog(null);
+    setSelected(new Set());
+    setNotice(`${plural(result.updated, 'alert')} closed as ${disposition.replace('_', ' ')}.`);
+  }
+
+  function openClose(ids: string[]) {
+    const problem = bulkProblem(ids.length);
+    if (problem) setNotice(problem);
+    else setDialog({ kind: 'close', ids });
+  }
+
+  // The keyboard, read through a ref so the listener sees the current rows, cursor and selection.
+  const keyState = useRef({ rows, cursor, dialog, canWork, targets, assign, openClose });
+  keyState.current = { rows, cursor, dialog, canWork, targets, assign, openClose };
+  useEffect(() => {
+    function onKey(event: KeyboardEvent) {
+      const s = keyState.current;
+      const target = event.target as HTMLElement | null;
+      const inField =
+        !!target &&
+        (target.isContentEditable ||
+          target.tagName === 'TEXTAREA' ||
+          target.tagName === 'SELECT' ||
+          (target.tagName === 'INPUT' && !['checkbox', 'radio'].includes((target as HTMLInputElement).type)) ||
+          !!target.closest('dialog[open]'));
+      const action = shortcutAction({ key: event.key, ctrlKey: event.ctrlKey, altKey: event.altKey, metaKey: event.metaKey, targetIsField: inField || s.dialog !== null });
+      if (!action || !s.rows) return;
+      const count = s.rows.length;
+      if (action === 'down' || action === 'up') {
+        const next = moveCursor(s.cursor, action === 'down' ? 1 : -1, count);
+        setCursor(next);
+        if (next >= 0) rowRefs.current.get(s.rows[next].id)?.scrollIntoView({ block: 'nearest' });
+      } else if (action === 'select') {
+        if (s.cursor < 0 || !s.canWork) return;
+        const id = s.rows[s.cursor].id;
+        setSelected((current) => toggleSelection([], current, id, null, false));
+        setAnchor(id);
+      } else if (action === 'open') {
+        if (s.cursor < 0 || (target && target.tagName === 'A')) return;
+        navigate(`/alerts/${encodeURIComponent(s.rows[s.cursor].id)}`);
+      } else if (action === 'assign') {
+        if (!s.canWork) return;
+        const ids = s.targets().map((a) => a.id);
+        if (ids.length) void s.assign(ids, me.user.id);
+      } else if (action === 'close') {
+        if (!s.canWork) return;
+        const ids = s.targets().filter((a) => a.status !== 'closed').map((a) => a.id);
+        if (ids.length) s.openClose(ids);
+      } else if (action === 'help') {
+        setDialog({ kind: 'help' });
+      } else {
+        return;
+      }
+      event.preventDefault();
+    }
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [me.user.id]);
+
+  function onCheck(event: MouseEvent<HTMLInputElement>, id: string) {
+    if (!rows) return;
+    const ids = rows.map((r) => r.id);
+    setSelected((current) => toggleSelection(ids, current, id, anchor, event.shiftKey));
+    setAnchor(id);
+    setCursor(ids.indexOf(id));
+  }
+
+  const narrowed = isNarrowed(filters);
   const ruleKnown = !filters.ruleId || ruleOptions.some((r) => r.id === filters.ruleId);
+  const chosen = rows ? rows.filter((r) => selected.has(r.id)) : [];
+  const allChecked = !!rows && rows.length > 0 && rows.every((r) => selected.has(r.id));
+  const selectionProblem = selected.size > 0 ? bulkProblem(selected.size) : null;
   return (
     <>
       <PageHeader
         title="Alerts"
-        description="Raised by active rules when they hit a transaction, newest first. Open one to see why the rule hit."
+        description={
+          canWork ? (
+            <>
+              Work the queue with the keyboard: <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>x</kbd> selects, <kbd>a</kbd> assigns to you,{' '}
+              <kbd>c</kbd> closes, <kbd>?</kbd> shows every shortcut.
+            </>
+          ) : (
+            'Raised by active rules when they hit a transaction. Your role reads alerts; triage needs an analyst.'
+          )
+        }
         actions={
           <div className="segmented" role="group" aria-label="Environment">
             {(['production', 'sandbox'] as Environment[]).map((env) => (
@@ -113,61 +229,38 @@ export function AlertsPage() {
           </div>
         }
       />
-      <div className="card filters" role="group" aria-label="Filter alerts">
-        <div className="filters-grid filters-grid-alerts">
-          <SelectField label="Status" value={filters.status} onChange={(e) => apply({ status: e.target.value as AlertStatus | '' })}>
-            <option value="">Any</option>
-            {ALERT_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {capitalize(s)}
-              </option>
-            ))}
-          </SelectField>
-          <SelectField label="Severity" value={filters.severity} onChange={(e) => apply({ severity: e.target.value as RuleSeverity | '' })}>
-            <option value="">Any</option>
-            {SEVERITIES.map((s) => (
-              <option key={s} value={s}>
-                {capitalize(s)}
-              </option>
-            ))}
-          </SelectField>
-          <SelectField label="Rule" value={filters.ruleId} onChange={(e) => apply({ ruleId: e.target.value })}>
-            <option value="">Any</option>
-            {!ruleKnown ? <option value={filters.ruleId}>{filters.ruleId}</option> : null}
-            {ruleOptions.map((rule) => (
-              <option key={rule.id} value={rule.id}>
-                {rule.name}
-              </option>
-            ))}
-          </SelectField>
-          <div className="filters-reset">
-            <button
-              type="button"
-              className="btn btn-secondary"
-              disabled={!narrowed}
-              onClick={() => apply({ status: '', severity: '', ruleId: '' })}
-            >
-              Clear filters
-            </button>
-          </div>
-        </div>
-      </div>
+      <nav className="view-tabs" aria-label="Queue views">
+        {QUEUE_VIEWS.map((v) => (
+          <button
+            key={v.view}
+            type="button"
+            className={`view-tab${filters.view === v.view ? ' view-tab-active' : ''}`}
+            aria-current={filters.view === v.view ? 'page' : undefined}
+            onClick={() => apply({ view: v.view })}
+          >
+            {v.label}
+          </button>
+        ))}
+      </nav>
+      <QueueFilters filters={filters} rules={ruleOptions} ruleKnown={ruleKnown} members={members.list} apply={apply} />
       {filters.environment === 'sandbox' ? (
         <Alert tone="info" title="Sandbox">
           Alerts raised for test transactions sent with <code>wt_test_</code> keys.
         </Alert>
       ) : null}
-      {error ? (
-        error.status === 422 ? (
+      {notice ? <Alert tone="success">{notice}</Alert> : null}
+      <ErrorAlert error={actionError} title="Nothing was changed" />
+      {list.error ? (
+        list.error.status === 422 ? (
           <Alert tone="error" title="Check the filters">
-            {error.detail}
+            {list.error.detail}
           </Alert>
         ) : (
-          <PageError error={error} subject="alerts" onRetry={() => void load(filters)} />
+          <PageError error={list.error} subject="alerts" onRetry={() => void list.reload()} />
         )
       ) : rows === null ? (
         <Loading label="Loading alerts…" />
-      ) : rows.length === 0 && !narrowed ? (
+      ) : rows.length === 0 && !narrowed && filters.view === 'all' ? (
         <EmptyState icon={<Icon name="alerts" />} title="No alerts">
           <p>
             Alerts appear here when an <strong>active</strong> rule hits a transaction. Shadow rules record hits without
@@ -177,35 +270,125 @@ export function AlertsPage() {
       ) : (
         <section className="card" aria-labelledby="alerts-heading">
           <div className="card-header">
-            <h2 id="alerts-heading">Alerts</h2>
+            <h2 id="alerts-heading">{QUEUE_VIEWS.find((v) => v.view === filters.view)?.label ?? 'Alerts'}</h2>
             <span className="count">
-              {rows.length === 1 ? '1 alert' : `${rows.length} alerts`}
-              {nextCursor ? ' shown, more available' : ''}
+              {plural(rows.length, 'alert')}
+              {list.nextCursor ? ' shown, more available' : ''}
             </span>
           </div>
+          {canWork ? (
+            <div className="bulk-bar" role="toolbar" aria-label="Selected alerts">
+              <span className="bulk-count" aria-live="polite">
+                {selected.size === 0 ? 'No alert selected' : `${plural(selected.size, 'alert')} selected`}
+              </span>
+              <button type="button" className="btn btn-secondary btn-small" disabled={busy || selected.size === 0} onClick={() => void assign([...selected], me.user.id)}>
+                Assign to me
+              </button>
+              {canAssignOthers ? (
+                <span className="bulk-assign">
+                  <label className="visually-hidden" htmlFor="bulk-assignee">
+                    Assign the selected alerts to
+                  </label>
+                  <select id="bulk-assignee" value={assignTo} onChange={(e) => setAssignTo(e.target.value)} disabled={selected.size === 0}>
+                    <option value="">Assign to…</option>
+                    <option value="none">Nobody (unassign)</option>
+                    {members.list.map((m) => (
+                      <option key={m.user_id} value={m.user_id}>
+                        {m.name || m.email}
+                      </option>
+                    ))}
+                  </select>
+                  <button
+                    type="button"
+                    className="btn btn-secondary btn-small"
+                    disabled={busy || selected.size === 0 || assignTo === ''}
+                    onClick={() => void assign([...selected], assignTo === 'none' ? null : assignTo)}
+                  >
+                    Assign
+                  </button>
+                </span>
+              ) : null}
+              <button
+                type="button"
+                className="btn btn-secondary btn-small"
+                disabled={busy || selected.size === 0}
+                onClick={() => openClose(chosen.filter((a) => a.status !== 'closed').map((a) => a.id))}
+              >
+                Close…
+              </button>
+              <button type="button" className="btn btn-secondary btn-small" disabled={busy || selected.size === 0} onClick={() => setDialog({ kind: 'case', alerts: chosen })}>
+                Create case
+              </button>
+              {selected.size > 0 ? (
+                <button type="button" className="btn-link" onClick={() => setSelected(new Set())}>
+                  Clear selection
+                </button>
+              ) : null}
+              {selectionProblem ? <span className="field-error">{selectionProblem}</span> : null}
+              <span className="bulk-spacer" />
+              <button type="button" className="btn-link" onClick={() => setDialog({ kind: 'help' })}>
+                Shortcuts <kbd>?</kbd>
+              </button>
+            </div>
+          ) : null}
           {rows.length === 0 ? (
             <div className="table-empty">
-              <p>No alerts match these filters.</p>
-              <button type="button" className="btn-link" onClick={() => apply({ status: '', severity: '', ruleId: '' })}>
-                Clear the filters
-              </button>
+              <p>{narrowed ? 'No alerts match these filters.' : 'Nothing here: this view is empty.'}</p>
+              {narrowed ? (
+                <button type="button" className="btn-link" onClick={() => apply(CLEARED_FILTERS)}>
+                  Clear the filters
+                </button>
+              ) : null}
             </div>
           ) : (
             <div className="table-wrap">
-              <table className="table table-alerts">
+              <table className="table table-alerts table-queue" aria-label="Alert queue">
                 <thead>
                   <tr>
+                    {canWork ? (
+                      <th scope="col" className="col-check">
+                        <input
+                          type="checkbox"
+                          aria-label="Select every alert shown"
+                          checked={allChecked}
+                          onChange={() => setSelected(allChecked ? new Set() : new Set(rows.map((r) => r.id)))}
+                        />
+                      </th>
+                    ) : null}
                     <th scope="col">Raised</th>
                     <th scope="col">Alert</th>
                     <th scope="col">Severity</th>
                     <th scope="col">Status</th>
+                    <th scope="col">Assignee</th>
+                    <th scope="col">SLA</th>
                     <th scope="col">Entity</th>
-                    <th scope="col">Transaction</th>
+                    <th scope="col">Case</th>
                   </tr>
                 </thead>
                 <tbody>
-                  {rows.map((alert) => (
-                    <tr key={alert.id} data-alert-id={alert.id}>
+                  {rows.map((alert, index) => (
+                    <tr
+                      key={alert.id}
+                      ref={(el) => {
+                        if (el) rowRefs.current.set(alert.id, el);
+                        else rowRefs.current.delete(alert.id);
+                      }}
+                      data-alert-id={alert.id}
+                      className={`${index === cursor ? 'row-cursor' : ''}${selected.has(alert.id) ? ' row-selected' : ''}`}
+                      aria-current={index === cursor ? 'true' : undefined}
+                      onClick={() => setCursor(index)}
+                    >
+                      {canWork ? (
+                        <td className="col-check">
+                          <input
+                            type="checkbox"
+                            aria-label={`Select alert ${alert.rule_name} on ${alert.entity_key}`}
+                            checked={selected.has(alert.id)}
+                            onClick={(e) => onCheck(e, alert.id)}
+                            onChange={() => undefined}
+                          />
+                        </td>
+                      ) : null}
                       <td className="nowrap" title={formatDateTime(alert.created_at)}>
                         <div>{formatDate(alert.created_at)}</div>
                         <div className="cell-secondary">{formatTime(alert.created_at)}</div>
@@ -221,12 +404,21 @@ export function AlertsPage() {
                       </td>
                       <td>
                         <AlertStatusBadge status={alert.status} />
+                        {alert.disposition ? <div className="cell-secondary">{capitalize(alert.disposition)}</div> : null}
+                      </td>
+                      <td className={alert.assignee_id ? '' : 'muted'}>{alert.assignee_id === me.user.id ? 'You' : members.nameOf(alert.assignee_id)}</td>
+                      <td className="nowrap">
+                        <DueBadge alert={alert} />
                       </td>
                       <td className="cell-id">{alert.entity_key}</td>
                       <td className="nowrap">
-                        <Link to={`/transactions/${encodeURIComponent(alert.transaction_id)}`} className="cell-id">
-                          {alert.transaction_id}
-                        </Link>
+                        {alert.case_id ? (
+                          <Link to={`/cases/${encodeURIComponent(alert.case_id)}`} className="cell-id">
+                            Case
+                          </Link>
+                        ) : (
+                          <span className="muted">—</span>
+                        )}
                       </td>
                     </tr>
                   ))}
@@ -234,199 +426,127 @@ export function AlertsPage() {
               </table>
             </div>
           )}
-          {nextCursor || moreError ? (
+          {list.nextCursor || list.moreError ? (
             <div className="card-footer">
-              <ErrorAlert error={moreError} />
-              {nextCursor ? (
-                <button type="button" className="btn btn-secondary" onClick={() => void loadMore()} disabled={loadingMore}>
-                  {loadingMore ? 'Loading…' : 'Load more'}
+              <ErrorAlert error={list.moreError} />
+              {list.nextCursor ? (
+                <button type="button" className="btn btn-secondary" onClick={() => void list.loadMore()} disabled={list.loadingMore}>
+                  {list.loadingMore ? 'Loading…' : 'Load more'}
                 </button>
               ) : null}
             </div>
           ) : null}
         </section>
       )}
-    </>
-  );
-}
-
-export function AlertDetailPage({ id }: { id: string }) {
-  const [alert, setAlert] = useState<AlertDetail | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-
-  const load = useCallback(async () => {
-    setError(null);
-    try {
-      setAlert(await alertsApi.get(id));
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      setError(err);
-    }
-  }, [id]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  const back = (
-    <Link to={lastAlertsHref} className="back-link">
-      <span aria-hidden="true">←</span> All alerts
-    </Link>
-  );
-  if (error) {
-    return (
-      <>
-        {back}
-        <PageHeader title="Alert" />
-        {error.status === 404 ? (
-          <EmptyState title="There is no such alert in this organization">
-            <p>Check the address, or find the alert in the list.</p>
-          </EmptyState>
-        ) : (
-          <PageError error={error} subject="this alert" onRetry={() => void load()} />
-        )}
-      </>
-    );
-  }
-  if (!alert) {
-    return (
-      <>
-        {back}
-        <Loading label="Loading the alert…" />
-      </>
-    );
-  }
-  return (
-    <>
-      {back}
-      <PageHeader
-        title={`Alert: ${alert.rule_name}`}
-        description={
-          <>
-            Raised {formatRelative(alert.created_at)} ({formatDateTime(alert.created_at)}) · ID <code>{alert.id}</code>
-          </>
-        }
+      <CloseAlertsDialog
+        open={dialog?.kind === 'close'}
+        count={dialog?.kind === 'close' ? dialog.ids.length : 0}
+        onClose={() => setDialog(null)}
+        onSubmit={(disposition, note) => close(dialog?.kind === 'close' ? dialog.ids : [], disposition, note)}
       />
-      <section className="card summary-card" aria-label="Summary">
-        <div className="summary-item">
-          <span className="summary-label">Severity</span>
-          <span className="summary-value">
-            <SeverityBadge severity={alert.severity} />
-          </span>
-        </div>
-        <div className="summary-item">
-          <span className="summary-label">Status</span>
-          <span className="summary-value">
-            <AlertStatusBadge status={alert.status} />
-          </span>
-        </div>
-        <div className="summary-item">
-          <span className="summary-label">Transaction</span>
-          <span className="summary-value">
-            <Link to={`/transactions/${encodeURIComponent(alert.transaction_id)}`} className="cell-id">
-              {alert.transaction_id}
-            </Link>
-          </span>
-          <span className="summary-sub">occurred {formatDateTime(alert.occurred_at)}</span>
-        </div>
-        <div className="summary-item">
-          <span className="summary-label">Entity</span>
-          <span className="summary-value cell-id">{alert.entity_key}</span>
-          <span className="summary-sub">
-            <EnvironmentBadge environment={alert.environment} />
-          </span>
-        </div>
-      </section>
-      <HitExplained alert={alert} />
+      <ShortcutsDialog open={dialog?.kind === 'help'} canWork={canWork} onClose={() => setDialog(null)} />
+      <CreateCaseDialog open={dialog?.kind === 'case'} alerts={dialog?.kind === 'case' ? dialog.alerts : []} onClose={() => setDialog(null)} />
     </>
   );
 }
 
-/** The rule version that raised the alert, and the stored explanation of its hit. */
-export function HitExplained({ alert }: { alert: AlertDetail }) {
-  const [highlight, setHighlight] = useState<Span | null>(null);
-  const rule = alert.rule;
-  const hit = alert.rule_hit;
-  const steps = hit?.explanation ?? [];
-  return (
-    <section className="card" aria-labelledby="alert-rule-heading">
-      <div className="card-header">
-        <h2 id="alert-rule-heading">Why the rule hit</h2>
-        {rule ? (
-          <span className="count">
-            <Link to={`/rules/${encodeURIComponent(rule.id)}`}>{rule.name}</Link>, version {rule.version}
-            {rule.current_version !== rule.version ? ` (now version ${rule.current_version})` : ' (current)'}
-          </span>
-        ) : null}
-      </div>
-      {!rule ? (
-        <p className="section-empty">The rule that raised this alert is no longer available.</p>
-      ) : (
-        <div className="card-body explain-grid">
-          <div>
-            <div className="explain-rule-meta">
-              <RuleStatusBadge status={rule.status} />
-              {hit ? (
-                <span className="muted">
-                  Action <ActionLabel action={hit.action} /> · score {hit.score} · hit as {hit.status}
-                </span>
-              ) : null}
-              {rule.current_version !== rule.version ? (
-                <Link to={`/rules/${encodeURIComponent(rule.id)}/versions`} className="btn-link">
-                  Compare versions
-                </Link>
-              ) : null}
-            </div>
-            <RuleCodeView source={rule.expression} highlight={highlight} label={`Expression of ${rule.name}, version ${rule.version}`} />
-            <p className="field-hint">Point at or focus a step to see its part of the expression.</p>
-          </div>
-          <div>
-            <h3 className="subheading subheading-flush">Evaluated steps</h3>
-            {steps.length === 0 ? (
-              <p className="muted">No explanation was recorded for this hit.</p>
-            ) : (
-              <ExplanationList steps={steps} source={rule.expression} onPoint={setHighlight} />
-            )}
-          </div>
-        </div>
-      )}
-    </section>
-  );
+function plural(n: number, word: string): string {
+  return n === 1 ? `1 ${word}` : `${n} ${word}s`;
 }
 
-/** The explanation steps, outermost first, indented by how deep they sit in the expression. */
-export function ExplanationList({
-  steps,
-  source,
-  onPoint,
+/** The filters card: selects apply at once; the entity applies on Enter or when leaving the field. */
+function QueueFilters({
+  filters,
+  rules,
+  ruleKnown,
+  members,
+  apply,
 }: {
-  steps: ExplanationStep[];
-  source: string;
-  onPoint: (span: Span | null) => void;
+  filters: AlertFilters;
+  rules: Rule[];
+  ruleKnown: boolean;
+  members: { user_id: string; name: string; email: string }[];
+  apply: (next: Partial<AlertFilters>) => void;
 }) {
-  const spans = steps.map((step) => spanOfStep(source, step));
-  const depth = spans.map((span, index) => spans.slice(0, index).filter((outer) => outer.start <= span.start && span.end <= outer.end && outer.end > outer.start).length);
+  const [entity, setEntity] = useState(filters.entity ?? '');
+  useEffect(() => setEntity(filters.entity ?? ''), [filters.entity]);
+  const assigneeKnown = !filters.assignee || ['me', 'none'].includes(filters.assignee) || members.some((m) => m.user_id === filters.assignee);
   return (
-    <ol className="explanation" aria-label="Evaluated steps, outermost first">
-      {steps.map((step, index) => (
-        <li key={index} className={`explanation-step explanation-depth-${Math.min(depth[index], 6)}`}>
-          <button
-            type="button"
-            className="trace-step"
-            onMouseEnter={() => onPoint(spans[index])}
-            onMouseLeave={() => onPoint(null)}
-            onFocus={() => onPoint(spans[index])}
-            onBlur={() => onPoint(null)}
-            title={`Line ${step.line}, column ${step.column}`}
-          >
-            <code className="trace-text">{step.text}</code>
-            <span className="trace-arrow" aria-hidden="true">
-              →
-            </span>
-            <TraceValue value={step.value} />
+    <form
+      className="card filters"
+      role="group"
+      aria-label="Filter alerts"
+      onSubmit={(e) => {
+        e.preventDefault();
+        apply({ entity: entity.trim() });
+      }}
+    >
+      <div className="filters-grid filters-grid-queue">
+        <SelectField label="Status" value={filters.status} onChange={(e) => apply({ status: e.target.value as AlertStatus | '' })}>
+          <option value="">{filters.view === 'all' || filters.view === 'overdue' ? 'Any' : 'Any open'}</option>
+          {ALERT_STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {capitalize(s)}
+            </option>
+          ))}
+        </SelectField>
+        <SelectField label="Severity" value={filters.severity} onChange={(e) => apply({ severity: e.target.value as RuleSeverity | '' })}>
+          <option value="">Any</option>
+          {SEVERITIES.map((s) => (
+            <option key={s} value={s}>
+              {capitalize(s)}
+            </option>
+          ))}
+        </SelectField>
+        <SelectField label="Rule" value={filters.ruleId} onChange={(e) => apply({ ruleId: e.target.value })}>
+          <option value="">Any</option>
+          {!ruleKnown ? <option value={filters.ruleId}>{filters.ruleId}</option> : null}
+          {rules.map((rule) => (
+            <option key={rule.id} value={rule.id}>
+              {rule.name}
+            </option>
+          ))}
+        </SelectField>
+        <SelectField label="Assignee" value={filters.assignee} onChange={(e) => apply({ assignee: e.target.value })}>
+          <option value="">{filters.view === 'mine' ? 'Me (view)' : filters.view === 'unassigned' ? 'Nobody (view)' : 'Anyone'}</option>
+          <option value="me">Me</option>
+          <option value="none">Unassigned</option>
+          {!assigneeKnown ? <option value={filters.assignee}>{filters.assignee}</option> : null}
+          {members.map((m) => (
+            <option key={m.user_id} value={m.user_id}>
+              {m.name || m.email}
+            </option>
+          ))}
+        </SelectField>
+        <TextField
+          label="Entity"
+          value={entity}
+          placeholder="account id"
+          onChange={(e) => setEntity(e.target.value)}
+          onBlur={() => entity.trim() !== (filters.entity ?? '') && apply({ entity: entity.trim() })}
+          spellCheck={false}
+          autoComplete="off"
+        />
+        <TextField
+          label="Raised from"
+          type="datetime-local"
+          step={1}
+          value={utcToLocalInput(filters.from)}
+          onChange={(e) => apply({ from: localInputToUtc(e.target.value) ?? '' })}
+        />
+        <TextField
+          label="Raised before"
+          type="datetime-local"
+          step={1}
+          value={utcToLocalInput(filters.to)}
+          onChange={(e) => apply({ to: localInputToUtc(e.target.value) ?? '' })}
+        />
+        <div className="filters-reset">
+          <button type="button" className="btn btn-secondary" disabled={!isNarrowed(filters)} onClick={() => apply(CLEARED_FILTERS)}>
+            Clear filters
           </button>
-        </li>
-      ))}
-    </ol>
+        </div>
+      </div>
+    </form>
   );
 }

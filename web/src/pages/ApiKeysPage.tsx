@@ -9,6 +9,7 @@ import type { ApiKey, Environment, IssuedApiKey } from '../api/types';
 import { Link } from '../app/router';
 import { useMe } from '../app/session';
 import { KeyOnceDialog, type ReplacedKey } from '../components/KeyOnceDialog';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Modal } from '../components/Modal';
 import { PageError } from '../components/PageError';
 import { Alert, Badge, EmptyState, EnvironmentBadge, ErrorAlert, Icon, Loading, PageHeader, TextAreaField, TextField } from '../components/ui';
@@ -542,21 +543,14 @@ function RevokeKeyDialog({
   }
 
   return (
-    <Modal
+    <ConfirmDialog
       open={apiKey !== null}
       title="Revoke API key"
-      size="small"
+      confirmLabel="Revoke key"
+      busyLabel="Revoking…"
+      busy={busy}
       onClose={onClose}
-      footer={
-        <>
-          <button type="button" className="btn btn-secondary" onClick={onClose} disabled={busy} autoFocus>
-            Cancel
-          </button>
-          <button type="button" className="btn btn-danger" onClick={() => void revoke()} disabled={busy}>
-            {busy ? 'Revoking…' : 'Revoke key'}
-          </button>
-        </>
-      }
+      onConfirm={() => void revoke()}
     >
       {apiKey ? (
         <>
@@ -571,6 +565,6 @@ function RevokeKeyDialog({
           )}
         </>
       ) : null}
-    </Modal>
+    </ConfirmDialog>
   );
 }

@@ -8,7 +8,7 @@ import { orgs, rules as rulesApi } from '../api/endpoints';
 import type { Rule, RuleVersion } from '../api/types';
 import { Link } from '../app/router';
 import { useMe } from '../app/session';
-import { Modal } from '../components/Modal';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { PageError } from '../components/PageError';
 import { RuleStatusBadge } from '../components/RuleBadges';
 import { Alert, EmptyState, ErrorAlert, Loading, PageHeader } from '../components/ui';
@@ -200,21 +200,16 @@ export function RuleVersionsPage({ id }: { id: string }) {
         </div>
       ) : null}
 
-      <Modal
+      <ConfirmDialog
         open={restoring !== null}
         title={restoring ? `Restore version ${restoring.version}?` : 'Restore'}
         size="wide"
+        tone="primary"
+        confirmLabel={`Restore version ${restoring?.version ?? ''}`}
+        busyLabel="Restoring…"
+        busy={busy}
         onClose={() => setRestoring(null)}
-        footer={
-          <>
-            <button type="button" className="btn btn-secondary" onClick={() => setRestoring(null)} disabled={busy}>
-              Cancel
-            </button>
-            <button type="button" className="btn btn-primary" onClick={() => void restore()} disabled={busy}>
-              {busy ? 'Restoring…' : `Restore version ${restoring?.version ?? ''}`}
-            </button>
-          </>
-        }
+        onConfirm={() => void restore()}
       >
         {restoring ? (
           <>
@@ -239,7 +234,7 @@ export function RuleVersionsPage({ id }: { id: string }) {
             <ErrorAlert error={restoreError} title="Not restored" />
           </>
         ) : null}
-      </Modal>
+      </ConfirmDialog>
     </>
   );
 }

@@ -7,7 +7,7 @@ import { auth } from '../api/endpoints';
 import type { SessionInfo } from '../api/types';
 import { navigate } from '../app/router';
 import { useMe, useSession } from '../app/session';
-import { Modal } from '../components/Modal';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { PageError } from '../components/PageError';
 import { Alert, Badge, ErrorAlert, Loading, PageHeader } from '../components/ui';
 import { formatDateTime, formatRelative } from '../lib/time';
@@ -179,32 +179,19 @@ export function SessionsCard() {
           </section>
         </>
       )}
-      <Modal
+      <ConfirmDialog
         open={confirmCurrent !== null}
         title="End this session?"
-        size="small"
+        confirmLabel="End and sign out"
         onClose={() => setConfirmCurrent(null)}
-        footer={
-          <>
-            <button type="button" className="btn btn-secondary" onClick={() => setConfirmCurrent(null)} autoFocus>
-              Cancel
-            </button>
-            <button
-              type="button"
-              className="btn btn-danger"
-              onClick={() => {
-                const session = confirmCurrent;
-                setConfirmCurrent(null);
-                if (session) void end([session]);
-              }}
-            >
-              End and sign out
-            </button>
-          </>
-        }
+        onConfirm={() => {
+          const session = confirmCurrent;
+          setConfirmCurrent(null);
+          if (session) void end([session]);
+        }}
       >
         <p>This is the session you are using now. Ending it signs you out of WatchTower on this browser.</p>
-      </Modal>
+      </ConfirmDialog>
     </>
   );
 }

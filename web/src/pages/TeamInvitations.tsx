@@ -7,7 +7,7 @@ import { ApiError } from '../api/client';
 import { orgs } from '../api/endpoints';
 import { ROLES, roleLabel, type Invitation, type Member, type Role } from '../api/types';
 import { useMe } from '../app/session';
-import { Modal } from '../components/Modal';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Alert, Badge, ErrorAlert, Loading, SelectField, TextField } from '../components/ui';
 import { formatDateTime, formatRelative } from '../lib/time';
 
@@ -173,21 +173,12 @@ export function InvitationsCard({ members }: { members: readonly Member[] }) {
           </table>
         </div>
       )}
-      <Modal
+      <ConfirmDialog
         open={revoking !== null}
         title="Revoke invitation"
-        size="small"
+        confirmLabel="Revoke invitation"
         onClose={() => setRevoking(null)}
-        footer={
-          <>
-            <button type="button" className="btn btn-secondary" onClick={() => setRevoking(null)} autoFocus>
-              Cancel
-            </button>
-            <button type="button" className="btn btn-danger" onClick={() => revoking && void revoke(revoking)}>
-              Revoke invitation
-            </button>
-          </>
-        }
+        onConfirm={() => revoking && void revoke(revoking)}
       >
         <ErrorAlert error={revokeError} />
         {revoking ? (
@@ -196,7 +187,7 @@ export function InvitationsCard({ members }: { members: readonly Member[] }) {
             working at once.
           </p>
         ) : null}
-      </Modal>
+      </ConfirmDialog>
     </section>
   );
 }

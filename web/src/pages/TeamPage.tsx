@@ -6,7 +6,7 @@ import { ApiError } from '../api/client';
 import { orgs } from '../api/endpoints';
 import { ROLES, roleLabel, type Member, type Role } from '../api/types';
 import { useMe, useSession } from '../app/session';
-import { Modal } from '../components/Modal';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { PageError } from '../components/PageError';
 import { Alert, Badge, ErrorAlert, Loading, PageHeader } from '../components/ui';
 import { formatDate, formatDateTime, formatRelative } from '../lib/time';
@@ -173,21 +173,12 @@ export function TeamPage() {
         </section>
       )}
       {isAdmin && members !== null ? <InvitationsCard members={members} /> : null}
-      <Modal
+      <ConfirmDialog
         open={removing !== null}
         title="Remove member"
-        size="small"
+        confirmLabel="Remove member"
         onClose={() => setRemoving(null)}
-        footer={
-          <>
-            <button type="button" className="btn btn-secondary" onClick={() => setRemoving(null)} autoFocus>
-              Cancel
-            </button>
-            <button type="button" className="btn btn-danger" onClick={() => removing && void remove(removing)}>
-              Remove member
-            </button>
-          </>
-        }
+        onConfirm={() => removing && void remove(removing)}
       >
         {removing ? (
           <p>
@@ -195,7 +186,7 @@ export function TeamPage() {
             lose access at once and their sessions in this organization end.
           </p>
         ) : null}
-      </Modal>
+      </ConfirmDialog>
     </>
   );
 }
