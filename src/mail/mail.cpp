@@ -233,4 +233,17 @@ Message NewSignInMail(std::string_view to, std::string_view public_url, UnixMicr
                          {"Browser or client: " + OneLine(user_agent, 200) + "."});
 }
 
+Message NotificationMail(std::string_view to, std::string subject, std::vector<std::string> paragraphs,
+                         std::string_view link_url) {
+    Body body;
+    body.paragraphs = std::move(paragraphs);
+    if (!link_url.empty()) {
+        body.link_label = "Open in WatchTower";
+        body.link_url = std::string(link_url);
+    }
+    body.footer = "You receive this mail because of your WatchTower notification settings or an organization's "
+                  "notification channel.";
+    return Render("notification", to, std::move(subject), body);
+}
+
 }  // namespace wt::mail

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
@@ -46,5 +47,9 @@ Message BackupCodesRegeneratedMail(std::string_view to, std::string_view public_
                                    std::string_view ip);
 Message NewSignInMail(std::string_view to, std::string_view public_url, UnixMicros at, std::string_view ip,
                       std::string_view user_agent);
+/// A notification (notify/notifier.hpp): `paragraphs` are plain text (escaped for HTML here),
+/// `link_url` a console link (empty: none).
+Message NotificationMail(std::string_view to, std::string subject, std::vector<std::string> paragraphs,
+                         std::string_view link_url);
 
 }  // namespace wt::mail

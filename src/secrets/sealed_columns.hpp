@@ -25,6 +25,7 @@ inline constexpr SealedColumn kSealedColumns[] = {
     {"users", "totp_pending_sealed", "id"},
     {"mail_outbox", "message_sealed", "id"},
     {"server_secrets", "value_sealed", "name"},
+    {"notification_channels", "secret_sealed", "id"},
 };
 
 /// `<table>.<column>:<key>`: the context (additional authenticated data) a value of that row is
