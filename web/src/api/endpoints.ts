@@ -185,16 +185,26 @@ export const alerts = {
 };
 
 export interface CaseFilters {
+  /** One status or a comma list. */
   status?: string;
   priority?: string;
+  /** A user id, `me` or `none`. */
   assignee?: string;
+  environment?: Environment | '';
   limit?: number;
 }
 
 export const cases = {
   list: (filters: CaseFilters, cursor?: string | null) =>
     api.get<Page<CaseSummary>>('/cases', {
-      query: { status: filters.status, priority: filters.priority, assignee_id: filters.assignee, limit: filters.limit, cursor },
+      query: {
+        status: filters.status,
+        priority: filters.priority,
+        assignee_id: filters.assignee,
+        environment: filters.environment,
+        limit: filters.limit,
+        cursor,
+      },
     }),
   get: (id: string) => api.get<CaseDetail>(`/cases/${seg(id)}`),
   create: (body: { title: string; alert_ids: string[]; assignee_id?: string | null; priority?: CasePriority }) =>
@@ -204,7 +214,7 @@ export const cases = {
   comment: (id: string, body: string) => api.post<unknown>(`/cases/${seg(id)}/comments`, { body }),
   close: (id: string, resolution: CaseResolution, note: string) =>
     api.post<CaseDetail>(`/cases/${seg(id)}/close`, { resolution, note }),
-  reopen: (id: string) => api.post<CaseDetail>(`/cases/${seg(id)}/reopen`),
+  reopen: (id: string, note: string) => api.post<CaseDetail>(`/cases/${seg(id)}/reopen`, { note }),
   addAlerts: (id: string, alertIds: string[]) => api.post<unknown>(`/cases/${seg(id)}/alerts`, { alert_ids: alertIds }),
   removeAlert: (id: string, alertId: string) => api.delete<unknown>(`/cases/${seg(id)}/alerts/${seg(alertId)}`),
   uploadEvidence: (id: string, file: File) =>

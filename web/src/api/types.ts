@@ -469,10 +469,10 @@ export interface CaseSummary {
 
 export interface CaseComment {
   id: string;
-  author_id?: string | null;
+  author_id: string | null;
+  author_name?: string | null;
   body: string;
-  created_at?: string;
-  at?: string;
+  created_at: string;
 }
 
 export interface CaseEvidence {
@@ -481,21 +481,21 @@ export interface CaseEvidence {
   content_type: string;
   size: number;
   uploaded_by?: string | null;
-  uploaded_at?: string;
-  created_at?: string;
+  created_at: string;
   sha256?: string;
 }
 
 export interface TimelineEntry {
   at: string;
-  actor: string | { type?: string; id: string | null; name?: string } | null;
+  actor: { id: string | null; name?: string | null } | null;
   action: string;
   details: Record<string, unknown> | null;
 }
 
 export interface CaseDetail extends CaseSummary {
   alerts: AlertSummary[];
-  transactions: Transaction[];
+  /** The alerts' own (`linked: true`) and the latest of the alerts' accounts. */
+  transactions: (Transaction & { linked?: boolean })[];
   comments: CaseComment[];
   evidence?: CaseEvidence[];
   timeline: TimelineEntry[];

@@ -11,6 +11,8 @@ import { AcceptInvitationPage } from '../pages/AcceptInvitationPage';
 import { AllowedIpsPage } from '../pages/AllowedIpsPage';
 import { ApiKeysPage } from '../pages/ApiKeysPage';
 import { AuditLogPage } from '../pages/AuditLogPage';
+import { CasePage } from '../pages/CasePage';
+import { CasesPage } from '../pages/CasesPage';
 import { ComingSoon, NotFound } from '../pages/ComingSoon';
 import { ListDetailPage, ListsPage } from '../pages/ListsPage';
 import { LoginPage } from '../pages/LoginPage';
@@ -104,6 +106,8 @@ function Page({ pathname }: { pathname: string }): ReactNode {
   if (list) return <ListDetailPage key={list[1]} id={decodeSegment(list[1])} />;
   const alert = /^\/alerts\/([^/]+)$/.exec(path);
   if (alert) return <AlertDetailPage key={alert[1]} id={decodeSegment(alert[1])} />;
+  const theCase = /^\/cases\/([^/]+)$/.exec(path);
+  if (theCase) return <CasePage key={theCase[1]} id={decodeSegment(theCase[1])} />;
   switch (path) {
     case '/':
       return (
@@ -118,13 +122,7 @@ function Page({ pathname }: { pathname: string }): ReactNode {
     case '/alerts':
       return <AlertsPage />;
     case '/cases':
-      return (
-        <ComingSoon
-          title="Cases"
-          icon="cases"
-          description="Group alerts into investigations, comment, and record the resolution."
-        />
-      );
+      return <CasesPage />;
     case '/rules':
       return <RulesPage />;
     case '/lists':

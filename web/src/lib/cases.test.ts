@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+import { describe, expect, it } from 'vitest';
+import { caseListFromSearch, caseListToSearch, caseQuery, describeTimeline, evidenceContentType, evidenceProblem, formatBytes } from './cases';
+
+describe('case list in the address', () => {
+  it('reads views and filters, drops unknown values, and writes them back', () => {
+    expect(caseListFromSearch(new URLSearchParams('view=mine&status=escalated&priority=high&assignee=usr_1'))).toEqual({
+      view: 'mine',
+      status: 'escalated',
+      priority: 'high',
+      assignee: 'usr_1',
+    });
+    expect(caseListFromSearch(new URLSearchParams('view=x&status=done&priority=urgent'))).toEqual({ view: 'open', status: '', priority: '', assignee: '' });
+    expect(caseListToSearch({ view: 'open', status: '', priority: '', assignee: '' })).toBe('');
+    expect(caseListToSearch({ view: 'closed', status: '', priority: 'low', assignee: 'none' })).toBe('?view=closed&priority=low&assignee=none');
+  });
+
+  it('a view becomes the status and assignee of GET /cases; explicit filters win', () => {
+    expect(caseQuery({ view: 'mine', status: '', priority: '', assignee: '' })).toMatchObject({ assignee: 'me', status: 'open,investigating,pending_info,escalated' });
+    expect(caseQuery({ view: 'closed', status: '', priority: '', assignee: '' })).toMatchObject({ status: 'closed', assignee: undefined });
+    expect(caseQuery({ view: 'all', status: '', priority: 'high', assignee: '' })).toMatchObject({ status: undefined, priority: 'high' });
+    expect(caseQuery({ view: 'mine', status: 'escalated', priority: '', assignee: 'usr_2' })).toMatchObject({ status: 'escalated', assignee: 'usr_2' });
+  });
+});
+
+describe('evidence', () => {
+  it('formats sizes', () => {
+    expect(formatBytes(1)).toBe('1 byte');
+    expect(formatBytes(900)).toBe('900 bytes');
+    expect(formatBytes(2048)).toBe('2 KB');
+    expect(formatBytes(10 * 1024 * 1024)).toBe('10 MB');
+    expect(formatBytes(1.5 * 1024 * 1024)).toBe('1.5 MB');
+  });
+
+  it('takes the type from the browser, else from the extension', () => {
+    expect(evidenceContentType({ name: 'a.pdf', type: 'application/pdf' })).toBe('application/pdf');
+    expect(evidenceContentType({ name: 'notes.TXT', type: '' })).toBe('text/plain');
+    expect(evidenceContentType({ name: 'x.exe', type: '' })).toBe('application/octet-stream');
+  });
+
+  it('refuses empty, too large and unaccepted files before sending', () => {
+    expect(evidenceProblem({ name: 'a.pdf', size: 0, type: 'application/pdf' })).toMatch(/empty/);
+    expect(evidenceProblem({ name: 'a.pdf', size: 11 * 1024 * 1024, type: 'application/pdf' })).toMatch(/up to 10 MB/);
+    expect(evidenceProblem({ name: 'a.zip', size: 10, type: 'application/zip' })).toMatch(/not an accepted type/);
+    expect(evidenceProblem({ name: 'a.png', size: 10, type: 'image/png' })).toBeNull();
+    expect(evidenceProblem({ name: 'a.png', size: 10, type: 'image/png' }, { max_bytes: 5, content_types: ['image/png'] })).toMatch(/up to 5 bytes/);
+  });
+});
+
+describe('timeline', () => {
+  const nameOf = (id: string | null) => (id === 'usr_1' ? 'Ann' : String(id));
+  const at = '2026-11-24T10:00:00Z';
+  it('says what happened', () => {
+    expect(describeTimeline({ at, actor: null, action: 'assigned', details: { from: null, to: 'usr_1' } }, nameOf)).toBe('assigned it to Ann');
+    expect(describeTimeline({ at, actor: null, action: 'assigned', details: { from: 'usr_1', to: null } }, nameOf)).toBe('unassigned it');
+    expect(describeTimeline({ at, actor: null, action: 'status_changed', details: { from: 'open', to: 'pending_info' } }, nameOf)).toBe(
+      'changed the status from Open to Pending info',
+    );
+    expect(describeTimeline({ at, actor: null, action: 'closed', details: { resolution: 'sar_filed', note: 'filed' } }, nameOf)).toBe('closed it: SAR filed — “filed”');
+    expect(describeTimeline({ at, actor: null, action: 'something_new', details: null }, nameOf)).toBe('something new');
+  });
+});
