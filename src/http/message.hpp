@@ -7,6 +7,7 @@
 
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/result.hpp"
 
 namespace wt::http {
 
@@ -22,6 +24,14 @@ using BeastRequest = beast_http::request<beast_http::string_body>;
 using Response = beast_http::response<beast_http::string_body>;
 using HttpStatus = beast_http::status;
 using Method = beast_http::verb;
+
+/// A response body produced piece by piece while it is sent (large CSV exports), so the server
+/// never holds the whole body. Each call appends the next chunk to `chunk` (which arrives empty)
+/// and returns true, or returns false once the body is complete. An error ends the response
+/// abnormally: the connection is closed without the terminating chunk, so the client sees a
+/// truncated body rather than a complete-looking one. Runs on the connection's I/O thread,
+/// between writes: keep each call short (one page of a keyset query).
+using BodyProducer = std::function<Result<bool>(std::string& chunk)>;
 
 class Request {
   public:
@@ -56,6 +66,13 @@ class Request {
     }
     void SetTls(bool tls) { tls_ = tls; }
 
+    /// Set by a handler: the body of its (2xx, GET) response is not the Response's but is produced
+    /// by `producer` and sent with `Transfer-Encoding: chunked`, each chunk under the write
+    /// deadline; the access-log line and metrics are written once, after the last chunk, with the
+    /// bytes actually sent. Ignored for HEAD and for a response that is not 2xx.
+    void SetBodyProducer(BodyProducer producer) { body_producer_ = std::move(producer); }
+    BodyProducer* body_producer() { return body_producer_ ? &body_producer_ : nullptr; }
+
   private:
     BeastRequest& raw_;
     std::string remote_ip_;
@@ -63,6 +80,7 @@ class Request {
     std::string_view route_ = "unmatched";
     std::vector<std::pair<std::string, std::string>> params_;
     bool tls_ = false;
+    BodyProducer body_producer_;
 };
 
 /// `{"...": ...}` with `Content-Type: application/json`.

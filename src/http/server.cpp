@@ -375,6 +375,12 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<StreamConnection<Stream>> co
             res.body().clear();
             res.content_length(length);
         }
+        if (BodyProducer* producer = request.body_producer();
+            producer && raw.method() != Method::head && res.result_int() >= 200 && res.result_int() < 300) {
+            res.set("X-Request-Id", request.request_id());
+            if (!co_await WriteStreamed(stream, res, request, start) || close_after) break;
+            continue;
+        }
         Finish(res, request, is_static, start);
         transport.expires_after(options_.write_timeout);
         auto [write_ec, written] = co_await beast_http::async_write(stream, res, kTuple);
@@ -383,6 +389,55 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<StreamConnection<Stream>> co
     }
     conn->busy = false;
     co_await Close(*conn, drain_before_close, kTls);
+}
+
+// The header, then one HTTP/1.1 chunk per producer call, each under the write deadline, then the
+// last chunk. False when the connection must close (write failure, deadline, producer error: the
+// response is then incomplete and closing is the only honest end).
+template <typename Stream>
+asio::awaitable<bool> Server::WriteStreamed(Stream& stream, Response& res, Request& request,
+                                            std::chrono::steady_clock::time_point start) {
+    beast::tcp_stream& transport = beast::get_lowest_layer(stream);
+    BodyProducer& producer = *request.body_producer();
+    res.body().clear();
+    res.chunked(true);
+    Decorate(res, false);
+    beast_http::response<beast_http::empty_body> head(std::move(res.base()));
+    head.chunked(true);
+    beast_http::response_serializer<beast_http::empty_body> serializer(head);
+    transport.expires_after(options_.write_timeout);
+    auto [header_ec, header_bytes] = co_await beast_http::async_write_header(stream, serializer, kTuple);
+    (void)header_bytes;
+    bool complete = !header_ec;
+    std::size_t bytes = 0;
+    std::string chunk;
+    while (complete) {
+        chunk.clear();
+        Result<bool> more = producer(chunk);
+        if (!more) {
+            log_->error("request {} {}: streamed body failed: {}", request.request_id(), std::string(request.route()),
+                        more.error().internal.empty() ? more.error().detail : more.error().internal);
+            complete = false;
+            break;
+        }
+        if (!*more) break;
+        if (chunk.empty()) continue;
+        transport.expires_after(options_.write_timeout);
+        auto [chunk_ec, chunk_bytes] = co_await asio::async_write(stream, beast_http::make_chunk(asio::buffer(chunk)), kTuple);
+        (void)chunk_bytes;
+        if (chunk_ec) complete = false;
+        bytes += chunk.size();
+    }
+    if (complete) {
+        transport.expires_after(options_.write_timeout);
+        auto [last_ec, last_bytes] = co_await asio::async_write(stream, beast_http::make_chunk_last(), kTuple);
+        (void)last_bytes;
+        complete = !last_ec;
+    }
+    if (!complete)
+        metrics_.Increment("wt_http_streams_aborted_total", "Streamed responses that ended before their last chunk", {});
+    Record(request, static_cast<int>(head.result_int()), bytes, start);
+    co_return complete;
 }
 
 template <typename Stream>
@@ -421,11 +476,19 @@ asio::awaitable<void> Server::Close(StreamConnection<Stream>& conn, bool drain, 
 
 void Server::Finish(Response& res, const Request& request, bool is_static, std::chrono::steady_clock::time_point start) {
     res.set("X-Request-Id", request.request_id());
+    Decorate(res, is_static);
+    Record(request, static_cast<int>(res.result_int()), res.body().size(), start);
+}
+
+void Server::Decorate(Response& res, bool is_static) {
     AddSecurityHeaders(res, tls());
     if (!is_static) res.set(beast_http::field::cache_control, "no-store");
+}
+
+void Server::Record(const Request& request, int status, std::size_t bytes,
+                    std::chrono::steady_clock::time_point start) {
     auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::string route(request.route());
-    int status = static_cast<int>(res.result_int());
     std::string method(beast_http::to_string(request.method()));
     metrics_.Increment("wt_http_requests_total", "HTTP requests by route template, method and status",
                        {{"route", route}, {"method", method}, {"status", std::to_string(status)}});
@@ -445,7 +508,7 @@ void Server::Finish(Response& res, const Request& request, bool is_static, std::
         line["duration_ms"] = elapsed * 1000.0;
         line["remote_ip"] = options_.client_address ? options_.client_address(request) : request.remote_ip();
         line["user_agent"] = SanitizeUtf8(request.header(beast_http::field::user_agent), 256);
-        line["bytes"] = res.body().size();
+        line["bytes"] = bytes;
         access_log_->Write(boost::json::serialize(line));
     }
 }

@@ -104,6 +104,13 @@ private:
     boost::asio::awaitable<void> Close(StreamConnection<Stream>& conn, bool drain, bool tls_established);
     boost::asio::awaitable<Response> Dispatch(Request& request, bool& close_after);
     void Finish(Response& res, const Request& request, bool is_static, std::chrono::steady_clock::time_point start);
+    // Finish in two halves, for a streamed body: the headers before it is sent, the access-log
+    // line and metrics after it (with the bytes sent).
+    void Decorate(Response& res, bool is_static);
+    void Record(const Request& request, int status, std::size_t bytes, std::chrono::steady_clock::time_point start);
+    template <typename Stream>
+    boost::asio::awaitable<bool> WriteStreamed(Stream& stream, Response& res, Request& request,
+                                               std::chrono::steady_clock::time_point start);
     std::string NextRequestId();
     void Forget(std::uint64_t conn_id);
 
