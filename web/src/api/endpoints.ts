@@ -23,6 +23,8 @@ import type {
   NotificationDelivery,
   NotificationSettings,
   CurrentOrganization,
+  Dashboard,
+  ReportSummary,
   Invitation,
   InvitationPreview,
   MfaSetup,
@@ -224,14 +226,14 @@ export const cases = {
 };
 
 export const dashboard = {
-  get: (query: { from?: string; to?: string; environment?: Environment }) => api.get<Record<string, unknown>>('/dashboard', { query }),
+  get: (query: { from?: string; to?: string; environment?: Environment; bucket?: 'hour' | 'day' }) => api.get<Dashboard>('/dashboard', { query }),
 };
 
 export type ExportKind = 'transactions' | 'alerts' | 'cases' | 'audit';
 
 export const reports = {
   summary: (query: { from?: string; to?: string; environment?: Environment }) =>
-    api.get<Record<string, unknown>>('/reports/summary', { query }),
+    api.get<ReportSummary>('/reports/summary', { query }),
   exportHref: (kind: ExportKind, query: { from?: string; to?: string; environment?: Environment }) => {
     const params = new URLSearchParams({ kind, format: 'csv' });
     for (const [key, value] of Object.entries(query)) if (value) params.set(key, value);

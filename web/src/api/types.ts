@@ -536,3 +536,66 @@ export interface NotificationDelivery {
 export interface NotificationSettings {
   [key: string]: unknown;
 }
+
+// --- Dashboard and reports (docs/reports.md) -----------------------------------------------------
+
+export interface DashboardSeriesPoint {
+  start: string;
+  decision: string;
+  currency: string;
+  count: number;
+  /** Decimal string in the currency's units. */
+  amount: string;
+}
+
+export interface Dashboard {
+  from: string;
+  to: string;
+  environment: Environment;
+  bucket: 'hour' | 'day';
+  transactions: {
+    count: number;
+    by_decision: { decision: string; count: number }[];
+    value: { currency: string; amount: string }[];
+    by_environment?: { environment: string; count: number }[];
+  };
+  series: DashboardSeriesPoint[];
+  alerts: {
+    raised: number;
+    by_severity: { severity: string; count: number }[];
+    by_rule: { rule_id: string; rule_name: string; severity: string; count: number }[];
+    series: { start: string; severity: string; count: number }[];
+  };
+  open_work: {
+    alerts: { open: number; overdue: number; by_assignee: { assignee_id: string | null; open: number; overdue: number }[] };
+    cases: { open: number; by_assignee: { assignee_id: string | null; open: number }[] };
+  };
+  triage: TriageFigures;
+  false_positive_rate: { rule_id: string; rule_name: string; closed: number; false_positive: number; rate: number | null }[];
+}
+
+export interface TriageFigures {
+  triaged: number;
+  median_seconds_to_triage: number | null;
+  closed: number;
+  median_seconds_to_close: number | null;
+}
+
+interface CountBy<K extends string> {
+  total: number;
+  [key: string]: unknown;
+  _kind?: K;
+}
+
+export interface ReportSummary {
+  from: string;
+  to: string;
+  environment: Environment;
+  transactions: { count: number; by_decision: { decision: string; count: number; value: { currency: string; amount: string }[] }[] };
+  alerts: {
+    raised: CountBy<'raised'> & { by_severity?: unknown };
+    closed: CountBy<'closed'> & { by_severity?: unknown; by_disposition?: unknown };
+  };
+  cases: { opened: number; closed: CountBy<'closed'> & { by_resolution?: unknown }; sar_filed: number };
+  triage: TriageFigures;
+}

@@ -14,6 +14,7 @@ import { AuditLogPage } from '../pages/AuditLogPage';
 import { CasePage } from '../pages/CasePage';
 import { CasesPage } from '../pages/CasesPage';
 import { ComingSoon, NotFound } from '../pages/ComingSoon';
+import { DashboardPage } from '../pages/DashboardPage';
 import { ListDetailPage, ListsPage } from '../pages/ListsPage';
 import { LoginPage } from '../pages/LoginPage';
 import { MfaRequiredPage } from '../pages/MfaRequiredPage';
@@ -110,13 +111,7 @@ function Page({ pathname }: { pathname: string }): ReactNode {
   if (theCase) return <CasePage key={theCase[1]} id={decodeSegment(theCase[1])} />;
   switch (path) {
     case '/':
-      return (
-        <ComingSoon
-          title="Dashboard"
-          icon="dashboard"
-          description="Volumes, decisions, alerts by severity and open work at a glance will appear here."
-        />
-      );
+      return <DashboardPage />;
     case '/transactions':
       return <TransactionsPage />;
     case '/alerts':
