@@ -581,21 +581,15 @@ export interface TriageFigures {
   median_seconds_to_close: number | null;
 }
 
-interface CountBy<K extends string> {
-  total: number;
-  [key: string]: unknown;
-  _kind?: K;
-}
-
 export interface ReportSummary {
   from: string;
   to: string;
   environment: Environment;
   transactions: { count: number; by_decision: { decision: string; count: number; value: { currency: string; amount: string }[] }[] };
   alerts: {
-    raised: CountBy<'raised'> & { by_severity?: unknown };
-    closed: CountBy<'closed'> & { by_severity?: unknown; by_disposition?: unknown };
+    raised: { total: number; by_severity: { severity: string; count: number }[] };
+    closed: { total: number; by_severity: { severity: string; count: number }[]; by_disposition: { disposition: string; count: number }[] };
   };
-  cases: { opened: number; closed: CountBy<'closed'> & { by_resolution?: unknown }; sar_filed: number };
+  cases: { opened: number; closed: { total: number; by_resolution: { resolution: string; count: number }[] }; sar_filed: number };
   triage: TriageFigures;
 }

@@ -13,11 +13,12 @@ import { ApiKeysPage } from '../pages/ApiKeysPage';
 import { AuditLogPage } from '../pages/AuditLogPage';
 import { CasePage } from '../pages/CasePage';
 import { CasesPage } from '../pages/CasesPage';
-import { ComingSoon, NotFound } from '../pages/ComingSoon';
+import { NotFound } from '../pages/ComingSoon';
 import { DashboardPage } from '../pages/DashboardPage';
 import { ListDetailPage, ListsPage } from '../pages/ListsPage';
 import { LoginPage } from '../pages/LoginPage';
 import { MfaRequiredPage } from '../pages/MfaRequiredPage';
+import { ReportsPage } from '../pages/ReportsPage';
 import { ForgotPasswordPage, ResetPasswordPage } from '../pages/PasswordResetPages';
 import { RuleEditorPage } from '../pages/RuleEditorPage';
 import { RulesPage } from '../pages/RulesPage';
@@ -123,13 +124,7 @@ function Page({ pathname }: { pathname: string }): ReactNode {
     case '/lists':
       return <ListsPage />;
     case '/reports':
-      return (
-        <ComingSoon
-          title="Reports"
-          icon="reports"
-          description="Summaries for a period and CSV exports of transactions, alerts, cases and the audit log."
-        />
-      );
+      return <ReportsPage />;
     case '/settings':
       return <Redirect to="/settings/team" />;
     case '/settings/team':
