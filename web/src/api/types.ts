@@ -516,25 +516,34 @@ export interface NotificationChannel {
   recipients?: string[];
   events: NotificationEvent[];
   min_severity?: RuleSeverity | null;
-  created_at?: string;
+  enabled?: boolean;
+  created_at: string;
+  created_by?: string | null;
+  updated_at?: string;
+  /** Only in the creation answer of a webhook: its signing secret, shown once. */
   secret?: string;
 }
 
+/** One delivery of the channel's log (newest first). */
 export interface NotificationDelivery {
   id: string;
-  channel_id?: string;
-  event: string;
-  status: string;
-  attempts?: number;
-  response_status?: number | null;
-  error?: string | null;
-  created_at?: string;
-  delivered_at?: string | null;
+  event_id?: string;
+  event_type: string;
+  status: 'pending' | 'delivered' | 'failed' | string;
+  attempts: number;
+  last_status?: number | null;
+  last_error?: string | null;
+  created_at: string;
+  last_attempt_at?: string | null;
   next_attempt_at?: string | null;
+  delivered_at?: string | null;
+  failed_at?: string | null;
 }
 
+/** `GET/PUT /notifications/settings`: mail on or off, and for which events. */
 export interface NotificationSettings {
-  [key: string]: unknown;
+  email: boolean;
+  events: string[];
 }
 
 // --- Dashboard and reports (docs/reports.md) -----------------------------------------------------

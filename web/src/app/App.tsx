@@ -18,6 +18,7 @@ import { DashboardPage } from '../pages/DashboardPage';
 import { ListDetailPage, ListsPage } from '../pages/ListsPage';
 import { LoginPage } from '../pages/LoginPage';
 import { MfaRequiredPage } from '../pages/MfaRequiredPage';
+import { ChannelsPage, NotificationSettingsPage } from '../pages/NotificationsPage';
 import { ReportsPage } from '../pages/ReportsPage';
 import { ForgotPasswordPage, ResetPasswordPage } from '../pages/PasswordResetPages';
 import { RuleEditorPage } from '../pages/RuleEditorPage';
@@ -137,6 +138,10 @@ function Page({ pathname }: { pathname: string }): ReactNode {
       return <AuditLogPage />;
     case '/settings/sessions':
       return <SessionsPage />;
+    case '/settings/notifications':
+      return <NotificationSettingsPage />;
+    case '/settings/channels':
+      return <ChannelsPage />;
     case '/settings/security':
       return <SecurityPage />;
     default:

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// Shows a newly issued API key, the one time the server ever returns it. The key lives only in
-// the `issued` prop: the caller drops it when the dialog closes, and the Modal unmounts its
-// content when closed, so nothing of the key stays in the page afterwards.
+// Shows a newly issued API key (or, through SecretOnceDialog, any secret such as a webhook's
+// signing secret), the one time the server ever returns it. The value lives only in the caller's
+// state: the caller drops it when the dialog closes, and the Modal unmounts its content when
+// closed, so nothing of it stays in the page afterwards.
+import { Fragment, type ReactNode } from 'react';
 import type { IssuedApiKey } from '../api/types';
 import { formatDuration } from '../lib/apiKeys';
 import { formatDateTime } from '../lib/time';
@@ -30,50 +32,21 @@ export function KeyOnceDialog({
   onClose: () => void;
 }) {
   return (
-    <Modal
+    <SecretOnceDialog
       open={issued !== null}
       title={title}
-      size="wide"
-      onClose={onClose}
-      footer={
-        <button type="button" className="btn btn-primary" onClick={onClose}>
-          I have stored the key
-        </button>
+      confirmLabel="I have stored the key"
+      warning="Copy this key now: it will not be shown again"
+      explanation="WatchTower keeps only a hash of it. If the key is lost, rotate it to get a new one."
+      facts={issued ? [['Name', issued.name], ['Environment', <EnvironmentBadge key="env" environment={issued.environment} />]] : []}
+      copy={
+        issued
+          ? { id: 'key-once-value', statusId: 'key-once-status', label: 'API key', value: issued.key, hint: 'Send it as “Authorization: Bearer <key>” to POST /api/v1/transactions.' }
+          : null
       }
+      onClose={onClose}
     >
-      {issued ? <KeyOnceBody issued={issued} replaced={replaced ?? null} /> : null}
-    </Modal>
-  );
-}
-
-function KeyOnceBody({
-  issued,
-  replaced,
-}: {
-  issued: IssuedApiKey;
-  replaced: ReplacedKey | null;
-}) {
-  return (
-    <div className="key-once">
-      <Alert tone="warning" title="Copy this key now: it will not be shown again">
-        WatchTower keeps only a hash of it. If the key is lost, rotate it to get a new one.
-      </Alert>
-      <dl className="key-once-facts">
-        <dt>Name</dt>
-        <dd>{issued.name}</dd>
-        <dt>Environment</dt>
-        <dd>
-          <EnvironmentBadge environment={issued.environment} />
-        </dd>
-      </dl>
-      <CopyField
-        id="key-once-value"
-        statusId="key-once-status"
-        label="API key"
-        value={issued.key}
-        hint="Send it as “Authorization: Bearer <key>” to POST /api/v1/transactions."
-      />
-      {replaced ? (
+      {issued && replaced ? (
         <p className="muted">
           {replaced.graceSeconds === 0
             ? `The previous key (${replaced.prefix}…) has stopped working.`
@@ -82,6 +55,65 @@ function KeyOnceBody({
               : `The previous key (${replaced.prefix}…) keeps working for ${formatDuration(replaced.graceSeconds)}, then stops.`}
         </p>
       ) : null}
-    </div>
+    </SecretOnceDialog>
+  );
+}
+
+/**
+ * A secret the server returns once (an API key, a webhook's signing secret): a warning, a few
+ * facts, the value with a Copy button, and one button that closes. The value lives only in the
+ * caller's state; the Modal unmounts its content when closed.
+ */
+export function SecretOnceDialog({
+  open,
+  title,
+  confirmLabel,
+  warning,
+  explanation,
+  facts,
+  copy,
+  onClose,
+  children,
+}: {
+  open: boolean;
+  title: string;
+  confirmLabel: string;
+  warning: string;
+  explanation: ReactNode;
+  facts: [string, ReactNode][];
+  copy: { id: string; statusId?: string; label: string; value: string; hint?: ReactNode } | null;
+  onClose: () => void;
+  children?: ReactNode;
+}) {
+  return (
+    <Modal
+      open={open}
+      title={title}
+      size="wide"
+      onClose={onClose}
+      footer={
+        <button type="button" className="btn btn-primary" onClick={onClose}>
+          {confirmLabel}
+        </button>
+      }
+    >
+      {open && copy ? (
+        <div className="key-once">
+          <Alert tone="warning" title={warning}>
+            {explanation}
+          </Alert>
+          <dl className="key-once-facts">
+            {facts.map(([term, value]) => (
+              <Fragment key={term}>
+                <dt>{term}</dt>
+                <dd>{value}</dd>
+              </Fragment>
+            ))}
+          </dl>
+          <CopyField id={copy.id} statusId={copy.statusId} label={copy.label} value={copy.value} hint={copy.hint} />
+          {children}
+        </div>
+      ) : null}
+    </Modal>
   );
 }

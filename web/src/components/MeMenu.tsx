@@ -16,6 +16,7 @@ export function initials(name: string, email: string): string {
 /** The signed-in user's own pages, before "Sign out". */
 const ACCOUNT_PAGES = [
   { to: '/settings/security', label: 'Security' },
+  { to: '/settings/notifications', label: 'Notifications' },
   { to: '/settings/sessions', label: 'Sessions' },
 ];
 
