@@ -279,6 +279,7 @@ int RunServe(const Config& config) {
     api_options.public_url = config.PublicUrl();
     api::ApiContext ctx{*db, sessions, clock, metrics, password_pool, log, api_options};
     ctx.keyring = &keyring;
+    ctx.data_dir = config.data_dir;
     LogSealedValuesThatDoNotOpen(*db, keyring, *log);
     auth::ApiKeyAuthenticator api_keys(*db, clock);
     ctx.api_keys = &api_keys;
