@@ -58,6 +58,12 @@ struct Config {
     std::int64_t auth_max_lock_seconds = 900;
     // Outbound calls: comma-separated CIDR ranges the SSRF guard lets through anyway (tests).
     std::string outbound_allow;
+    // Notifications (webhooks, notification mails): delivery attempts, first retry delay, the whole
+    // webhook POST's timeout, and how often overdue alerts are looked for.
+    std::int64_t notify_max_attempts = 8;
+    std::int64_t notify_retry_base_ms = 30'000;
+    std::int64_t notify_timeout_ms = 10'000;
+    std::int64_t notify_sla_scan_seconds = 60;
     std::string log_level = "info";
     std::string access_log = "file";  // file (<data_dir>/logs/access.log) | stdout | off
     std::string test_clock_file;      // tests only: real time + offset seconds read from this file

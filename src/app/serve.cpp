@@ -27,7 +27,9 @@
 #include "ingest/writer.hpp"
 #include "mail/deliverer.hpp"
 #include "net/ssrf_guard.hpp"
+#include "notify/notifier.hpp"
 #include "mail/mime.hpp"
+#include "reports/rollups.hpp"
 #include "secrets/rotate.hpp"
 #include "secrets/server_secrets.hpp"
 
@@ -304,6 +306,22 @@ int RunServe(const Config& config) {
     // Declared before the server: destroyed (stopped, drained) after it.
     ingest::Writer::Options writer_options;
     writer_options.decider = &rules_engine;
+    // Notifications (notify/notifier.hpp): alert.raised deliveries are written in each group's
+    // transaction; the dispatcher starts with the mail deliverer below. Declared before the writer,
+    // which calls its observer until stopped.
+    notify::NotifierOptions notify_options;
+    notify_options.public_url = config.PublicUrl();
+    notify_options.max_attempts = static_cast<int>(config.notify_max_attempts);
+    notify_options.retry_base = config.notify_retry_base_ms * 1000;
+    notify_options.sla_scan_interval = std::chrono::seconds(config.notify_sla_scan_seconds);
+    notify_options.http.total_timeout = std::chrono::milliseconds(config.notify_timeout_ms);
+    notify_options.http.connect_timeout = std::min(notify_options.http.connect_timeout, notify_options.http.total_timeout);
+    notify::Notifier notifier(*db, keyring, *outbound_policy, clock, metrics, log, notify_options);
+    ctx.notifier = &notifier;
+    writer_options.observers.push_back(&notifier.observer());
+    // Dashboard rollups, written in each group's own transaction (reports/rollups.hpp).
+    reports::RollupObserver rollups;
+    writer_options.observers.push_back(&rollups);
     ingest::Writer writer(*db, writer_options);
     ctx.writer = &writer;
     std::unique_ptr<TokenBuckets> ingest_limiter;
@@ -328,6 +346,7 @@ int RunServe(const Config& config) {
     mail::Deliverer deliverer(*db, keyring, std::move(*mail_transport), clock, metrics, log, mail_options);
     ctx.wake_mail = [&deliverer] { deliverer.Wake(); };
     deliverer.Start();
+    notifier.Start([&deliverer] { deliverer.Wake(); });
     if (config.mail_transport == "off")
         log->warn("mail.transport is off: queued mail (invitations, password resets, notices) is dropped");
     else
@@ -382,6 +401,7 @@ int RunServe(const Config& config) {
     password_pool.StopAndJoin();
     analysis_pool.StopAndJoin();
     writer.Stop();
+    notifier.Stop();  // bounded by one webhook POST's timeouts; queues mail, so before the deliverer
     deliverer.Stop();  // bounded: an SMTP transfer in progress is interrupted, its mail left due
     upkeep.reset();
     // Everything committed is in the windows now: the next start restores them instead of

@@ -8,6 +8,7 @@
 
 #include "audit/audit_log.hpp"
 #include "crypto/crypto.hpp"
+#include "notify/events.hpp"
 
 namespace wt::engine {
 namespace {
@@ -373,6 +374,10 @@ Status ApplyTriage(storage::Transaction& tx, const std::string& org_id, const st
                            actor.change.user_agent,
                            details};
         WT_RETURN_IF_ERROR(audit::Append(tx, event, actor.change.now));
+        // The assignee is told (notify/events.hpp) in this same transaction: nothing is lost.
+        if (action == "alert.assigned" && change.assignee_id && *change.assignee_id)
+            WT_RETURN_IF_ERROR(notify::RecordAlertAssigned(tx, org_id, alert_id, **change.assignee_id,
+                                                           actor.change.user_id, actor.change.now));
     }
     return Ok();
 }

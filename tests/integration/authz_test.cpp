@@ -91,6 +91,15 @@ const std::map<std::string, Access>& ExpectedAccess() {
         // Issue 7 part 2: cases.
         // Issue 7 parts 3-4: dashboard and reports.
         // Issue 7 part 5: notifications.
+        {"GET /api/v1/orgs/notification-channels", Access::kAdminOnly},
+        {"POST /api/v1/orgs/notification-channels", Access::kAdminOnly},
+        {"GET /api/v1/orgs/notification-channels/{id}", Access::kAdminOnly},
+        {"PATCH /api/v1/orgs/notification-channels/{id}", Access::kAdminOnly},
+        {"DELETE /api/v1/orgs/notification-channels/{id}", Access::kAdminOnly},
+        {"POST /api/v1/orgs/notification-channels/{id}/test", Access::kAdminOnly},
+        {"GET /api/v1/orgs/notification-channels/{id}/deliveries", Access::kAdminOnly},
+        {"GET /api/v1/notifications/settings", Access::kMember},
+        {"PUT /api/v1/notifications/settings", Access::kMember},
     };
     return kTable;
 }
@@ -260,6 +269,18 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
 
     // Path ids by route: keys to rotate and to revoke (separate ones: the order of the routes is
     // not fixed), a stored transaction, the rule and the list.
+    // Notification channels of Acme (email: the test send needs no network); one only to delete.
+    auto new_channel = [&](const std::string& name) {
+        auto res = server_->As(main_sessions["ADMIN"], "POST", "/api/v1/orgs/notification-channels",
+                               json::serialize(json::object{{"type", "email"},
+                                                            {"name", name},
+                                                            {"recipients", {"ops@acme.test"}},
+                                                            {"events", {"alert.raised"}}}));
+        EXPECT_EQ(res.status, 201) << res.body;
+        return res.status == 201 ? std::string(res.Json().at("id").as_string()) : std::string();
+    };
+    const std::string channel_id = new_channel("matrix channel");
+    const std::string doomed_channel_id = new_channel("matrix doomed");
     const std::map<std::string, std::string> key_ids = {
         {"POST /api/v1/orgs/api-keys/{id}/rotate", new_key("rotate-me")},
         {"DELETE /api/v1/orgs/api-keys/{id}", new_key("revoke-me")},
@@ -278,6 +299,11 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
         {"DELETE /api/v1/orgs/invitations/{id}", invitation_id},
         // Issue 7 part 2: cases.
         // Issue 7 part 5: notifications.
+        {"GET /api/v1/orgs/notification-channels/{id}", channel_id},
+        {"PATCH /api/v1/orgs/notification-channels/{id}", channel_id},
+        {"DELETE /api/v1/orgs/notification-channels/{id}", doomed_channel_id},
+        {"POST /api/v1/orgs/notification-channels/{id}/test", channel_id},
+        {"GET /api/v1/orgs/notification-channels/{id}/deliveries", channel_id},
     };
 
     // Valid bodies for the routes that take one.
@@ -339,6 +365,10 @@ TEST_F(AuthzTest, EveryRouteTimesEveryRoleMatchesTheMatrix) {
         // Issue 7 part 2: cases.
         // Issue 7 parts 3-4: dashboard and reports.
         // Issue 7 part 5: notifications.
+        {"POST /api/v1/orgs/notification-channels",
+         R"({"type": "email", "name": "matrix $role", "recipients": ["ops@acme.test"], "events": ["case.escalated"]})"},
+        {"PATCH /api/v1/orgs/notification-channels/{id}", R"({"name": "matrix renamed"})"},
+        {"PUT /api/v1/notifications/settings", R"({"email": true, "events": ["case.assigned"]})"},
     };
     // Query strings by route ({value} substituted like path parameters): a value with "/" that only
     // the query form can remove.
