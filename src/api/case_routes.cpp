@@ -82,6 +82,19 @@ Result<boost::json::object> ViewOf(ApiContext& ctx, const std::string& org_id, c
     return view;
 }
 
+// kNotFound unless the case is the caller's organization's: checked before a body is read, so that
+// another organization's case is 404 whatever the body.
+Status RequireCase(ApiContext& ctx, const Principal& principal, const std::string& case_id) {
+    WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kRead));
+    return cases::RequireCase(*tx, principal.org_id(), case_id);
+}
+
+// The JSON body of a route on one case, read once the case is known to be the caller's.
+Result<boost::json::value> CaseBody(ApiContext& ctx, const Request& request, const Principal& principal) {
+    WT_RETURN_IF_ERROR(RequireCase(ctx, principal, CaseId(request)));
+    return ParseJsonBody(request, ctx.options);
+}
+
 // Runs `change` in a write transaction of its own, commits, and answers the case view.
 template <typename Change>
 Result<boost::json::object> Apply(ApiContext& ctx, const Principal& principal, const std::string& case_id,
@@ -339,7 +352,7 @@ void RegisterCaseRoutes(Registrar& reg) {
          kPatchSchema, kCaseSchema},
         [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
             auto changed = [&]() -> Result<boost::json::object> {
-                WT_ASSIGN_OR_RETURN(auto body, ParseJsonBody(request, ctx.options));
+                WT_ASSIGN_OR_RETURN(auto body, CaseBody(ctx, request, principal));
                 JsonReader in(body);
                 cases::CaseChange change;
                 change.title = in.OptionalString("title", 0, cases::kMaxTitleLength + 1);
@@ -362,7 +375,7 @@ void RegisterCaseRoutes(Registrar& reg) {
                  kCaseSchema, 201},
                 [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
                     auto commented = [&]() -> Result<boost::json::object> {
-                        WT_ASSIGN_OR_RETURN(auto body, ParseJsonBody(request, ctx.options));
+                        WT_ASSIGN_OR_RETURN(auto body, CaseBody(ctx, request, principal));
                         JsonReader in(body);
                         auto text = ReadText(in, "body", cases::kMaxCommentLength);
                         in.RejectUnknown();
@@ -382,7 +395,7 @@ void RegisterCaseRoutes(Registrar& reg) {
                  kCloseSchema, kCaseSchema},
                 [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
                     auto closed = [&]() -> Result<boost::json::object> {
-                        WT_ASSIGN_OR_RETURN(auto body, ParseJsonBody(request, ctx.options));
+                        WT_ASSIGN_OR_RETURN(auto body, CaseBody(ctx, request, principal));
                         JsonReader in(body);
                         auto resolution = in.RequiredString("resolution", 1, 20);
                         if (resolution && !cases::IsResolution(*resolution))
@@ -405,7 +418,7 @@ void RegisterCaseRoutes(Registrar& reg) {
                  kReopenSchema, kCaseSchema},
                 [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
                     auto reopened = [&]() -> Result<boost::json::object> {
-                        WT_ASSIGN_OR_RETURN(auto body, ParseJsonBody(request, ctx.options));
+                        WT_ASSIGN_OR_RETURN(auto body, CaseBody(ctx, request, principal));
                         JsonReader in(body);
                         auto note = ReadText(in, "note", cases::kMaxNoteLength);
                         in.RejectUnknown();
@@ -423,7 +436,7 @@ void RegisterCaseRoutes(Registrar& reg) {
                  kAlertIdsSchema, kCaseSchema},
                 [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
                     auto linked = [&]() -> Result<boost::json::object> {
-                        WT_ASSIGN_OR_RETURN(auto body, ParseJsonBody(request, ctx.options));
+                        WT_ASSIGN_OR_RETURN(auto body, CaseBody(ctx, request, principal));
                         JsonReader in(body);
                         auto ids = ReadAlertIds(in);
                         in.RejectUnknown();

@@ -12,6 +12,7 @@
 #include "crypto/crypto.hpp"
 #include "engine/alerts.hpp"
 #include "ingest/transaction.hpp"
+#include "notify/events.hpp"
 
 namespace wt::cases {
 namespace {
@@ -109,6 +110,17 @@ Status Touch(storage::Transaction& tx, const std::string& org_id, const std::str
         assignments += fmt::format(", {} = ${}", column, params.size());
     }
     WT_RETURN_IF_ERROR(tx.Exec(fmt::format("UPDATE cases SET {} WHERE id = $1 AND org_id = $2", assignments), params));
+    return Ok();
+}
+
+// The notification events of a change (notify/events.hpp), recorded in its transaction:
+// `case.assigned` to a new assignee, `case.escalated` when the status becomes escalated.
+Status Notify(storage::Transaction& tx, const std::string& org_id, const std::string& case_id,
+              const std::string& priority, const std::string& status, const std::optional<std::string>& assignee,
+              bool assigned, bool escalated, const Actor& actor) {
+    const notify::CaseFacts facts{org_id, case_id, priority, status, assignee, actor.change.user_id, actor.change.now};
+    if (assigned && assignee) WT_RETURN_IF_ERROR(notify::RecordCaseAssigned(tx, facts));
+    if (escalated) WT_RETURN_IF_ERROR(notify::RecordCaseEscalated(tx, facts));
     return Ok();
 }
 
@@ -345,8 +357,11 @@ Result<std::string> CreateCase(storage::Transaction& tx, const std::string& org_
     boost::json::object details = audited;
     details["title"] = input.title;
     WT_RETURN_IF_ERROR(Record(tx, org_id, id, "created", details, actor, audited));
-    if (input.assignee_id)
+    if (input.assignee_id) {
         WT_RETURN_IF_ERROR(Record(tx, org_id, id, "assigned", {{"from", nullptr}, {"to", *input.assignee_id}}, actor));
+        WT_RETURN_IF_ERROR(
+            Notify(tx, org_id, id, input.priority, "open", input.assignee_id, true, false, actor));
+    }
     WT_RETURN_IF_ERROR(Link(tx, org_id, id, input.alert_ids, linkable, actor));
     return id;
 }
@@ -495,9 +510,16 @@ Status UpdateCase(storage::Transaction& tx, const std::string& org_id, const std
     }
     if (sets.empty()) return Ok();
     WT_RETURN_IF_ERROR(Touch(tx, org_id, case_id, sets, actor));
-    for (const auto& [action, details, audited] : actions)
+    bool assigned = false;
+    for (const auto& [action, details, audited] : actions) {
         WT_RETURN_IF_ERROR(Record(tx, org_id, case_id, action, details, actor, audited));
-    return Ok();
+        assigned = assigned || action == "assigned";
+    }
+    const std::string status = change.status.value_or(row.GetText(kStatus));
+    const bool escalated = status == "escalated" && row.GetText(kStatus) != "escalated";
+    const std::optional<std::string> assignee = change.assignee_id.value_or(row.GetOptText(kAssignee));
+    return Notify(tx, org_id, case_id, change.priority.value_or(row.GetText(kPriority)), status, assignee, assigned,
+                  escalated, actor);
 }
 
 Result<std::string> AddComment(storage::Transaction& tx, const std::string& org_id, const std::string& case_id,
@@ -566,6 +588,11 @@ Status RemoveAlert(storage::Transaction& tx, const std::string& org_id, const st
     WT_RETURN_IF_ERROR(AppendAlertEvent(tx, org_id, alert_id, "alert.case_unlinked", case_id, actor));
     WT_RETURN_IF_ERROR(Touch(tx, org_id, case_id, {}, actor));
     return Record(tx, org_id, case_id, "alert_removed", {{"alert_id", alert_id}}, actor);
+}
+
+Status RequireCase(storage::Transaction& tx, const std::string& org_id, const std::string& case_id) {
+    WT_RETURN_IF_ERROR(LoadCase(tx, org_id, case_id));
+    return Ok();
 }
 
 Status RequireOpenCase(storage::Transaction& tx, const std::string& org_id, const std::string& case_id) {

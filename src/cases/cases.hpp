@@ -4,7 +4,8 @@
 /// `investigating`, `pending_info`, `escalated`, `closed`), its alerts (all of one environment,
 /// each alert in at most one case), comments, evidence files and a timeline. Every change appends
 /// one timeline event (`case_events`) and one audit entry (`case.<action>`) in the caller's write
-/// transaction, so a change commits with its record or not at all. Closing needs a resolution and
+/// transaction, so a change commits with its record or not at all; so do the notification events
+/// `case.assigned` (to a new assignee) and `case.escalated` (status becomes escalated). Closing needs a resolution and
 /// a note; a closed case is read-only except for reopening (kConflict otherwise).
 ///
 /// Every function takes the organization id it acts in: another organization's case or alert is
@@ -129,6 +130,9 @@ Status AddAlerts(storage::Transaction& tx, const std::string& org_id, const std:
 /// alert is not in this case; kConflict for the case's last alert or a closed case.
 Status RemoveAlert(storage::Transaction& tx, const std::string& org_id, const std::string& case_id,
                    const std::string& alert_id, const Actor& actor);
+
+/// kNotFound for another organization's case (or an unknown one).
+Status RequireCase(storage::Transaction& tx, const std::string& org_id, const std::string& case_id);
 
 /// kNotFound for another organization's case, kConflict when it is closed.
 Status RequireOpenCase(storage::Transaction& tx, const std::string& org_id, const std::string& case_id);

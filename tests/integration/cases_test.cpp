@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <filesystem>
 #include <memory>
 #include <set>
 
@@ -605,6 +606,36 @@ TEST_F(CasesTest, TheReportEscapesEveryValue) {
                                 "&quot;&gt;&lt;img src=x onerror=alert(3)&gt;", "&lt;iframe src=javascript:alert(5)&gt;",
                                 "acc-&lt;b&gt;bold&lt;/b&gt;", "Title &lt;/title&gt;&lt;script&gt;alert(4)"})
         EXPECT_NE(report.body.find(escaped), std::string::npos) << "the report lacks " << escaped;
+}
+
+TEST_F(CasesTest, AssigningAndEscalatingACaseNotifies) {
+    // The lead asks for case.escalated mails; the analyst gets case.assigned by default.
+    auto settings = server_->As(lead_, "PUT", "/api/v1/notifications/settings",
+                                R"({"email": true, "events": ["case.assigned", "case.escalated"]})");
+    ASSERT_EQ(settings.status, 200) << settings.body;
+    const std::string id = NewCase({Raise("acc-notify-1")});
+    auto mails_to = [&](const std::string& address, const std::string& subject) {
+        int found = 0;
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::directory_iterator(server_->data_dir() + "/mail", ec)) {
+            const std::string eml = ReadFile(entry.path().string());
+            if (eml.find("To: " + address) != std::string::npos && eml.find(subject) != std::string::npos) ++found;
+        }
+        return found;
+    };
+    const std::string analyst_email = server_->role_email.at("ANALYST");
+    const std::string lead_email = server_->role_email.at("RISK_LEAD");
+    ASSERT_EQ(On(lead_, "PATCH", id, "", {{"assignee_id", analyst_id_}}).status, 200);
+    EXPECT_TRUE(PollUntil([&] { return mails_to(analyst_email, "Case " + id + " assigned to you") == 1; }, 10s))
+        << "the assignee was not mailed";
+    ASSERT_EQ(On(analyst_, "PATCH", id, "", {{"status", "escalated"}}).status, 200);
+    EXPECT_TRUE(PollUntil([&] { return mails_to(lead_email, "Case " + id + " escalated") == 1; }, 10s))
+        << "the lead who opted in was not mailed";
+    // Neither again for a change that is not an assignment or an escalation.
+    ASSERT_EQ(On(analyst_, "PATCH", id, "", {{"priority", "critical"}}).status, 200);
+    std::this_thread::sleep_for(1500ms);
+    EXPECT_EQ(mails_to(analyst_email, "Case " + id + " assigned to you"), 1);
+    EXPECT_EQ(mails_to(lead_email, "Case " + id + " escalated"), 1);
 }
 
 }  // namespace
