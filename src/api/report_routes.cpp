@@ -37,15 +37,13 @@ reports::PeriodParams PeriodParamsOf(const Request& request) {
     return {request.query("from"), request.query("to"), request.query("environment"), request.query("bucket")};
 }
 
-// The export's parameters: the period, `kind` and `format` (csv only).
+// The export's parameters: the period, `kind` (default transactions) and `format` (csv only).
 Result<std::pair<reports::ExportKind, reports::Period>> ReadExport(const Request& request, UnixMicros now) {
     std::vector<FieldError> problems;
-    std::optional<reports::ExportKind> kind;
-    auto kind_text = request.query("kind");
-    if (!kind_text || kind_text->empty())
-        problems.push_back({"kind", "is required: transactions, alerts, cases or audit"});
-    else if (!(kind = reports::ParseExportKind(*kind_text)))
-        problems.push_back({"kind", "must be \"transactions\", \"alerts\", \"cases\" or \"audit\""});
+    std::optional<reports::ExportKind> kind = reports::ExportKind::kTransactions;
+    if (auto kind_text = request.query("kind"); kind_text && !kind_text->empty())
+        if (!(kind = reports::ParseExportKind(*kind_text)))
+            problems.push_back({"kind", "must be \"transactions\", \"alerts\", \"cases\" or \"audit\""});
     if (auto format = request.query("format"); format && !format->empty() && *format != "csv")
         problems.push_back({"format", "must be \"csv\""});
     reports::PeriodParams params = PeriodParamsOf(request);
@@ -137,7 +135,7 @@ void RegisterReportRoutes(Registrar& reg) {
                   "reports",
                   "CSV export (text/csv; charset=utf-8, RFC 4180, cells that a spreadsheet would run as a formula "
                   "prefixed with ') of transactions (by occurred_at), alerts (by created_at), cases (by created_at) "
-                  "or the audit log (by time; needs the audit permission too) for a period (default the last 30 "
+                  "or the audit log (by time; needs the audit permission too; default kind: transactions) for a period (default the last 30 "
                   "days), streamed in chunks; audited as report.exported before the first byte",
                   "",
                   kCsvSchema};
