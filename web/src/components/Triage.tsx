@@ -9,7 +9,7 @@ import type { AlertSummary, CasePriority, Disposition } from '../api/types';
 import { navigate } from '../app/router';
 import { closeFormErrors, DISPOSITIONS, QUEUE_SHORTCUTS } from '../lib/alertFilters';
 import { capitalize, SEVERITIES } from '../lib/rules';
-import { formatDateTime, formatRelative, formatUntil } from '../lib/time';
+import { formatDateTime, formatUntil } from '../lib/time';
 import { Modal } from './Modal';
 import { Badge, ErrorAlert, SelectField, TextAreaField, TextField } from './ui';
 
@@ -19,7 +19,7 @@ export function DueBadge({ alert }: { alert: Pick<AlertSummary, 'due_at' | 'over
   if (alert.overdue) {
     return (
       <span title={`Was due ${formatDateTime(alert.due_at)}`}>
-        <Badge tone="danger">Overdue</Badge> <span className="cell-secondary">{formatRelative(alert.due_at)}</span>
+        <Badge tone="danger">Overdue</Badge>
       </span>
     );
   }

@@ -92,7 +92,7 @@ export function formatBytes(bytes: number): string {
 /** docs/investigations.md "Evidence": what the server accepts unless the case view says otherwise. */
 export const DEFAULT_EVIDENCE_LIMITS = {
   max_bytes: 10 * 1024 * 1024,
-  content_types: ['application/pdf', 'image/png', 'image/jpeg', 'image/gif', 'text/plain', 'text/csv'],
+  content_types: ['application/pdf', 'image/png', 'image/jpeg', 'image/gif', 'text/plain', 'text/csv', 'application/json'],
 };
 
 const EXTENSION_TYPES: Record<string, string> = {
@@ -104,6 +104,7 @@ const EXTENSION_TYPES: Record<string, string> = {
   txt: 'text/plain',
   log: 'text/plain',
   csv: 'text/csv',
+  json: 'application/json',
 };
 
 /** The type to send a file as: the browser's, or else the one of its extension. */
@@ -123,7 +124,7 @@ export function evidenceProblem(
   if (file.size === 0) return `${file.name} is empty.`;
   if (file.size > max) return `${file.name} is ${formatBytes(file.size)}; files up to ${formatBytes(max)} are accepted.`;
   const type = evidenceContentType(file);
-  if (!types.includes(type)) return `${file.name} is not an accepted type (PDF, PNG, JPEG, GIF, plain text or CSV).`;
+  if (!types.includes(type)) return `${file.name} is not an accepted type (PDF, PNG, JPEG, GIF, plain text, CSV or JSON).`;
   return null;
 }
 

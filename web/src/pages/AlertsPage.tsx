@@ -31,7 +31,7 @@ import {
   toggleSelection,
 } from '../lib/alertFilters';
 import { capitalize, SEVERITIES } from '../lib/rules';
-import { formatDate, formatDateTime, formatTime, localInputToUtc, utcToLocalInput } from '../lib/time';
+import { formatDateTime, localInputToUtc, utcToLocalInput } from '../lib/time';
 
 let lastAlertsHref = '/alerts';
 
@@ -206,8 +206,8 @@ export function AlertsPage() {
         description={
           canWork ? (
             <>
-              Work the queue with the keyboard: <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>x</kbd> selects, <kbd>a</kbd> assigns to you,{' '}
-              <kbd>c</kbd> closes, <kbd>?</kbd> shows every shortcut.
+              Work the queue from the keyboard: <kbd>j</kbd> <kbd>k</kbd> move, <kbd>x</kbd> selects, <kbd>a</kbd> takes, <kbd>c</kbd> closes,{' '}
+              <kbd>?</kbd> lists them all.
             </>
           ) : (
             'Raised by active rules when they hit a transaction. Your role reads alerts; triage needs an analyst.'
@@ -361,8 +361,7 @@ export function AlertsPage() {
                     <th scope="col">Status</th>
                     <th scope="col">Assignee</th>
                     <th scope="col">SLA</th>
-                    <th scope="col">Entity</th>
-                    <th scope="col">Case</th>
+                    <th scope="col">Account</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -390,14 +389,12 @@ export function AlertsPage() {
                         </td>
                       ) : null}
                       <td className="nowrap" title={formatDateTime(alert.created_at)}>
-                        <div>{formatDate(alert.created_at)}</div>
-                        <div className="cell-secondary">{formatTime(alert.created_at)}</div>
+                        {shortDateTime(alert.created_at)}
                       </td>
-                      <td className="cell-link">
-                        <Link to={`/alerts/${encodeURIComponent(alert.id)}`} className="cell-primary">
+                      <td className="cell-link cell-rule">
+                        <Link to={`/alerts/${encodeURIComponent(alert.id)}`} className="cell-primary" title={`${alert.rule_name} (version ${alert.rule_version})`}>
                           {alert.rule_name}
                         </Link>
-                        <div className="cell-secondary">version {alert.rule_version}</div>
                       </td>
                       <td>
                         <SeverityBadge severity={alert.severity} />
@@ -405,20 +402,18 @@ export function AlertsPage() {
                       <td>
                         <AlertStatusBadge status={alert.status} />
                         {alert.disposition ? <div className="cell-secondary">{capitalize(alert.disposition)}</div> : null}
+                        {alert.case_id ? (
+                          <div className="cell-secondary">
+                            <Link to={`/cases/${encodeURIComponent(alert.case_id)}`}>in a case</Link>
+                          </div>
+                        ) : null}
                       </td>
-                      <td className={alert.assignee_id ? '' : 'muted'}>{alert.assignee_id === me.user.id ? 'You' : members.nameOf(alert.assignee_id)}</td>
+                      <td className={`nowrap${alert.assignee_id ? '' : ' muted'}`}>{alert.assignee_id === me.user.id ? 'You' : members.nameOf(alert.assignee_id)}</td>
                       <td className="nowrap">
                         <DueBadge alert={alert} />
                       </td>
-                      <td className="cell-id">{alert.entity_key}</td>
-                      <td className="nowrap">
-                        {alert.case_id ? (
-                          <Link to={`/cases/${encodeURIComponent(alert.case_id)}`} className="cell-id">
-                            Case
-                          </Link>
-                        ) : (
-                          <span className="muted">—</span>
-                        )}
+                      <td className="cell-id nowrap" title={alert.entity_key}>
+                        {alert.entity_key.replace(/^account:/, '')}
                       </td>
                     </tr>
                   ))}
@@ -448,6 +443,13 @@ export function AlertsPage() {
       <CreateCaseDialog open={dialog?.kind === 'case'} alerts={dialog?.kind === 'case' ? dialog.alerts : []} onClose={() => setDialog(null)} />
     </>
   );
+}
+
+/** "24 Nov 09:05" in local time (the year and seconds are in the cell's title). */
+function shortDateTime(value: string): string {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return value;
+  return date.toLocaleString('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }).replace(',', '');
 }
 
 function plural(n: number, word: string): string {

@@ -119,7 +119,7 @@ export function CasePage({ id }: { id: string }) {
         }
         actions={
           <>
-            {closed && theCase.resolution === 'sar_filed' ? (
+            {closed && theCase.resolution === 'sar_filed' && isLead ? (
               <a className="btn btn-secondary" href={casesApi.reportHref(theCase.id)} target="_blank" rel="noopener">
                 Suspicious-activity report
               </a>
@@ -504,7 +504,7 @@ function EvidenceCard({ theCase, editable, act, nameOf }: { theCase: CaseDetail;
             Upload a file…
           </label>
           <input id={inputId} ref={input} type="file" className="visually-hidden" accept={(limits.content_types ?? []).join(',')} onChange={(e) => void onFile(e)} />
-          <p className="field-hint">PDF, PNG, JPEG, GIF, plain text or CSV, up to {formatBytes(limits.max_bytes ?? DEFAULT_EVIDENCE_LIMITS.max_bytes)}.</p>
+          <p className="field-hint">PDF, PNG, JPEG, GIF, plain text, CSV or JSON, up to {formatBytes(limits.max_bytes ?? DEFAULT_EVIDENCE_LIMITS.max_bytes)}.</p>
           {problem ? <p className="field-error">{problem}</p> : null}
         </div>
       ) : null}
