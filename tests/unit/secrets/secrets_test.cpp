@@ -18,8 +18,8 @@ const std::string kNewKey(32, 'n');
 
 class SecretsTest : public ::testing::Test {
   protected:
-    // A user with an active and a pending TOTP secret, one outbox message and the SMTP password,
-    // all sealed under `ring` with the contexts of sealed_columns.hpp.
+    // A user with an active and a pending TOTP secret, one outbox message, the SMTP password and a
+    // webhook channel's signing secret, all sealed under `ring` with the contexts of sealed_columns.hpp.
     void SealOneOfEach(const crypto::Keyring& ring) {
         db_.ExecNow(
             "INSERT INTO users (id, email, email_normalized, name, password_hash, created_at, totp_secret_sealed, "
@@ -36,6 +36,12 @@ class SecretsTest : public ::testing::Test {
         auto tx = db_.Write();
         ASSERT_TRUE(SetServerSecret(*tx, ring, kSmtpPassword, "hunter2", 5).ok());
         ASSERT_TRUE(tx->Commit().ok());
+        db_.ExecNow("INSERT INTO organizations (id, name, settings, created_at) VALUES ('org_1', 'O', '{}', 1)");
+        db_.ExecNow(
+            "INSERT INTO notification_channels (id, org_id, type, name, url, secret_sealed, events, min_severity, "
+            "created_at, created_by, updated_at) VALUES ('nch_1', 'org_1', 'webhook', 'W', 'https://h.example/', $1, "
+            "'[]', 'low', 1, 'usr_1', 1)",
+            {storage::Text(ring.Seal("whsec_x", SealContext("notification_channels", "secret_sealed", "nch_1")))});
     }
 
     std::string Column(std::string_view sql) {
@@ -186,7 +192,7 @@ TEST_F(SecretsTest, InventoryCountsByKeyIdAndNamesWhatDoesNotOpen) {
     db_.ExecNow("UPDATE users SET totp_pending_sealed = 'garbage' WHERE id = 'usr_1'");
     auto inventory = Inventory(db_.db(), ring);
     ASSERT_TRUE(inventory.ok());
-    ASSERT_EQ(inventory->size(), 4u);
+    ASSERT_EQ(inventory->size(), std::size(kSealedColumns));
     EXPECT_EQ((*inventory)[0].count_by_key_id.at(crypto::Keyring::KeyId(kOldKey)), 1);
     EXPECT_TRUE((*inventory)[0].failures.empty());
     EXPECT_EQ((*inventory)[1].column, "totp_pending_sealed");
