@@ -388,46 +388,71 @@ void Notifier::RefreshQueueDepth() {
 
 Result<int> Notifier::ScanSla() {
     const UnixMicros now = clock_->Now();
-    WT_ASSIGN_OR_RETURN(auto tx, db_.Begin(storage::TxMode::kWrite));
-    WT_ASSIGN_OR_RETURN(auto orgs, tx->Query("SELECT id, settings FROM organizations ORDER BY id"));
-    int notified = 0;
-    for (const auto& org : orgs) {
-        const orgs::AlertSla sla = orgs::SettingsFromText(org.GetText(1)).alert_sla_hours;
-        auto cutoff = [&](std::string_view severity) { return Int(now - sla.HoursOf(severity) * kMicrosPerHour); };
-        WT_ASSIGN_OR_RETURN(
-            auto alerts,
-            tx->Query("SELECT id, environment, rule_id, rule_name, severity, transaction_id, assignee_id, created_at "
-                      "FROM alerts WHERE org_id = $1 AND status <> 'closed' AND sla_notified_at IS NULL AND ("
-                      "(severity = 'low' AND created_at <= $2) OR (severity = 'medium' AND created_at <= $3) OR "
-                      "(severity = 'high' AND created_at <= $4) OR "
-                      "(severity NOT IN ('low', 'medium', 'high') AND created_at <= $5)) ORDER BY id LIMIT $6",
-                      {Text(org.GetText(0)), cutoff("low"), cutoff("medium"), cutoff("high"), cutoff("critical"),
-                       Int(kSlaBatch)}));
-        for (const auto& alert : alerts) {
-            const std::string severity = alert.GetText(4);
-            Event event;
-            event.type = "alert.sla_overdue";
-            event.org_id = org.GetText(0);
-            event.environment = alert.GetText(1);
-            event.severity = severity;
-            event.occurred_at = now;
-            event.data = {{"alert_id", alert.GetText(0)},
-                          {"rule_id", alert.GetText(2)},
-                          {"rule_name", alert.GetText(3)},
-                          {"severity", severity},
-                          {"transaction_id", alert.GetText(5)},
-                          {"assignee_id", alert.IsNull(6) ? boost::json::value(nullptr) : boost::json::value(alert.GetText(6))},
-                          {"due_at", FormatRfc3339(alert.GetInt(7) + sla.HoursOf(severity) * kMicrosPerHour)},
-                          {"url", "/alerts/" + alert.GetText(0)}};
-            if (!alert.IsNull(6)) event.user_ids = {alert.GetText(6)};
-            WT_RETURN_IF_ERROR(Record(*tx, event));
-            WT_RETURN_IF_ERROR(tx->Exec("UPDATE alerts SET sla_notified_at = $2 WHERE id = $1",
-                                        {Text(alert.GetText(0)), Int(now)}));
-            ++notified;
+    // Candidates are found in a read snapshot (the index alerts_sla_pending holds only alerts not
+    // yet notified and not closed), so the write lock, which the ingestion writer needs, is taken
+    // only when there is something to write, and only for those rows.
+    struct Overdue {
+        std::string org_id;
+        storage::Row alert;
+        UnixMicros due_at;
+    };
+    std::vector<Overdue> overdue;
+    {
+        WT_ASSIGN_OR_RETURN(auto tx, db_.Begin(storage::TxMode::kRead));
+        WT_ASSIGN_OR_RETURN(auto orgs, tx->Query("SELECT id, settings FROM organizations ORDER BY id"));
+        for (const auto& org : orgs) {
+            const orgs::AlertSla sla = orgs::SettingsFromText(org.GetText(1)).alert_sla_hours;
+            auto cutoff = [&](std::string_view severity) { return Int(now - sla.HoursOf(severity) * kMicrosPerHour); };
+            WT_ASSIGN_OR_RETURN(
+                auto alerts,
+                tx->Query("SELECT id, environment, rule_id, rule_name, severity, transaction_id, created_at "
+                          "FROM alerts WHERE org_id = $1 AND sla_notified_at IS NULL AND status <> 'closed' AND ("
+                          "(severity = 'low' AND created_at <= $2) OR (severity = 'medium' AND created_at <= $3) OR "
+                          "(severity = 'high' AND created_at <= $4) OR "
+                          "(severity NOT IN ('low', 'medium', 'high') AND created_at <= $5)) ORDER BY id LIMIT $6",
+                          {Text(org.GetText(0)), cutoff("low"), cutoff("medium"), cutoff("high"),
+                           cutoff("critical"), Int(kSlaBatch)}));
+            for (auto& alert : alerts) {
+                const UnixMicros due_at = alert.GetInt(6) + sla.HoursOf(alert.GetText(4)) * kMicrosPerHour;
+                overdue.push_back({org.GetText(0), std::move(alert), due_at});
+            }
         }
     }
+    if (overdue.empty()) return 0;
+    int notified = 0;
+    WT_ASSIGN_OR_RETURN(auto tx, db_.Begin(storage::TxMode::kWrite));
+    for (const auto& [org_id, alert, due_at] : overdue) {
+        // Claimed here, so a concurrent scan (another process) or a close since the read wins.
+        WT_ASSIGN_OR_RETURN(auto claimed, tx->Exec("UPDATE alerts SET sla_notified_at = $2 WHERE id = $1 AND "
+                                                   "sla_notified_at IS NULL AND status <> 'closed'",
+                                                   {Text(alert.GetText(0)), Int(now)}));
+        if (claimed != 1) continue;
+        WT_ASSIGN_OR_RETURN(auto assignee,
+                            tx->QueryOne("SELECT assignee_id FROM alerts WHERE id = $1", {Text(alert.GetText(0))}));
+        const std::optional<std::string> assignee_id = assignee ? assignee->GetOptText(0) : std::nullopt;
+        Event event;
+        event.type = "alert.sla_overdue";
+        event.org_id = org_id;
+        event.environment = alert.GetText(1);
+        event.severity = alert.GetText(4);
+        event.occurred_at = now;
+        event.data = {{"alert_id", alert.GetText(0)},
+                      {"rule_id", alert.GetText(2)},
+                      {"rule_name", alert.GetText(3)},
+                      {"severity", alert.GetText(4)},
+                      {"transaction_id", alert.GetText(5)},
+                      {"assignee_id", assignee_id ? boost::json::value(*assignee_id) : boost::json::value(nullptr)},
+                      {"due_at", FormatRfc3339(due_at)},
+                      {"url", "/alerts/" + alert.GetText(0)}};
+        if (assignee_id) event.user_ids = {*assignee_id};
+        WT_RETURN_IF_ERROR(Record(*tx, event));
+        ++notified;
+    }
     WT_RETURN_IF_ERROR(tx->Commit());
-    if (notified > 0) log_->info("{} alert(s) passed their SLA due time: notifications written", notified);
+    if (notified > 0) {
+        log_->info("{} alert(s) passed their SLA due time: notifications written", notified);
+        Wake();
+    }
     return notified;
 }
 

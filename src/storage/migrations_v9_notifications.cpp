@@ -9,7 +9,8 @@
 // notification_deliveries: the outbox, one row per (event, channel) or (event, user), written in
 // the transaction of the change that caused the event; the dispatcher claims due rows with a
 // lease (next_attempt_at) and records every attempt's outcome. `payload` is the event as sent,
-// without secrets. alerts.sla_notified_at: the SLA scan notifies each overdue alert once.
+// without secrets. alerts.sla_notified_at: the SLA scan notifies each overdue alert once; the partial
+// index alerts_sla_pending holds only the alerts it still has to look at.
 namespace wt::storage {
 
 extern const char kV9Notifications[] = R"SQL(
@@ -56,7 +57,8 @@ CREATE TABLE notification_deliveries (
 );
 CREATE INDEX notification_deliveries_pending ON notification_deliveries(delivered_at, failed_at, next_attempt_at);
 CREATE INDEX notification_deliveries_by_channel ON notification_deliveries(org_id, channel_id, id);
-ALTER TABLE alerts ADD COLUMN sla_notified_at BIGINT
+ALTER TABLE alerts ADD COLUMN sla_notified_at BIGINT;
+CREATE INDEX alerts_sla_pending ON alerts(org_id, created_at) WHERE sla_notified_at IS NULL AND status <> 'closed'
 )SQL";
 
 }  // namespace wt::storage
