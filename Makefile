@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # The two commands a newcomer types: `make run` and `make test`. Everything else is a helper.
-.PHONY: all setup build build-server build-console run test unit integration e2e sanitize fuzz bench bench-ingest bench-restart format clean
+.PHONY: all setup build build-server build-console run test unit integration e2e sanitize fuzz bench bench-ingest bench-restart bench-dashboard format clean
 
 BUILD_DIR   ?= build/release
 ASAN_DIR    ?= build/asan
@@ -65,6 +65,10 @@ bench-ingest: build
 
 bench-restart: build
 	@bench/ingest/restart $(BUILD_DIR)/src/app/watchtower
+
+# GET /dashboard over 10 million stored transactions (heavy: minutes, ~6 GB of disk; ROWS= to change).
+bench-dashboard: build-server
+	@bench/dashboard/run $(BUILD_DIR)/src/app/watchtower
 
 format:
 	@find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
