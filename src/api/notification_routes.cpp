@@ -71,7 +71,8 @@ void RegisterChannelRoutes(Registrar& reg) {
 
     reg.Console({Method::get, "/api/v1/orgs/notification-channels", Surface::kConsole, Perm::kAdminister, false,
                  "notifications", "The organization's notification channels (never their secrets)", "",
-                 fmt::format(R"({{"type":"object","properties":{{"data":{{"type":"array","items":{}}}}}}})",
+                 fmt::format(R"({{"type":"object","properties":{{"data":{{"type":"array","items":{}}},)"
+                             R"("next_cursor":{{"type":"null"}}}}}})",
                              kChannelSchema)},
                 [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
                     co_return JsonOr(ctx, request,

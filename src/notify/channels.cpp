@@ -247,7 +247,7 @@ Result<boost::json::object> ListChannels(storage::Transaction& tx, const std::st
                                             {Text(org_id)}));
     boost::json::array data;
     for (const auto& row : rows) data.push_back(ChannelJson(row));
-    return boost::json::object{{"data", std::move(data)}};
+    return boost::json::object{{"data", std::move(data)}, {"next_cursor", nullptr}};  // one page: at most 50
 }
 
 Result<boost::json::object> GetChannel(storage::Transaction& tx, const std::string& org_id, const std::string& id) {

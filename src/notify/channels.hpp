@@ -70,7 +70,8 @@ Result<ChannelPatch> ParseChannelPatch(const boost::json::value& body);
 Result<boost::json::object> CreateChannel(storage::Transaction& tx, const crypto::Keyring& keyring,
                                           const std::string& org_id, const NewChannel& channel,
                                           const ChannelActor& actor);
-/// `{data: [channel...]}`, oldest first (deleted channels are not listed).
+/// `{data: [channel...], next_cursor: null}`, oldest first, all in one page (at most
+/// kMaxChannelsPerOrg); deleted channels are not listed.
 Result<boost::json::object> ListChannels(storage::Transaction& tx, const std::string& org_id);
 Result<boost::json::object> GetChannel(storage::Transaction& tx, const std::string& org_id, const std::string& id);
 Result<boost::json::object> UpdateChannel(storage::Transaction& tx, const std::string& org_id, const std::string& id,
