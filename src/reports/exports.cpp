@@ -40,6 +40,20 @@ constexpr std::string_view kCaseHeader =
 
 constexpr std::string_view kAuditHeader = "id,at,actor_type,actor_id,action,target,ip,user_agent,details\r\n";
 
+// Every kind with its name in the query and its header row.
+struct KindInfo {
+    ExportKind kind;
+    std::string_view name;
+    std::string_view header;
+};
+constexpr KindInfo kKinds[] = {
+    {ExportKind::kTransactions, "transactions", kTransactionHeader},
+    {ExportKind::kAlerts, "alerts", kAlertHeader},
+    {ExportKind::kCases, "cases", kCaseHeader},
+    {ExportKind::kAudit, "audit", kAuditHeader},
+};
+const KindInfo& InfoOf(ExportKind kind) { return kKinds[static_cast<std::size_t>(kind)]; }
+
 // Column kinds of a row as exported: text as stored, a time as RFC 3339, an integer.
 enum class Col { kText, kTime, kInt };
 
@@ -72,26 +86,12 @@ std::string CompactTime(UnixMicros at) {
 }  // namespace
 
 std::optional<ExportKind> ParseExportKind(std::string_view name) {
-    if (name == "transactions") return ExportKind::kTransactions;
-    if (name == "alerts") return ExportKind::kAlerts;
-    if (name == "cases") return ExportKind::kCases;
-    if (name == "audit") return ExportKind::kAudit;
+    for (const KindInfo& info : kKinds)
+        if (info.name == name) return info.kind;
     return std::nullopt;
 }
 
-std::string_view ExportKindName(ExportKind kind) {
-    switch (kind) {
-        case ExportKind::kTransactions:
-            return "transactions";
-        case ExportKind::kAlerts:
-            return "alerts";
-        case ExportKind::kCases:
-            return "cases";
-        case ExportKind::kAudit:
-            return "audit";
-    }
-    return "unknown";
-}
+std::string_view ExportKindName(ExportKind kind) { return InfoOf(kind).name; }
 
 std::string ExportFileName(ExportKind kind, const Period& period) {
     return fmt::format("watchtower-{}-{}-{}.csv", ExportKindName(kind), CompactTime(period.from),
@@ -118,20 +118,7 @@ CsvExport::CsvExport(storage::Database& db, std::string org_id, ExportKind kind,
 Result<bool> CsvExport::Next(std::string& out) {
     if (!header_written_) {
         header_written_ = true;
-        switch (kind_) {
-            case ExportKind::kTransactions:
-                out += kTransactionHeader;
-                break;
-            case ExportKind::kAlerts:
-                out += kAlertHeader;
-                break;
-            case ExportKind::kCases:
-                out += kCaseHeader;
-                break;
-            case ExportKind::kAudit:
-                out += kAuditHeader;
-                break;
-        }
+        out += InfoOf(kind_).header;
         return true;
     }
     if (done_) return false;
