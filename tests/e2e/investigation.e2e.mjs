@@ -49,6 +49,17 @@ async function signOut(page) {
   await waitForPath(page, '/login');
 }
 
+/**
+ * A screenshot of the whole page in a window as tall as `height` (a full-page capture would cut
+ * the fixed navigation short), then the usual window again.
+ */
+async function tallScreenshot(page, name, height) {
+  await page.setViewportSize({ width: 1280, height });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await screenshot(page, name);
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
 /** Presses a key with the focus on the page itself (not in a field). */
 async function press(page, key) {
   await page.keyboard.press(key);
@@ -193,8 +204,7 @@ await runSuite(
         await page.getByText('3 alerts selected').waitFor();
         state.caseAlertIds = [];
         for (const i of [1, 2, 3]) state.caseAlertIds.push(await queueRows(page).nth(i).getAttribute('data-alert-id'));
-        await page.evaluate(() => window.scrollTo(0, 0));
-        await screenshot(page, 'alert-queue');
+        await tallScreenshot(page, 'alert-queue', 1000);
       },
       { critical: true },
     );
@@ -237,7 +247,7 @@ await runSuite(
 
       await withResponse(page, 'PATCH', `/api/v1/cases/${state.caseId}`, () => page.getByLabel('Status', { exact: true }).selectOption('investigating'));
       await page.locator('.timeline-entry', { hasText: 'changed the status from Open to Investigating' }).waitFor();
-      await screenshot(page, 'case', { fullPage: true });
+      await tallScreenshot(page, 'case', 1500);
     });
 
     await check(
@@ -285,7 +295,7 @@ await runSuite(
       assert((await page.locator('svg.bar-chart rect.series').count()) > 20, 'the charts have no bars');
       assert((await page.locator('.hbar-row').count()) >= 3, 'no rankings (rules, assignees, false positives)');
       await page.locator('.hbar-row', { hasText: ANALYST.name }).first().waitFor();
-      await screenshot(page, 'dashboard', { fullPage: true });
+      await tallScreenshot(page, 'dashboard', 1150);
     });
 
     await check('reports: the summary and a CSV export', async () => {

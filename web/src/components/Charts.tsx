@@ -8,9 +8,8 @@ import type { ReactNode } from 'react';
 import type { Stack } from '../lib/dashboard';
 import { niceScale } from '../lib/rules';
 
-const WIDTH = 760;
-const HEIGHT = 220;
-const MARGIN = { top: 10, right: 10, bottom: 30, left: 56 };
+const HEIGHT = 200;
+const MARGIN = { top: 10, right: 8, bottom: 28, left: 40 };
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** "7 Mar" for day buckets, "14:00" (and the day at midnight) for hour buckets; UTC. */
@@ -36,7 +35,10 @@ export function StackedBars({
   label,
   format = (n) => n.toLocaleString('en-US'),
   names = {},
+  width = 440,
 }: {
+  /** The drawing's width in SVG units: about its width on screen, so the labels keep their size. */
+  width?: number;
   starts: string[];
   stacks: Stack[];
   bucket: 'hour' | 'day';
@@ -48,7 +50,7 @@ export function StackedBars({
   const totals = starts.map((_, i) => stacks.reduce((sum, s) => sum + s.values[i], 0));
   const max = totals.reduce((m, t) => Math.max(m, t), 0);
   const { top, ticks } = niceScale(max);
-  const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
+  const plotWidth = width - MARGIN.left - MARGIN.right;
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
   const slot = starts.length > 0 ? plotWidth / starts.length : plotWidth;
   const barWidth = Math.max(1, Math.min(24, slot * 0.75));
@@ -60,10 +62,10 @@ export function StackedBars({
     .join(', ')}`;
   return (
     <figure className="chart">
-      <svg className="bar-chart" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={summary} preserveAspectRatio="xMidYMid meet">
+      <svg className="bar-chart" viewBox={`0 0 ${width} ${HEIGHT}`} role="img" aria-label={summary} preserveAspectRatio="xMidYMid meet">
         {ticks.map((tick) => (
           <g key={tick} className="chart-grid">
-            <line x1={MARGIN.left} x2={WIDTH - MARGIN.right} y1={y(tick)} y2={y(tick)} />
+            <line x1={MARGIN.left} x2={width - MARGIN.right} y1={y(tick)} y2={y(tick)} />
             <text x={MARGIN.left - 8} y={y(tick)} dy="0.32em" textAnchor="end" className="chart-tick">
               {shortNumber(tick)}
             </text>
@@ -95,7 +97,7 @@ export function StackedBars({
             </g>
           );
         })}
-        <line className="chart-axis" x1={MARGIN.left} x2={WIDTH - MARGIN.right} y1={y(0)} y2={y(0)} />
+        <line className="chart-axis" x1={MARGIN.left} x2={width - MARGIN.right} y1={y(0)} y2={y(0)} />
       </svg>
       <Legend items={stacks.map((s) => ({ key: s.key, label: names[s.key] ?? s.key }))} />
     </figure>
@@ -140,11 +142,11 @@ export function HBars({ rows, label, empty }: { rows: HBar[]; label: string; emp
             <svg className="hbar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">
               <rect className="hbar-track" width="100" height="10" rx="1.5" />
               {row.parts.map((part) => {
-                const width = (part.value / max) * 100;
+                const length = (part.value / max) * 100;
                 const x = at;
-                at += width;
+                at += length;
                 return part.value > 0 ? (
-                  <rect key={part.series} className={`series series-${part.series}`} x={x} width={width} height="10">
+                  <rect key={part.series} className={`series series-${part.series}`} x={x} width={length} height="10">
                     <title>{part.title}</title>
                   </rect>
                 ) : null;

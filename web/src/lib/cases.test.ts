@@ -58,5 +58,7 @@ describe('timeline', () => {
     );
     expect(describeTimeline({ at, actor: null, action: 'closed', details: { resolution: 'sar_filed', note: 'filed' } }, nameOf)).toBe('closed it: SAR filed — “filed”');
     expect(describeTimeline({ at, actor: null, action: 'something_new', details: null }, nameOf)).toBe('something new');
+    expect(describeTimeline({ at, actor: null, action: 'alert_added', details: { alert_id: 'alt_1' } }, nameOf, () => 'Structuring')).toBe('linked the alert “Structuring”');
+    expect(describeTimeline({ at, actor: null, action: 'alert_removed', details: { alert_id: 'alt_2' } }, nameOf)).toBe('removed the alert “alt_2”');
   });
 });

@@ -135,9 +135,13 @@ function text(value: unknown): string {
 
 /**
  * A timeline entry in words. `nameOf` turns user ids into names; `alertLabel` alert ids into
- * something readable.
+ * something readable (the rule's name when the alert is still in the case).
  */
-export function describeTimeline(entry: TimelineEntry, nameOf: (id: string | null) => string): string {
+export function describeTimeline(
+  entry: TimelineEntry,
+  nameOf: (id: string | null) => string,
+  alertLabel: (id: string) => string = (id) => id,
+): string {
   const d = (entry.details ?? {}) as Record<string, unknown>;
   switch (entry.action) {
     case 'created':
@@ -151,9 +155,9 @@ export function describeTimeline(entry: TimelineEntry, nameOf: (id: string | nul
     case 'title_changed':
       return `renamed it to “${text(d.to)}”`;
     case 'alert_added':
-      return `linked alert ${text(d.alert_id)}`;
+      return `linked the alert “${alertLabel(text(d.alert_id))}”`;
     case 'alert_removed':
-      return `removed alert ${text(d.alert_id)}`;
+      return `removed the alert “${alertLabel(text(d.alert_id))}”`;
     case 'commented':
       return 'commented';
     case 'evidence_added':

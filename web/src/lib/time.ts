@@ -103,3 +103,10 @@ export function formatUntil(value: string | null | undefined, now: number = Date
   if (hours < 48) return `in ${hours} h`;
   return `in ${Math.round(hours / 24)} days`;
 }
+
+/** "24 Nov 09:05" in local time, for dense tables (the full time goes in a title). */
+export function formatShortDateTime(value: string | null | undefined): string {
+  const date = parse(value);
+  if (!date) return '—';
+  return date.toLocaleString('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }).replace(',', '');
+}

@@ -31,7 +31,7 @@ import {
   toggleSelection,
 } from '../lib/alertFilters';
 import { capitalize, SEVERITIES } from '../lib/rules';
-import { formatDateTime, localInputToUtc, utcToLocalInput } from '../lib/time';
+import { formatDateTime, formatShortDateTime, localInputToUtc, utcToLocalInput } from '../lib/time';
 
 let lastAlertsHref = '/alerts';
 
@@ -342,7 +342,7 @@ export function AlertsPage() {
             </div>
           ) : (
             <div className="table-wrap">
-              <table className="table table-alerts table-queue" aria-label="Alert queue">
+              <table className="table table-alerts table-queue table-dense" aria-label="Alert queue">
                 <thead>
                   <tr>
                     {canWork ? (
@@ -389,7 +389,7 @@ export function AlertsPage() {
                         </td>
                       ) : null}
                       <td className="nowrap" title={formatDateTime(alert.created_at)}>
-                        {shortDateTime(alert.created_at)}
+                        {formatShortDateTime(alert.created_at)}
                       </td>
                       <td className="cell-link cell-rule">
                         <Link to={`/alerts/${encodeURIComponent(alert.id)}`} className="cell-primary" title={`${alert.rule_name} (version ${alert.rule_version})`}>
@@ -443,13 +443,6 @@ export function AlertsPage() {
       <CreateCaseDialog open={dialog?.kind === 'case'} alerts={dialog?.kind === 'case' ? dialog.alerts : []} onClose={() => setDialog(null)} />
     </>
   );
-}
-
-/** "24 Nov 09:05" in local time (the year and seconds are in the cell's title). */
-function shortDateTime(value: string): string {
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) return value;
-  return date.toLocaleString('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }).replace(',', '');
 }
 
 function plural(n: number, word: string): string {

@@ -30,7 +30,7 @@ import {
 } from '../lib/cases';
 import { formatMoney } from '../lib/money';
 import { capitalize } from '../lib/rules';
-import { formatDateTime, formatRelative } from '../lib/time';
+import { formatDateTime, formatRelative, formatShortDateTime } from '../lib/time';
 import { CaseStatusBadge, casesListHref } from './CasesPage';
 import { DecisionBadge, Direction, typeLabel } from './TransactionsPage';
 
@@ -114,7 +114,8 @@ export function CasePage({ id }: { id: string }) {
         title={theCase.title}
         description={
           <>
-            Case <code>{theCase.id}</code> · opened {formatRelative(theCase.created_at)} by {nameOf(theCase.created_by)}
+            Case <code>{theCase.id}</code> · opened {formatRelative(theCase.created_at)} by {nameOf(theCase.created_by)} · updated{' '}
+            {formatRelative(theCase.updated_at)}
           </>
         }
         actions={
@@ -232,10 +233,6 @@ export function CasePage({ id }: { id: string }) {
           <span className="summary-label">Environment</span>
           <span className="summary-value">{theCase.environment ? <EnvironmentBadge environment={theCase.environment} /> : '—'}</span>
         </div>
-        <div className="summary-item">
-          <span className="summary-label">Updated</span>
-          <span className="summary-value">{formatRelative(theCase.updated_at)}</span>
-        </div>
       </section>
       <div className="case-grid">
         <div className="case-main">
@@ -291,14 +288,13 @@ function LinkedAlerts({ theCase, editable, busy, act }: { theCase: CaseDetail; e
         <span className="count">{alerts.length === 1 ? '1 alert' : `${alerts.length} alerts`}</span>
       </div>
       <div className="table-wrap">
-        <table className="table">
+        <table className="table table-dense">
           <thead>
             <tr>
               <th scope="col">Alert</th>
               <th scope="col">Severity</th>
               <th scope="col">Status</th>
-              <th scope="col">Entity</th>
-              <th scope="col">Raised</th>
+              <th scope="col">Account</th>
               {editable ? (
                 <th scope="col" className="col-actions">
                   <span className="visually-hidden">Actions</span>
@@ -321,8 +317,9 @@ function LinkedAlerts({ theCase, editable, busy, act }: { theCase: CaseDetail; e
                 <td>
                   <AlertStatusBadge status={a.status} />
                 </td>
-                <td className="cell-id">{a.entity_key}</td>
-                <td className="nowrap">{formatDateTime(a.created_at)}</td>
+                <td className="cell-id nowrap" title={a.entity_key}>
+                  {a.entity_key.replace(/^account:/, '')}
+                </td>
                 {editable ? (
                   <td className="col-actions">
                     {alerts.length > 1 ? (
@@ -378,14 +375,13 @@ function RelatedTransactions({ theCase }: { theCase: CaseDetail }) {
         <p className="section-empty">No transactions.</p>
       ) : (
         <div className="table-wrap table-scroll">
-          <table className="table">
+          <table className="table table-dense">
             <thead>
               <tr>
                 <th scope="col">Occurred</th>
                 <th scope="col" className="col-number">
                   Amount
                 </th>
-                <th scope="col">Type</th>
                 <th scope="col">Account</th>
                 <th scope="col">Counterparty</th>
                 <th scope="col">Decision</th>
@@ -394,15 +390,17 @@ function RelatedTransactions({ theCase }: { theCase: CaseDetail }) {
             <tbody>
               {rows.map((t) => (
                 <tr key={t.id} className={t.linked ? 'row-linked' : ''}>
-                  <td className="nowrap">
-                    <Link to={`/transactions/${encodeURIComponent(t.id)}`}>{formatDateTime(t.occurred_at)}</Link>
+                  <td className="nowrap" title={formatDateTime(t.occurred_at)}>
+                    <Link to={`/transactions/${encodeURIComponent(t.id)}`}>{formatShortDateTime(t.occurred_at)}</Link>
                     {t.linked ? <div className="cell-secondary">alerted</div> : null}
                   </td>
-                  <td className="col-number amount">{formatMoney(t.amount, t.currency)}</td>
-                  <td>
-                    {typeLabel(t.type)} <Direction direction={t.direction} short />
+                  <td className="col-number">
+                    <div className="amount nowrap">{formatMoney(t.amount, t.currency)}</div>
+                    <div className="cell-secondary nowrap">
+                      {typeLabel(t.type)} <Direction direction={t.direction} short />
+                    </div>
                   </td>
-                  <td className="cell-id">{t.account_id}</td>
+                  <td className="cell-id nowrap">{t.account_id}</td>
                   <td>{t.counterparty?.name ?? '—'}</td>
                   <td>
                     <DecisionBadge decision={t.decision} />
@@ -513,6 +511,7 @@ function EvidenceCard({ theCase, editable, act, nameOf }: { theCase: CaseDetail;
 }
 
 function Timeline({ theCase, nameOf }: { theCase: CaseDetail; nameOf: (id: string | null) => string }) {
+  const alertLabel = (id: string) => theCase.alerts.find((a) => a.id === id)?.rule_name ?? id;
   return (
     <section className="card" aria-labelledby="case-timeline-heading">
       <div className="card-header">
@@ -524,7 +523,7 @@ function Timeline({ theCase, nameOf }: { theCase: CaseDetail; nameOf: (id: strin
           <li key={index} className="timeline-entry" data-action={entry.action}>
             <time dateTime={entry.at}>{formatDateTime(entry.at)}</time>
             <span>
-              <span className="timeline-actor">{entry.actor?.name || nameOf(entry.actor?.id ?? null)}</span> {describeTimeline(entry, nameOf)}
+              <span className="timeline-actor">{entry.actor?.name || nameOf(entry.actor?.id ?? null)}</span> {describeTimeline(entry, nameOf, alertLabel)}
             </span>
           </li>
         ))}

@@ -191,7 +191,11 @@ function DashboardBody({ data, nameOf }: { data: Dashboard; nameOf: (id: string 
               empty="No alerts in this period."
               rows={byRule.map((r) => ({
                 key: r.rule_id,
-                label: <Link to={`/alerts?view=all&rule_id=${encodeURIComponent(r.rule_id)}`}>{r.rule_name}</Link>,
+                label: (
+                  <Link to={`/alerts?view=all&rule_id=${encodeURIComponent(r.rule_id)}`} title={r.rule_name}>
+                    {r.rule_name}
+                  </Link>
+                ),
                 parts: [{ series: r.severity, value: r.count, title: `${r.rule_name}: ${r.count} alerts` }],
                 figure: formatCount(r.count),
               }))}
@@ -243,7 +247,7 @@ function DashboardBody({ data, nameOf }: { data: Dashboard; nameOf: (id: string 
               empty="No alerts were closed in this period."
               rows={fpRates.map((r) => ({
                 key: r.rule_id,
-                label: r.rule_name,
+                label: <span title={r.rule_name}>{r.rule_name}</span>,
                 parts: [
                   { series: 'fp', value: (r.rate ?? 0) * 100, title: `${r.false_positive} false positives` },
                   { series: 'tp', value: 100 - (r.rate ?? 0) * 100, title: `${r.closed - r.false_positive} other dispositions` },
