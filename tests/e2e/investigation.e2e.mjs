@@ -90,19 +90,24 @@ await runSuite(
         state.adminId = members.body.data.find((m) => m.email === ADMIN.email)?.user_id;
         assert(state.analystId && state.adminId, 'the analyst and the admin are members');
         const open = await consoleApi(page, 'GET', '/alerts?status=open&limit=200');
-        assert(open.status === 200 && open.body.data.length >= 40, `only ${open.body.data?.length} open alerts after the traffic`);
+        assert(open.status === 200 && open.body.data.length >= 46, `only ${open.body.data?.length} open alerts after the traffic`);
         const ids = open.body.data.map((a) => a.id);
-        // Work for the dashboard: the analyst's queue, some closed as false or true positives.
-        const give = await consoleApi(page, 'POST', '/alerts/bulk', { alert_ids: ids.slice(0, 14), action: 'assign', assignee_id: state.analystId });
+        // Work for the dashboard: every third of the newest 30 for the analyst, some closed as
+        // false or true positives.
+        const give = await consoleApi(page, 'POST', '/alerts/bulk', {
+          alert_ids: ids.slice(0, 30).filter((_, i) => i % 3 === 1),
+          action: 'assign',
+          assignee_id: state.analystId,
+        });
         assert(give.status === 200, `bulk assign answered ${give.status}: ${JSON.stringify(give.body)}`);
         const fp = await consoleApi(page, 'POST', '/alerts/bulk', {
-          alert_ids: ids.slice(14, 26),
+          alert_ids: ids.slice(30, 42),
           action: 'close',
           disposition: 'false_positive',
           note: 'Payroll run to known payees',
         });
         assert(fp.status === 200 && fp.body.updated === 12, `bulk close answered ${fp.status}: ${JSON.stringify(fp.body)}`);
-        const tp = await consoleApi(page, 'POST', '/alerts/bulk', { alert_ids: ids.slice(26, 30), action: 'close', disposition: 'true_positive', note: 'Confirmed with the customer' });
+        const tp = await consoleApi(page, 'POST', '/alerts/bulk', { alert_ids: ids.slice(42, 46), action: 'close', disposition: 'true_positive', note: 'Confirmed with the customer' });
         assert(tp.status === 200, `bulk close answered ${tp.status}`);
         // High and critical alerts (SLA 8 h and 2 h) become overdue; medium and low do not.
         advanceClock(9 * 3600);

@@ -151,6 +151,15 @@ export function AlertDetailPage({ id }: { id: string }) {
           </span>
         </div>
         <div className="summary-item">
+          <span className="summary-label">Transaction</span>
+          <span className="summary-value">
+            <Link to={`/transactions/${encodeURIComponent(alert.transaction_id)}`} className="cell-id">
+              {alert.transaction_id}
+            </Link>
+          </span>
+          <span className="summary-sub">occurred {formatDateTime(alert.occurred_at)}</span>
+        </div>
+        <div className="summary-item">
           <span className="summary-label">Entity</span>
           <span className="summary-value cell-id">{alert.entity_key}</span>
           <span className="summary-sub">
