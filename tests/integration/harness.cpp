@@ -917,6 +917,15 @@ boost::json::array Server::AuditEntries(const Session& admin, const std::string&
     return res.Json().at("data").as_array();
 }
 
+void EndSuiteServer(Server*& server) {
+    if (server == nullptr) return;
+    EXPECT_EQ(server->Stop(), 0);
+    const auto leaked = server->LeakedSecrets();
+    EXPECT_TRUE(leaked.empty()) << "secret in the logs: " << leaked.front();
+    delete server;
+    server = nullptr;
+}
+
 bool HasAuditTarget(const boost::json::array& entries, const std::string& target) {
     for (const auto& entry : entries)
         if (entry.at("target").is_string() && entry.at("target").as_string() == target) return true;

@@ -309,6 +309,10 @@ private:
     std::map<std::string, MfaAccount> mfa_;  // GUARDED_BY(mfa_mutex_), by lower-case email
 };
 
+/// The end of a suite's shared server (TearDownTestSuite): stops it (EXPECT exit code 0), expects
+/// no remembered secret in its logs, deletes it and sets `server` to null. Nothing when null.
+void EndSuiteServer(Server*& server);
+
 /// Whether one of `entries` (audit entries) has `target`.
 bool HasAuditTarget(const boost::json::array& entries, const std::string& target);
 
