@@ -308,6 +308,16 @@ boost::json::object UserJson(const storage::Row& row, std::size_t id_column) {
     return {{"id", row.GetText(id_column)}, {"name", OptText(row, id_column + 1)}};
 }
 
+// The rows of `sql` (parameters: the organization and the case) as a JSON array.
+template <typename ToJson>
+Result<boost::json::array> RowsOfCase(storage::Transaction& tx, std::string_view sql, const std::string& org_id,
+                                      const std::string& case_id, ToJson to_json) {
+    WT_ASSIGN_OR_RETURN(auto rows, tx.Query(sql, {Text(org_id), Text(case_id)}));
+    boost::json::array out;
+    for (const auto& row : rows) out.push_back(to_json(row));
+    return out;
+}
+
 }  // namespace
 
 bool IsCaseStatus(std::string_view status) {
@@ -434,47 +444,40 @@ Result<boost::json::object> GetCase(storage::Transaction& tx, const std::string&
                                                                dialect));
     view["transactions"] = std::move(transactions);
 
-    WT_ASSIGN_OR_RETURN(auto comment_rows,
-                        tx.Query("SELECT c.id, c.author_id, u.name, c.body, c.created_at FROM case_comments c "
-                                 "LEFT JOIN users u ON u.id = c.author_id WHERE c.org_id = $1 AND c.case_id = $2 "
-                                 "ORDER BY c.created_at, c.id",
-                                 {Text(org_id), Text(case_id)}));
-    boost::json::array comments;
-    for (const auto& comment : comment_rows)
-        comments.push_back(boost::json::object{{"id", comment.GetText(0)},
-                                               {"author_id", comment.GetText(1)},
-                                               {"author_name", OptText(comment, 2)},
-                                               {"body", comment.GetText(3)},
-                                               {"created_at", FormatRfc3339(comment.GetInt(4))}});
-    view["comments"] = std::move(comments);
-
-    WT_ASSIGN_OR_RETURN(auto evidence_rows,
-                        tx.Query("SELECT id, filename, content_type, size_bytes, sha256, uploaded_by, created_at "
-                                 "FROM case_evidence WHERE org_id = $1 AND case_id = $2 ORDER BY created_at, id",
-                                 {Text(org_id), Text(case_id)}));
-    boost::json::array evidence;
-    for (const auto& file : evidence_rows)
-        evidence.push_back(boost::json::object{{"id", file.GetText(0)},
-                                               {"filename", file.GetText(1)},
-                                               {"content_type", file.GetText(2)},
-                                               {"size", file.GetInt(3)},
-                                               {"sha256", file.GetText(4)},
-                                               {"uploaded_by", file.GetText(5)},
-                                               {"created_at", FormatRfc3339(file.GetInt(6))}});
-    view["evidence"] = std::move(evidence);
-
-    WT_ASSIGN_OR_RETURN(auto event_rows,
-                        tx.Query("SELECT e.at, e.actor_id, u.name, e.action, e.details FROM case_events e "
-                                 "LEFT JOIN users u ON u.id = e.actor_id WHERE e.org_id = $1 AND e.case_id = $2 "
-                                 "ORDER BY e.at, e.id",
-                                 {Text(org_id), Text(case_id)}));
-    boost::json::array timeline;
-    for (const auto& event : event_rows)
-        timeline.push_back(boost::json::object{{"at", FormatRfc3339(event.GetInt(0))},
-                                               {"actor", UserJson(event, 1)},
-                                               {"action", event.GetText(3)},
-                                               {"details", DetailsOf(event.GetText(4))}});
-    view["timeline"] = std::move(timeline);
+    WT_ASSIGN_OR_RETURN(
+        view["comments"],
+        RowsOfCase(tx, "SELECT c.id, c.author_id, u.name, c.body, c.created_at FROM case_comments c LEFT JOIN users u "
+                       "ON u.id = c.author_id WHERE c.org_id = $1 AND c.case_id = $2 ORDER BY c.created_at, c.id",
+                   org_id, case_id, [](const storage::Row& comment) {
+                       return boost::json::object{{"id", comment.GetText(0)},
+                                                  {"author_id", comment.GetText(1)},
+                                                  {"author_name", OptText(comment, 2)},
+                                                  {"body", comment.GetText(3)},
+                                                  {"created_at", FormatRfc3339(comment.GetInt(4))}};
+                   }));
+    WT_ASSIGN_OR_RETURN(
+        view["evidence"],
+        RowsOfCase(tx, "SELECT id, filename, content_type, size_bytes, sha256, uploaded_by, created_at FROM case_evidence "
+                       "WHERE org_id = $1 AND case_id = $2 ORDER BY created_at, id",
+                   org_id, case_id, [](const storage::Row& file) {
+                       return boost::json::object{{"id", file.GetText(0)},
+                                                  {"filename", file.GetText(1)},
+                                                  {"content_type", file.GetText(2)},
+                                                  {"size", file.GetInt(3)},
+                                                  {"sha256", file.GetText(4)},
+                                                  {"uploaded_by", file.GetText(5)},
+                                                  {"created_at", FormatRfc3339(file.GetInt(6))}};
+                   }));
+    WT_ASSIGN_OR_RETURN(
+        view["timeline"],
+        RowsOfCase(tx, "SELECT e.at, e.actor_id, u.name, e.action, e.details FROM case_events e LEFT JOIN users u "
+                       "ON u.id = e.actor_id WHERE e.org_id = $1 AND e.case_id = $2 ORDER BY e.at, e.id",
+                   org_id, case_id, [](const storage::Row& event) {
+                       return boost::json::object{{"at", FormatRfc3339(event.GetInt(0))},
+                                                  {"actor", UserJson(event, 1)},
+                                                  {"action", event.GetText(3)},
+                                                  {"details", DetailsOf(event.GetText(4))}};
+                   }));
     return view;
 }
 
