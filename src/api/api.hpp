@@ -167,9 +167,6 @@ struct ApiContext {
     auth::AuthLimiter* auth_limiter = nullptr;
     /// Wakes the mail deliverer after a commit that queued mail (mail::Enqueue); may be empty.
     std::function<void()> wake_mail;
-    /// The data directory (evidence files of cases live under <data_dir>/evidence/); wired in main.
-    /// REQUIRES: set before the case routes serve.
-    std::string data_dir;
     /// Notifications: the channel routes' SSRF policy, cache invalidation and test sends; wired in
     /// main. nullptr: the notification channel routes answer 503.
     notify::Notifier* notifier = nullptr;
