@@ -64,6 +64,8 @@ const VIEWER = {
   name: env('WT_VIEWER_NAME', 'Vic Viewer'),
 };
 const TEMP = { email: env('WT_TEMP_EMAIL'), name: env('WT_TEMP_NAME', 'Tom Temp') };
+// A viewer no suite changes (investigation.e2e.mjs signs in with it).
+const READER = { email: env('WT_READER_EMAIL'), name: env('WT_READER_NAME', 'Rita Reader') };
 const ORG_ID = env('WT_ORG_ID');
 const SECOND_ORG = {
   id: env('WT_SECOND_ORG_ID'),
@@ -297,11 +299,13 @@ async function main() {
       { critical: true },
     );
 
-    await check('unbuilt sections show a coming-soon state', async () => {
+    await check('Cases, Reports and the Dashboard open their pages', async () => {
       await openNav(page, 'Cases', '/cases');
-      await page.getByRole('heading', { name: 'Cases is coming soon' }).waitFor();
+      await page.getByRole('button', { name: 'My cases', exact: true }).waitFor();
+      await openNav(page, 'Reports', '/reports');
+      await page.getByRole('heading', { name: 'Exports (CSV)' }).waitFor();
       await openNav(page, 'Dashboard', '/');
-      await page.getByRole('heading', { name: 'Dashboard is coming soon' }).waitFor();
+      await page.getByRole('heading', { name: 'Transactions by decision' }).waitFor();
     });
 
     await check('Team lists the members with their roles', async () => {
@@ -312,6 +316,7 @@ async function main() {
         [ANALYST, 'ANALYST'],
         [VIEWER, 'VIEWER'],
         [TEMP, 'VIEWER'],
+        [READER, 'VIEWER'],
       ];
       for (const [user, role] of expected) {
         const row = page.locator('tr', { hasText: user.email });

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // A confirmation on the shared Modal: the question, Cancel (focused first, so Enter does not
 // confirm by accident) and one confirming button (red for what cannot be undone), disabled while
-// the action runs. Used wherever the console asks "are you sure?".
+// the action runs. Used wherever the console asks "are you sure?". Also the footer of a form in
+// a dialog (Cancel + submit).
 import type { ReactNode } from 'react';
 import { Modal } from './Modal';
 
@@ -48,5 +49,29 @@ export function ConfirmDialog({
     >
       {children}
     </Modal>
+  );
+}
+
+/** The footer of a form in a dialog: Cancel, and the submit button (its busy text while sending). */
+export function DialogFormFooter({
+  busy,
+  submitLabel,
+  busyLabel,
+  onCancel,
+}: {
+  busy: boolean;
+  submitLabel: string;
+  busyLabel: string;
+  onCancel: () => void;
+}) {
+  return (
+    <div className="modal-footer">
+      <button type="button" className="btn btn-secondary" onClick={onCancel} disabled={busy}>
+        Cancel
+      </button>
+      <button type="submit" className="btn btn-primary" disabled={busy}>
+        {busy ? busyLabel : submitLabel}
+      </button>
+    </div>
   );
 }

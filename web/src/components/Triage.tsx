@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Pieces of alert triage shared by the queue and the alert page: the SLA due badge, the close
-// dialog (disposition + required note, for one alert or a selection), the keyboard-shortcuts
-// dialog, and "Create case" from alerts.
+// dialog (disposition + required note, for one alert or a selection) on DecisionForm (also the
+// case's close form), the keyboard-shortcuts dialog, and "Create case" from alerts.
 import { useId, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import { cases as casesApi } from '../api/endpoints';
@@ -10,6 +10,7 @@ import { navigate } from '../app/router';
 import { closeFormErrors, DISPOSITIONS, QUEUE_SHORTCUTS } from '../lib/alertFilters';
 import { capitalize, SEVERITIES } from '../lib/rules';
 import { formatDateTime, formatUntil } from '../lib/time';
+import { DialogFormFooter } from './ConfirmDialog';
 import { Modal } from './Modal';
 import { Badge, ErrorAlert, SelectField, TextAreaField, TextField } from './ui';
 
@@ -46,38 +47,73 @@ export function CloseAlertsDialog({
   /** Sends the change; throws ApiError when the server refuses. */
   onSubmit: (disposition: Disposition, note: string) => Promise<void>;
 }) {
+  const label = count === 1 ? 'Close alert' : `Close ${count} alerts`;
   return (
-    <Modal open={open} title={count === 1 ? 'Close alert' : `Close ${count} alerts`} onClose={onClose}>
-      {open ? <CloseForm count={count} onCancel={onClose} onSubmit={onSubmit} /> : null}
+    <Modal open={open} title={label} onClose={onClose}>
+      {open ? (
+        <DecisionForm
+          legend="Disposition"
+          field="disposition"
+          choices={DISPOSITIONS}
+          noteHint={count === 1 ? 'Why you decided so; kept in the alert’s history.' : `The same note goes on each of the ${count} alerts.`}
+          submitLabel={label}
+          errorTitle="Nothing was closed"
+          validate={(choice, note) => {
+            const problems = closeFormErrors(choice, note);
+            return { choice: problems.disposition, note: problems.note };
+          }}
+          onCancel={onClose}
+          onSubmit={(choice, note) => onSubmit(choice as Disposition, note)}
+        />
+      ) : null}
     </Modal>
   );
 }
 
-function CloseForm({
-  count,
+/**
+ * A decision with a reason: one of `choices` (radio cards) and a note, each checked by `validate`
+ * before sending; the server's messages for `field` and `note` are shown at them. Closing alerts
+ * (disposition) and cases (resolution).
+ */
+export function DecisionForm({
+  legend,
+  field,
+  choices,
+  noteHint,
+  submitLabel,
+  errorTitle,
+  validate,
   onCancel,
   onSubmit,
 }: {
-  count: number;
+  legend: string;
+  /** The request's field of the choice (for the server's field message). */
+  field: string;
+  choices: readonly { value: string; label: string; hint: string }[];
+  noteHint: string;
+  submitLabel: string;
+  errorTitle: string;
+  validate: (choice: string, note: string) => { choice?: string; note?: string };
   onCancel: () => void;
-  onSubmit: (disposition: Disposition, note: string) => Promise<void>;
+  /** Sends the decision; throws ApiError when the server refuses. */
+  onSubmit: (choice: string, note: string) => Promise<void>;
 }) {
-  const [disposition, setDisposition] = useState('');
+  const [choice, setChoice] = useState('');
   const [note, setNote] = useState('');
-  const [shown, setShown] = useState<{ disposition?: string; note?: string }>({});
+  const [shown, setShown] = useState<{ choice?: string; note?: string }>({});
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   const name = useId();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const problems = closeFormErrors(disposition, note);
+    const problems = validate(choice, note);
     setShown(problems);
-    if (problems.disposition || problems.note) return;
+    if (problems.choice || problems.note) return;
     setBusy(true);
     setError(null);
     try {
-      await onSubmit(disposition as Disposition, note.trim());
+      await onSubmit(choice, note.trim());
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       setError(err);
@@ -86,31 +122,23 @@ function CloseForm({
     }
   }
 
-  const dispositionError = shown.disposition ?? error?.fieldMessage('disposition');
-  const noteError = shown.note ?? error?.fieldMessage('note');
+  const choiceError = shown.choice ?? error?.fieldMessage(field);
   return (
     <form onSubmit={(e) => void submit(e)} noValidate>
-      <fieldset className="choice-group" aria-describedby={dispositionError ? `${name}-error` : undefined}>
-        <legend>Disposition</legend>
-        {DISPOSITIONS.map((d, index) => (
-          <label key={d.value} className={`choice${disposition === d.value ? ' choice-selected' : ''}`}>
-            <input
-              type="radio"
-              name={name}
-              value={d.value}
-              checked={disposition === d.value}
-              onChange={() => setDisposition(d.value)}
-              autoFocus={index === 0}
-            />
+      <fieldset className="choice-group" aria-describedby={choiceError ? `${name}-error` : undefined}>
+        <legend>{legend}</legend>
+        {choices.map((c, index) => (
+          <label key={c.value} className={`choice${choice === c.value ? ' choice-selected' : ''}`}>
+            <input type="radio" name={name} value={c.value} checked={choice === c.value} onChange={() => setChoice(c.value)} autoFocus={index === 0} />
             <span className="choice-text">
-              <span className="choice-label">{d.label}</span>
-              <span className="choice-description">{d.hint}</span>
+              <span className="choice-label">{c.label}</span>
+              <span className="choice-description">{c.hint}</span>
             </span>
           </label>
         ))}
-        {dispositionError ? (
+        {choiceError ? (
           <p className="field-error" id={`${name}-error`}>
-            {dispositionError}
+            {choiceError}
           </p>
         ) : null}
       </fieldset>
@@ -120,18 +148,11 @@ function CloseForm({
         onChange={(e) => setNote(e.target.value)}
         rows={4}
         maxLength={4000}
-        error={noteError}
-        hint={count === 1 ? 'Why you decided so; kept in the alert’s history.' : `The same note goes on each of the ${count} alerts.`}
+        error={shown.note ?? error?.fieldMessage('note')}
+        hint={noteHint}
       />
-      {error && !error.fieldErrors.length ? <ErrorAlert error={error} title="Nothing was closed" /> : null}
-      <div className="modal-footer">
-        <button type="button" className="btn btn-secondary" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? 'Closing…' : count === 1 ? 'Close alert' : `Close ${count} alerts`}
-        </button>
-      </div>
+      {error && !error.fieldErrors.length ? <ErrorAlert error={error} title={errorTitle} /> : null}
+      <DialogFormFooter busy={busy} submitLabel={submitLabel} busyLabel="Closing…" onCancel={onCancel} />
     </form>
   );
 }
@@ -222,14 +243,7 @@ function CreateCaseForm({ alerts, onCancel }: { alerts: AlertSummary[]; onCancel
         ))}
       </SelectField>
       {error && !error.fieldMessage('title') && !error.fieldMessage('priority') ? <ErrorAlert error={error} title="The case was not created" /> : null}
-      <div className="modal-footer">
-        <button type="button" className="btn btn-secondary" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? 'Creating…' : 'Create case'}
-        </button>
-      </div>
+      <DialogFormFooter busy={busy} submitLabel="Create case" busyLabel="Creating…" onCancel={onCancel} />
     </form>
   );
 }

@@ -4,17 +4,18 @@
 // close with a disposition and a note, reopen for RISK_LEAD and ADMIN, create a case); its
 // transaction; the rule version that raised it with the hit explained step by step; and its
 // history from the server.
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { ApiError } from '../api/client';
 import { alerts as alertsApi, transactions as transactionsApi, type AlertChange } from '../api/endpoints';
 import type { AlertDetail, AlertEvent, AlertStatus, Disposition, ExplanationStep, Transaction } from '../api/types';
 import { Link } from '../app/router';
 import { useMe } from '../app/session';
-import { PageError } from '../components/PageError';
+import { DetailFallback } from '../components/DetailFallback';
 import { ActionLabel, AlertStatusBadge, RuleStatusBadge, SeverityBadge, TraceValue } from '../components/RuleBadges';
 import { RuleCodeView } from '../components/RuleCode';
 import { CloseAlertsDialog, CreateCaseDialog, DueBadge } from '../components/Triage';
-import { EmptyState, EnvironmentBadge, ErrorAlert, Loading, PageHeader } from '../components/ui';
+import { EnvironmentBadge, ErrorAlert, PageHeader } from '../components/ui';
+import { useLoaded } from '../hooks/useLoaded';
 import { useMembers } from '../hooks/useMembers';
 import { capitalize } from '../lib/rules';
 import { spanOfStep, type Span } from '../lib/ruleSyntax';
@@ -28,29 +29,20 @@ export function AlertDetailPage({ id }: { id: string }) {
   const canWork = me.role !== 'VIEWER';
   const isLead = me.role === 'RISK_LEAD' || me.role === 'ADMIN';
   const members = useMembers();
-  const [alert, setAlert] = useState<AlertDetail | null>(null);
+  const loaded = useLoaded(() => alertsApi.get(id), id);
+  const alert = loaded.value;
+  const load = loaded.reload;
   const [transaction, setTransaction] = useState<Transaction | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
   const [actionError, setActionError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   const [dialog, setDialog] = useState<'close' | 'case' | null>(null);
   const [assignTo, setAssignTo] = useState('');
 
-  const load = useCallback(async () => {
-    setError(null);
-    try {
-      const loaded = await alertsApi.get(id);
-      setAlert(loaded);
-      transactionsApi.get(loaded.transaction_id).then(setTransaction, () => setTransaction(null));
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      setError(err);
-    }
-  }, [id]);
-
+  const transactionId = alert?.transaction_id;
   useEffect(() => {
-    void load();
-  }, [load]);
+    if (!transactionId) return;
+    transactionsApi.get(transactionId).then(setTransaction, () => setTransaction(null));
+  }, [transactionId]);
 
   async function change(body: AlertChange) {
     setBusy(true);
@@ -77,27 +69,16 @@ export function AlertDetailPage({ id }: { id: string }) {
       <span aria-hidden="true">←</span> Alert queue
     </Link>
   );
-  if (error) {
-    return (
-      <>
-        {back}
-        <PageHeader title="Alert" />
-        {error.status === 404 ? (
-          <EmptyState title="There is no such alert in this organization">
-            <p>Check the address, or find the alert in the queue.</p>
-          </EmptyState>
-        ) : (
-          <PageError error={error} subject="this alert" onRetry={() => void load()} />
-        )}
-      </>
-    );
-  }
   if (!alert) {
     return (
-      <>
-        {back}
-        <Loading label="Loading the alert…" />
-      </>
+      <DetailFallback
+        back={back}
+        error={loaded.error}
+        title="Alert"
+        noun="alert"
+        notFoundText="Check the address, or find the alert in the queue."
+        onRetry={() => void load()}
+      />
     );
   }
   const closed = alert.status === 'closed';

@@ -12,6 +12,7 @@ import { alerts as alertsApi, rules as rulesApi, type AlertFilters } from '../ap
 import type { AlertStatus, AlertSummary, Disposition, Environment, Rule, RuleSeverity } from '../api/types';
 import { Link, navigate, useLocation } from '../app/router';
 import { useMe } from '../app/session';
+import { LoadMoreFooter } from '../components/LoadMore';
 import { PageError } from '../components/PageError';
 import { AlertStatusBadge, SeverityBadge } from '../components/RuleBadges';
 import { CloseAlertsDialog, CreateCaseDialog, DueBadge, ShortcutsDialog } from '../components/Triage';
@@ -421,16 +422,7 @@ export function AlertsPage() {
               </table>
             </div>
           )}
-          {list.nextCursor || list.moreError ? (
-            <div className="card-footer">
-              <ErrorAlert error={list.moreError} />
-              {list.nextCursor ? (
-                <button type="button" className="btn btn-secondary" onClick={() => void list.loadMore()} disabled={list.loadingMore}>
-                  {list.loadingMore ? 'Loading…' : 'Load more'}
-                </button>
-              ) : null}
-            </div>
-          ) : null}
+          <LoadMoreFooter list={list} />
         </section>
       )}
       <CloseAlertsDialog

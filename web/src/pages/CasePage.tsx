@@ -5,16 +5,19 @@
 // every change, and closing (resolution + note; RISK_LEAD and ADMIN) or reopening (with a note).
 // A case closed as `sar_filed` links to its suspicious-activity report document. A closed case is
 // read-only; VIEWERs see no actions.
-import { useCallback, useEffect, useId, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
+import { useId, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import { cases as casesApi } from '../api/endpoints';
 import type { CaseDetail, CasePriority, CaseResolution, CaseStatus } from '../api/types';
 import { Link } from '../app/router';
 import { useMe } from '../app/session';
+import { DialogFormFooter } from '../components/ConfirmDialog';
 import { Modal } from '../components/Modal';
-import { PageError } from '../components/PageError';
+import { DecisionForm } from '../components/Triage';
+import { DetailFallback } from '../components/DetailFallback';
 import { AlertStatusBadge, SeverityBadge } from '../components/RuleBadges';
-import { Alert, EmptyState, EnvironmentBadge, ErrorAlert, Loading, PageHeader, TextAreaField } from '../components/ui';
+import { Alert, EnvironmentBadge, ErrorAlert, PageHeader, TextAreaField } from '../components/ui';
+import { useLoaded } from '../hooks/useLoaded';
 import { useMembers } from '../hooks/useMembers';
 import {
   CASE_PRIORITIES,
@@ -39,25 +42,12 @@ export function CasePage({ id }: { id: string }) {
   const canWork = me.role !== 'VIEWER';
   const isLead = me.role === 'RISK_LEAD' || me.role === 'ADMIN';
   const members = useMembers();
-  const [theCase, setCase] = useState<CaseDetail | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const loaded = useLoaded(() => casesApi.get(id), id);
+  const theCase = loaded.value;
+  const load = loaded.reload;
   const [actionError, setActionError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   const [dialog, setDialog] = useState<'close' | 'reopen' | null>(null);
-
-  const load = useCallback(async () => {
-    setError(null);
-    try {
-      setCase(await casesApi.get(id));
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      setError(err);
-    }
-  }, [id]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   /** Runs a change and reloads the case; a refusal is shown above the sections. */
   async function act(action: () => Promise<unknown>): Promise<boolean> {
@@ -81,27 +71,16 @@ export function CasePage({ id }: { id: string }) {
       <span aria-hidden="true">←</span> All cases
     </Link>
   );
-  if (error) {
-    return (
-      <>
-        {back}
-        <PageHeader title="Case" />
-        {error.status === 404 ? (
-          <EmptyState title="There is no such case in this organization">
-            <p>Check the address, or find the case in the list.</p>
-          </EmptyState>
-        ) : (
-          <PageError error={error} subject="this case" onRetry={() => void load()} />
-        )}
-      </>
-    );
-  }
   if (!theCase) {
     return (
-      <>
-        {back}
-        <Loading label="Loading the case…" />
-      </>
+      <DetailFallback
+        back={back}
+        error={loaded.error}
+        title="Case"
+        noun="case"
+        notFoundText="Check the address, or find the case in the list."
+        onRetry={() => void load()}
+      />
     );
   }
   const closed = theCase.status === 'closed';
@@ -247,10 +226,20 @@ export function CasePage({ id }: { id: string }) {
       </div>
       <Modal open={dialog === 'close'} title="Close case" onClose={() => setDialog(null)}>
         {dialog === 'close' ? (
-          <CloseCaseForm
+          <DecisionForm
+            legend="Resolution"
+            field="resolution"
+            choices={RESOLUTIONS}
+            noteHint="The narrative of the decision; it goes on the timeline and into the report."
+            submitLabel="Close case"
+            errorTitle="The case was not closed"
+            validate={(choice, note) => ({
+              choice: choice ? undefined : 'Choose a resolution.',
+              note: note.trim() ? undefined : 'The note is required.',
+            })}
             onCancel={() => setDialog(null)}
             onSubmit={async (resolution, note) => {
-              await casesApi.close(theCase.id, resolution, note);
+              await casesApi.close(theCase.id, resolution as CaseResolution, note);
               setDialog(null);
               await load();
             }}
@@ -532,70 +521,6 @@ function Timeline({ theCase, nameOf }: { theCase: CaseDetail; nameOf: (id: strin
   );
 }
 
-function CloseCaseForm({ onCancel, onSubmit }: { onCancel: () => void; onSubmit: (resolution: CaseResolution, note: string) => Promise<void> }) {
-  const [resolution, setResolution] = useState<CaseResolution | ''>('');
-  const [note, setNote] = useState('');
-  const [shown, setShown] = useState<{ resolution?: string; note?: string }>({});
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
-  const name = useId();
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    const problems: { resolution?: string; note?: string } = {};
-    if (!resolution) problems.resolution = 'Choose a resolution.';
-    if (note.trim() === '') problems.note = 'The note is required.';
-    setShown(problems);
-    if (problems.resolution || problems.note || !resolution) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await onSubmit(resolution, note.trim());
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      setError(err);
-      setBusy(false);
-    }
-  }
-
-  const resolutionError = shown.resolution ?? error?.fieldMessage('resolution');
-  return (
-    <form onSubmit={(e) => void submit(e)} noValidate>
-      <fieldset className="choice-group">
-        <legend>Resolution</legend>
-        {RESOLUTIONS.map((r, index) => (
-          <label key={r.value} className={`choice${resolution === r.value ? ' choice-selected' : ''}`}>
-            <input type="radio" name={name} value={r.value} checked={resolution === r.value} onChange={() => setResolution(r.value)} autoFocus={index === 0} />
-            <span className="choice-text">
-              <span className="choice-label">{r.label}</span>
-              <span className="choice-description">{r.hint}</span>
-            </span>
-          </label>
-        ))}
-        {resolutionError ? <p className="field-error">{resolutionError}</p> : null}
-      </fieldset>
-      <TextAreaField
-        label="Note"
-        value={note}
-        onChange={(e) => setNote(e.target.value)}
-        rows={4}
-        maxLength={4000}
-        error={shown.note ?? error?.fieldMessage('note')}
-        hint="The narrative of the decision; it goes on the timeline and into the report."
-      />
-      {error && !error.fieldErrors.length ? <ErrorAlert error={error} title="The case was not closed" /> : null}
-      <div className="modal-footer">
-        <button type="button" className="btn btn-secondary" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? 'Closing…' : 'Close case'}
-        </button>
-      </div>
-    </form>
-  );
-}
-
 function NoteForm({
   label,
   submitLabel,
@@ -626,14 +551,7 @@ function NoteForm({
     <form onSubmit={(e) => void submit(e)} noValidate>
       <TextAreaField label={label} value={note} onChange={(e) => setNote(e.target.value)} rows={3} maxLength={4000} error={error?.fieldMessage('note')} autoFocus />
       {error && !error.fieldMessage('note') ? <ErrorAlert error={error} /> : null}
-      <div className="modal-footer">
-        <button type="button" className="btn btn-secondary" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          {submitLabel}
-        </button>
-      </div>
+      <DialogFormFooter busy={busy} submitLabel={submitLabel} busyLabel={submitLabel} onCancel={onCancel} />
     </form>
   );
 }

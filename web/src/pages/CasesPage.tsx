@@ -7,6 +7,7 @@ import { cases as casesApi } from '../api/endpoints';
 import type { CasePriority, CaseStatus } from '../api/types';
 import { Link, navigate, useLocation } from '../app/router';
 import { useMe } from '../app/session';
+import { LoadMoreFooter } from '../components/LoadMore';
 import { PageError } from '../components/PageError';
 import { SeverityBadge } from '../components/RuleBadges';
 import { Badge, EmptyState, EnvironmentBadge, ErrorAlert, Icon, Loading, PageHeader, SelectField, type BadgeTone } from '../components/ui';
@@ -190,16 +191,7 @@ export function CasesPage() {
               </table>
             </div>
           )}
-          {list.nextCursor || list.moreError ? (
-            <div className="card-footer">
-              <ErrorAlert error={list.moreError} />
-              {list.nextCursor ? (
-                <button type="button" className="btn btn-secondary" onClick={() => void list.loadMore()} disabled={list.loadingMore}>
-                  {list.loadingMore ? 'Loading…' : 'Load more'}
-                </button>
-              ) : null}
-            </div>
-          ) : null}
+          <LoadMoreFooter list={list} />
         </section>
       )}
     </>

@@ -1,26 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Placeholder for console sections that are not built yet.
+// The page for an address the console does not know.
 import { Link } from '../app/router';
-import { EmptyState, Icon, PageHeader, type IconName } from '../components/ui';
-
-export function ComingSoon({ title, icon, description }: { title: string; icon: IconName; description: string }) {
-  return (
-    <>
-      <PageHeader title={title} />
-      <EmptyState
-        icon={<Icon name={icon} />}
-        title={`${title} is coming soon`}
-        action={
-          <Link to="/settings/team" className="btn btn-secondary">
-            Go to Team settings
-          </Link>
-        }
-      >
-        <p>{description}</p>
-      </EmptyState>
-    </>
-  );
-}
+import { EmptyState, PageHeader } from '../components/ui';
 
 export function NotFound() {
   return (

@@ -150,113 +150,81 @@ function DashboardBody({ data, nameOf }: { data: Dashboard; nameOf: (id: string 
         <Stat label="Median time to close" value={formatDuration(data.triage.median_seconds_to_close)} sub={`${formatCount(data.triage.closed)} alerts closed`} />
       </section>
       <div className="dashboard-grid">
-        <section className="card" aria-labelledby="volume-heading">
-          <div className="card-header">
-            <h2 id="volume-heading">Transactions by decision</h2>
-          </div>
-          <div className="card-body">
-            <StackedBars starts={starts} stacks={volume} bucket={data.bucket} label="Transactions by decision" names={DECISION_NAMES} />
-          </div>
-        </section>
-        <section className="card" aria-labelledby="value-heading">
-          <div className="card-header">
-            <h2 id="value-heading">Value by decision{currency ? ` (${currency})` : ''}</h2>
-          </div>
-          <div className="card-body">
-            <StackedBars
-              starts={starts}
-              stacks={value}
-              bucket={data.bucket}
-              label={`Value by decision in ${currency ?? '—'}`}
-              names={DECISION_NAMES}
-              format={(n) => n.toLocaleString('en-US', { maximumFractionDigits: 0 })}
-            />
-          </div>
-        </section>
-        <section className="card" aria-labelledby="alerts-series-heading">
-          <div className="card-header">
-            <h2 id="alerts-series-heading">Alerts by severity</h2>
-          </div>
-          <div className="card-body">
-            <StackedBars starts={starts} stacks={alertSeries} bucket={data.bucket} label="Alerts raised by severity" names={SEVERITY_NAMES} />
-          </div>
-        </section>
-        <section className="card" aria-labelledby="alerts-rule-heading">
-          <div className="card-header">
-            <h2 id="alerts-rule-heading">Alerts by rule</h2>
-          </div>
-          <div className="card-body">
-            <HBars
-              label="Alerts raised per rule"
-              empty="No alerts in this period."
-              rows={byRule.map((r) => ({
-                key: r.rule_id,
-                label: (
-                  <Link to={`/alerts?view=all&rule_id=${encodeURIComponent(r.rule_id)}`} title={r.rule_name}>
-                    {r.rule_name}
-                  </Link>
-                ),
-                parts: [{ series: r.severity, value: r.count, title: `${r.rule_name}: ${r.count} alerts` }],
-                figure: formatCount(r.count),
-              }))}
-            />
-          </div>
-        </section>
-        <section className="card" aria-labelledby="work-heading">
-          <div className="card-header">
-            <h2 id="work-heading">Open work by assignee</h2>
-            <span className="count">alerts: open and overdue</span>
-          </div>
-          <div className="card-body">
-            <HBars
-              label="Open and overdue alerts per assignee"
-              empty="No open alerts."
-              rows={work.map((w) => ({
-                key: w.assignee_id ?? 'none',
-                label: w.assignee_id ? nameOf(w.assignee_id) : <span className="muted">Unassigned</span>,
-                parts: [
-                  { series: 'overdue', value: w.overdue, title: `${w.overdue} overdue` },
-                  { series: 'open', value: w.open - w.overdue, title: `${w.open - w.overdue} on time` },
-                ],
-                figure: (
-                  <>
-                    {formatCount(w.open)}
-                    {w.overdue ? <span className="stat-danger"> ({w.overdue} late)</span> : null}
-                  </>
-                ),
-              }))}
-            />
-            {data.open_work.cases.by_assignee.length > 0 ? (
-              <p className="field-hint">
-                Open cases:{' '}
-                {data.open_work.cases.by_assignee
-                  .map((c) => `${c.assignee_id ? nameOf(c.assignee_id) : 'unassigned'} ${c.open}`)
-                  .join(' · ')}
-              </p>
-            ) : null}
-          </div>
-        </section>
-        <section className="card" aria-labelledby="fp-heading">
-          <div className="card-header">
-            <h2 id="fp-heading">False-positive rate per rule</h2>
-            <span className="count">of the alerts closed in the period</span>
-          </div>
-          <div className="card-body">
-            <HBars
-              label="False-positive rate per rule"
-              empty="No alerts were closed in this period."
-              rows={fpRates.map((r) => ({
-                key: r.rule_id,
-                label: <span title={r.rule_name}>{r.rule_name}</span>,
-                parts: [
-                  { series: 'fp', value: (r.rate ?? 0) * 100, title: `${r.false_positive} false positives` },
-                  { series: 'tp', value: 100 - (r.rate ?? 0) * 100, title: `${r.closed - r.false_positive} other dispositions` },
-                ],
-                figure: `${formatRate(r.rate)} of ${r.closed}`,
-              }))}
-            />
-          </div>
-        </section>
+        <ChartCard id="volume-heading" title="Transactions by decision">
+          <StackedBars starts={starts} stacks={volume} bucket={data.bucket} label="Transactions by decision" names={DECISION_NAMES} />
+        </ChartCard>
+        <ChartCard id="value-heading" title={`Value by decision${currency ? ` (${currency})` : ''}`}>
+          <StackedBars
+            starts={starts}
+            stacks={value}
+            bucket={data.bucket}
+            label={`Value by decision in ${currency ?? '—'}`}
+            names={DECISION_NAMES}
+            format={(n) => n.toLocaleString('en-US', { maximumFractionDigits: 0 })}
+          />
+        </ChartCard>
+        <ChartCard id="alerts-series-heading" title="Alerts by severity">
+          <StackedBars starts={starts} stacks={alertSeries} bucket={data.bucket} label="Alerts raised by severity" names={SEVERITY_NAMES} />
+        </ChartCard>
+        <ChartCard id="alerts-rule-heading" title="Alerts by rule">
+          <HBars
+            label="Alerts raised per rule"
+            empty="No alerts in this period."
+            rows={byRule.map((r) => ({
+              key: r.rule_id,
+              label: (
+                <Link to={`/alerts?view=all&rule_id=${encodeURIComponent(r.rule_id)}`} title={r.rule_name}>
+                  {r.rule_name}
+                </Link>
+              ),
+              parts: [{ series: r.severity, value: r.count, title: `${r.rule_name}: ${r.count} alerts` }],
+              figure: formatCount(r.count),
+            }))}
+          />
+        </ChartCard>
+        <ChartCard id="work-heading" title="Open work by assignee" note="alerts: open and overdue">
+          <HBars
+            label="Open and overdue alerts per assignee"
+            empty="No open alerts."
+            rows={work.map((w) => ({
+              key: w.assignee_id ?? 'none',
+              label: w.assignee_id ? nameOf(w.assignee_id) : <span className="muted">Unassigned</span>,
+              parts: [
+                { series: 'overdue', value: w.overdue, title: `${w.overdue} overdue` },
+                { series: 'open', value: w.open - w.overdue, title: `${w.open - w.overdue} on time` },
+              ],
+              figure: (
+                <>
+                  {formatCount(w.open)}
+                  {w.overdue ? <span className="stat-danger"> ({w.overdue} late)</span> : null}
+                </>
+              ),
+            }))}
+          />
+          {data.open_work.cases.by_assignee.length > 0 ? (
+            <p className="field-hint">
+              Open cases:{' '}
+              {data.open_work.cases.by_assignee
+                .map((c) => `${c.assignee_id ? nameOf(c.assignee_id) : 'unassigned'} ${c.open}`)
+                .join(' · ')}
+            </p>
+          ) : null}
+        </ChartCard>
+        <ChartCard id="fp-heading" title="False-positive rate per rule" note="of the alerts closed in the period">
+          <HBars
+            label="False-positive rate per rule"
+            empty="No alerts were closed in this period."
+            rows={fpRates.map((r) => ({
+              key: r.rule_id,
+              label: <span title={r.rule_name}>{r.rule_name}</span>,
+              parts: [
+                { series: 'fp', value: (r.rate ?? 0) * 100, title: `${r.false_positive} false positives` },
+                { series: 'tp', value: 100 - (r.rate ?? 0) * 100, title: `${r.closed - r.false_positive} other dispositions` },
+              ],
+              figure: `${formatRate(r.rate)} of ${r.closed}`,
+            }))}
+          />
+        </ChartCard>
       </div>
     </>
   );
@@ -269,5 +237,18 @@ function Stat({ label, value, sub }: { label: string; value: ReactNode; sub?: Re
       <span className="stat-value">{value}</span>
       {sub ? <span className="stat-sub">{sub}</span> : null}
     </div>
+  );
+}
+
+/** A dashboard card: a heading, an optional note beside it, and the chart. */
+function ChartCard({ id, title, note, children }: { id: string; title: string; note?: string; children: ReactNode }) {
+  return (
+    <section className="card" aria-labelledby={id}>
+      <div className="card-header">
+        <h2 id={id}>{title}</h2>
+        {note ? <span className="count">{note}</span> : null}
+      </div>
+      <div className="card-body">{children}</div>
+    </section>
   );
 }

@@ -8,8 +8,9 @@ import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import { notifications as notificationsApi } from '../api/endpoints';
 import type { NotificationChannel, NotificationDelivery, NotificationSettings, RuleSeverity } from '../api/types';
-import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ConfirmDialog, DialogFormFooter } from '../components/ConfirmDialog';
 import { SecretOnceDialog } from '../components/KeyOnceDialog';
+import { LoadMoreFooter } from '../components/LoadMore';
 import { Modal } from '../components/Modal';
 import { PageError } from '../components/PageError';
 import { Alert, Badge, EmptyState, ErrorAlert, Icon, Loading, PageHeader, SelectField, TextAreaField, TextField } from '../components/ui';
@@ -301,11 +302,7 @@ function DeliveryLog({ channel }: { channel: NotificationChannel }) {
           </table>
         </div>
       )}
-      {list.nextCursor ? (
-        <button type="button" className="btn btn-secondary" onClick={() => void list.loadMore()} disabled={list.loadingMore}>
-          Load more
-        </button>
-      ) : null}
+      <LoadMoreFooter list={list} />
     </>
   );
 }
@@ -407,14 +404,7 @@ function ChannelFormView({ onCancel, onCreated }: { onCancel: () => void; onCrea
         ))}
       </SelectField>
       {error && !error.fieldErrors.length ? <ErrorAlert error={error} title="The channel was not created" /> : null}
-      <div className="modal-footer">
-        <button type="button" className="btn btn-secondary" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? 'Creating…' : 'Create channel'}
-        </button>
-      </div>
+      <DialogFormFooter busy={busy} submitLabel="Create channel" busyLabel="Creating…" onCancel={onCancel} />
     </form>
   );
 }

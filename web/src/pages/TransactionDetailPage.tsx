@@ -2,36 +2,21 @@
 // Transactions › one transaction (`/transactions/{id}`): every stored field, the counterparty,
 // the sender's metadata, and what the rules made of it: the rule hits (active and shadow, each with
 // its explanation) and the alerts raised, linking to the rules and the alerts.
-import { Fragment, useCallback, useEffect, useState, type ReactNode } from 'react';
-import { ApiError } from '../api/client';
+import { Fragment, type ReactNode } from 'react';
 import { transactions } from '../api/endpoints';
-import type { RuleHit, TransactionAlert, TransactionDetail } from '../api/types';
+import type { RuleHit, TransactionAlert } from '../api/types';
 import { Link } from '../app/router';
-import { PageError } from '../components/PageError';
+import { DetailFallback } from '../components/DetailFallback';
 import { ActionLabel, AlertStatusBadge, RuleStatusBadge, SeverityBadge, TraceValue } from '../components/RuleBadges';
-import { EmptyState, EnvironmentBadge, Icon, Loading, PageHeader } from '../components/ui';
+import { EnvironmentBadge, Icon, PageHeader } from '../components/ui';
+import { useLoaded } from '../hooks/useLoaded';
 import { countryName, formatAmount } from '../lib/money';
 import { formatDateTime } from '../lib/time';
 import { DecisionBadge, Direction, transactionsListHref, typeLabel } from './TransactionsPage';
 
 export function TransactionDetailPage({ id }: { id: string }) {
-  const [transaction, setTransaction] = useState<TransactionDetail | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-
-  const load = useCallback(async () => {
-    setError(null);
-    setTransaction(null);
-    try {
-      setTransaction(await transactions.get(id));
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      setError(err);
-    }
-  }, [id]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const loaded = useLoaded(() => transactions.get(id), id);
+  const transaction = loaded.value;
 
   const back = (
     <Link to={transactionsListHref()} className="back-link">
@@ -39,35 +24,17 @@ export function TransactionDetailPage({ id }: { id: string }) {
     </Link>
   );
 
-  if (error?.status === 404) {
-    return (
-      <>
-        {back}
-        <PageHeader title="Transaction not found" />
-        <EmptyState title="There is no such transaction in this organization">
-          <p>
-            Check the address. Transactions of another organization are never shown here; switch organization first if it
-            belongs to one you are a member of.
-          </p>
-        </EmptyState>
-      </>
-    );
-  }
-  if (error) {
-    return (
-      <>
-        {back}
-        <PageHeader title="Transaction" />
-        <PageError error={error} subject="this transaction" onRetry={() => void load()} />
-      </>
-    );
-  }
   if (!transaction) {
     return (
-      <>
-        {back}
-        <Loading label="Loading the transaction…" />
-      </>
+      <DetailFallback
+        back={back}
+        error={loaded.error}
+        title="Transaction"
+        notFoundTitle="Transaction not found"
+        noun="transaction"
+        notFoundText="Check the address. Transactions of another organization are never shown here; switch organization first if it belongs to one you are a member of."
+        onRetry={() => void loaded.reload()}
+      />
     );
   }
   const t = transaction;
