@@ -179,8 +179,9 @@ Result<cases::CaseFilter> ReadCaseFilter(const Request& request, const std::stri
             const auto comma = rest.find(',');
             std::string one(rest.substr(0, comma));
             if (!cases::IsCaseStatus(one)) {
-                problems.push_back({"status", "must be a comma-separated list of open, investigating, pending_info, "
-                                              "escalated, closed"});
+                problems.push_back({"status",
+                                    "must be a comma-separated list of open, investigating, pending_info, "
+                                    "escalated, closed"});
                 break;
             }
             filter.statuses.push_back(std::move(one));
@@ -275,8 +276,8 @@ Result<Response> SarReport(ApiContext& ctx, const Request& request, const Princi
     const auto& user = principal.session.user;
     Response res{HttpStatus::ok, 11};
     res.set(http::beast_http::field::content_type, "text/html; charset=utf-8");
-    res.body() = cases::RenderSarReport(view, ctx.clock->Now(), fmt::format("{} <{}> ({})", user.name, user.email,
-                                                                            user.id));
+    res.body() =
+        cases::RenderSarReport(view, ctx.clock->Now(), fmt::format("{} <{}> ({})", user.name, user.email, user.id));
     res.prepare_payload();
     return res;
 }
@@ -286,10 +287,16 @@ Result<Response> SarReport(ApiContext& ctx, const Request& request, const Princi
 void RegisterCaseRoutes(Registrar& reg) {
     ApiContext& ctx = reg.ctx();
 
-    RouteSpec list{Method::get, "/api/v1/cases", Surface::kConsole, Perm::kRead, false, "cases",
+    RouteSpec list{Method::get,
+                   "/api/v1/cases",
+                   Surface::kConsole,
+                   Perm::kRead,
+                   false,
+                   "cases",
                    "Cases newest first; filters on status (a comma list), priority, assignee (`me`, `none` for "
                    "unassigned, or a user id) and environment (default: both)",
-                   "", kCaseListSchema};
+                   "",
+                   kCaseListSchema};
     list.query_parameters = {"status", "priority", "assignee_id", "environment", "limit", "cursor"};
     reg.Console(std::move(list), [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
         auto page = [&]() -> Result<boost::json::object> {
@@ -324,8 +331,8 @@ void RegisterCaseRoutes(Registrar& reg) {
                 if (priority) input.priority = *priority;
                 std::string id;
                 auto create = [&](storage::Transaction& tx) -> Status {
-                    WT_ASSIGN_OR_RETURN(id, cases::CreateCase(tx, principal.org_id(), input,
-                                                              ActorOf(ctx, request, principal)));
+                    WT_ASSIGN_OR_RETURN(
+                        id, cases::CreateCase(tx, principal.org_id(), input, ActorOf(ctx, request, principal)));
                     return Ok();
                 };
                 {
@@ -339,8 +346,8 @@ void RegisterCaseRoutes(Registrar& reg) {
         });
 
     reg.Console({Method::get, "/api/v1/cases/{id}", Surface::kConsole, Perm::kRead, false, "cases",
-                 "One case with its alerts, related transactions (at most 100), comments, evidence and timeline",
-                 "", kCaseSchema},
+                 "One case with its alerts, related transactions (at most 100), comments, evidence and timeline", "",
+                 kCaseSchema},
                 [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
                     co_return co_await Answer(ctx, request, ViewOf(ctx, principal.org_id(), CaseId(request)));
                 });
@@ -449,25 +456,31 @@ void RegisterCaseRoutes(Registrar& reg) {
                     co_return co_await Answer(ctx, request, std::move(linked));
                 });
 
-    reg.Console({Method::delete_, "/api/v1/cases/{id}/alerts/{alert_id}", Surface::kConsole, Perm::kWorkAlerts, false,
-                 "cases",
-                 "Unlink one alert (its status stays); the last alert of a case cannot be removed (409)", "",
-                 kCaseSchema},
-                [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
-                    auto unlinked = Apply(ctx, principal, CaseId(request), [&](storage::Transaction& tx) {
-                        return cases::RemoveAlert(tx, principal.org_id(), CaseId(request),
-                                                  std::string(request.param("alert_id")),
-                                                  ActorOf(ctx, request, principal));
-                    });
-                    co_return co_await Answer(ctx, request, std::move(unlinked));
-                });
+    reg.Console(
+        {Method::delete_, "/api/v1/cases/{id}/alerts/{alert_id}", Surface::kConsole, Perm::kWorkAlerts, false, "cases",
+         "Unlink one alert (its status stays); the last alert of a case cannot be removed (409)", "", kCaseSchema},
+        [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
+            auto unlinked = Apply(ctx, principal, CaseId(request), [&](storage::Transaction& tx) {
+                return cases::RemoveAlert(tx, principal.org_id(), CaseId(request),
+                                          std::string(request.param("alert_id")), ActorOf(ctx, request, principal));
+            });
+            co_return co_await Answer(ctx, request, std::move(unlinked));
+        });
 
-    RouteSpec upload{Method::post, "/api/v1/cases/{id}/evidence", Surface::kConsole, Perm::kWorkAlerts, false, "cases",
-                     "Upload an evidence file: the raw bytes as the body with their Content-Type (application/pdf, "
-                     "image/png, image/jpeg, image/gif, text/plain, text/csv, application/json; others 415) and ?filename= (its "
-                     "extension must fit the type). At most 10 MiB (413). The first bytes must match the type. "
-                     "Evidence cannot be deleted",
-                     "", kEvidenceSchema, 201};
+    RouteSpec upload{
+        Method::post,
+        "/api/v1/cases/{id}/evidence",
+        Surface::kConsole,
+        Perm::kWorkAlerts,
+        false,
+        "cases",
+        "Upload an evidence file: the raw bytes as the body with their Content-Type (application/pdf, "
+        "image/png, image/jpeg, image/gif, text/plain, text/csv, application/json; others 415) and ?filename= (its "
+        "extension must fit the type). At most 10 MiB (413). The first bytes must match the type. "
+        "Evidence cannot be deleted",
+        "",
+        kEvidenceSchema,
+        201};
     upload.query_parameters = {"filename"};
     reg.Console(
         std::move(upload),
@@ -476,15 +489,14 @@ void RegisterCaseRoutes(Registrar& reg) {
         },
         cases::kMaxEvidenceBytes);
 
-    reg.Console({Method::get, "/api/v1/cases/{id}/evidence/{evidence_id}", Surface::kConsole, Perm::kRead, false,
-                 "cases",
-                 "Download an evidence file (its bytes, Content-Disposition: attachment, the stored Content-Type)", "",
-                 ""},
-                [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
-                    auto file = DownloadEvidence(ctx, request, principal);
-                    if (!file) co_return ErrorResponse(ctx, request, file.error());
-                    co_return std::move(*file);
-                });
+    reg.Console(
+        {Method::get, "/api/v1/cases/{id}/evidence/{evidence_id}", Surface::kConsole, Perm::kRead, false, "cases",
+         "Download an evidence file (its bytes, Content-Disposition: attachment, the stored Content-Type)", "", ""},
+        [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
+            auto file = DownloadEvidence(ctx, request, principal);
+            if (!file) co_return ErrorResponse(ctx, request, file.error());
+            co_return std::move(*file);
+        });
 
     reg.Console({Method::get, "/api/v1/cases/{id}/report", Surface::kConsole, Perm::kAssignOthers, false, "cases",
                  "The suspicious-activity report of a case closed with resolution sar_filed (409 otherwise): a "

@@ -24,8 +24,20 @@ constexpr const char* kCaseColumns =
     "id, title, status, priority, environment, assignee_id, created_by, created_at, updated_at, closed_at, closed_by, "
     "resolution, resolution_note, (SELECT COUNT(*) FROM alerts a WHERE a.case_id = cases.id)";
 enum CaseColumn : std::size_t {
-    kId, kTitle, kStatus, kPriority, kEnvironment, kAssignee, kCreatedBy, kCreatedAt, kUpdatedAt, kClosedAt,
-    kClosedBy, kResolution, kResolutionNote, kAlertCount
+    kId,
+    kTitle,
+    kStatus,
+    kPriority,
+    kEnvironment,
+    kAssignee,
+    kCreatedBy,
+    kCreatedAt,
+    kUpdatedAt,
+    kClosedAt,
+    kClosedBy,
+    kResolution,
+    kResolutionNote,
+    kAlertCount
 };
 
 bool OneOf(std::string_view value, std::initializer_list<std::string_view> allowed) {
@@ -61,9 +73,9 @@ boost::json::object CaseJson(const storage::Row& row) {
 }
 
 Result<storage::Row> LoadCase(storage::Transaction& tx, const std::string& org_id, const std::string& case_id) {
-    WT_ASSIGN_OR_RETURN(auto row, tx.QueryOne(fmt::format("SELECT {} FROM cases WHERE id = $1 AND org_id = $2",
-                                                          kCaseColumns),
-                                              {Text(case_id), Text(org_id)}));
+    WT_ASSIGN_OR_RETURN(auto row,
+                        tx.QueryOne(fmt::format("SELECT {} FROM cases WHERE id = $1 AND org_id = $2", kCaseColumns),
+                                    {Text(case_id), Text(org_id)}));
     if (!row) return Error::NotFound("no such case");
     return std::move(*row);
 }
@@ -81,10 +93,11 @@ Result<storage::Row> LoadOpenCase(storage::Transaction& tx, const std::string& o
 // timeline keeps.
 Status Record(storage::Transaction& tx, const std::string& org_id, const std::string& case_id, std::string_view action,
               const boost::json::object& details, const Actor& actor, const boost::json::object& audit_details) {
-    WT_RETURN_IF_ERROR(tx.Exec(
-        "INSERT INTO case_events (id, org_id, case_id, at, actor_id, action, details) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        {Text(crypto::NewId("cev")), Text(org_id), Text(case_id), Int(actor.change.now), Text(actor.change.user_id),
-         Text(std::string(action)), Text(boost::json::serialize(details))}));
+    WT_RETURN_IF_ERROR(
+        tx.Exec("INSERT INTO case_events (id, org_id, case_id, at, actor_id, action, details) VALUES ($1, $2, $3, $4, "
+                "$5, $6, $7)",
+                {Text(crypto::NewId("cev")), Text(org_id), Text(case_id), Int(actor.change.now),
+                 Text(actor.change.user_id), Text(std::string(action)), Text(boost::json::serialize(details))}));
     audit::Event event{org_id,
                        {audit::ActorType::kUser, actor.change.user_id},
                        fmt::format("case.{}", action),
@@ -174,11 +187,10 @@ Result<Linkable> CheckLinkable(storage::Transaction& tx, const std::string& org_
     for (const auto& id : ids) {
         const storage::Row& row = *by_id.at(id);
         if (row.GetText(1) != linkable.environment)
-            return Error::Validation("alert_ids", fmt::format("all alerts of a case must be of one environment ({})",
-                                                              linkable.environment));
+            return Error::Validation(
+                "alert_ids", fmt::format("all alerts of a case must be of one environment ({})", linkable.environment));
         if (!row.IsNull(3))
-            return Error::Make(ErrorCode::kConflict,
-                               fmt::format("alert {} is already in case {}", id, row.GetText(3)));
+            return Error::Make(ErrorCode::kConflict, fmt::format("alert {} is already in case {}", id, row.GetText(3)));
         linkable.status_of.emplace(id, row.GetText(2));
     }
     return linkable;
@@ -231,8 +243,8 @@ constexpr const char* kTransactionColumns =
 boost::json::object TransactionJson(const storage::Row& row, bool linked) {
     boost::json::value counterparty = nullptr;
     if (!row.IsNull(9) || !row.IsNull(10) || !row.IsNull(11))
-        counterparty = boost::json::object{{"name", OptText(row, 9)}, {"account", OptText(row, 10)},
-                                           {"country", OptText(row, 11)}};
+        counterparty = boost::json::object{
+            {"name", OptText(row, 9)}, {"account", OptText(row, 10)}, {"country", OptText(row, 11)}};
     return {{"id", row.GetText(0)},
             {"external_id", row.GetText(1)},
             {"occurred_at", FormatRfc3339(row.GetInt(2))},
@@ -369,8 +381,7 @@ Result<std::string> CreateCase(storage::Transaction& tx, const std::string& org_
     WT_RETURN_IF_ERROR(Record(tx, org_id, id, "created", details, actor, audited));
     if (input.assignee_id) {
         WT_RETURN_IF_ERROR(Record(tx, org_id, id, "assigned", {{"from", nullptr}, {"to", *input.assignee_id}}, actor));
-        WT_RETURN_IF_ERROR(
-            Notify(tx, org_id, id, input.priority, "open", input.assignee_id, true, false, actor));
+        WT_RETURN_IF_ERROR(Notify(tx, org_id, id, input.priority, "open", input.assignee_id, true, false, actor));
     }
     WT_RETURN_IF_ERROR(Link(tx, org_id, id, input.alert_ids, linkable, actor));
     return id;
@@ -440,14 +451,15 @@ Result<boost::json::object> GetCase(storage::Transaction& tx, const std::string&
             accounts.insert(alert.GetText(6).substr(kAccount.size()));
     }
     view["alerts"] = std::move(alerts);
-    WT_ASSIGN_OR_RETURN(auto transactions, RelatedTransactions(tx, org_id, row.GetText(kEnvironment), linked, accounts,
-                                                               dialect));
+    WT_ASSIGN_OR_RETURN(auto transactions,
+                        RelatedTransactions(tx, org_id, row.GetText(kEnvironment), linked, accounts, dialect));
     view["transactions"] = std::move(transactions);
 
     WT_ASSIGN_OR_RETURN(
         view["comments"],
-        RowsOfCase(tx, "SELECT c.id, c.author_id, u.name, c.body, c.created_at FROM case_comments c LEFT JOIN users u "
-                       "ON u.id = c.author_id WHERE c.org_id = $1 AND c.case_id = $2 ORDER BY c.created_at, c.id",
+        RowsOfCase(tx,
+                   "SELECT c.id, c.author_id, u.name, c.body, c.created_at FROM case_comments c LEFT JOIN users u "
+                   "ON u.id = c.author_id WHERE c.org_id = $1 AND c.case_id = $2 ORDER BY c.created_at, c.id",
                    org_id, case_id, [](const storage::Row& comment) {
                        return boost::json::object{{"id", comment.GetText(0)},
                                                   {"author_id", comment.GetText(1)},
@@ -457,8 +469,9 @@ Result<boost::json::object> GetCase(storage::Transaction& tx, const std::string&
                    }));
     WT_ASSIGN_OR_RETURN(
         view["evidence"],
-        RowsOfCase(tx, "SELECT id, filename, content_type, size_bytes, sha256, uploaded_by, created_at FROM case_evidence "
-                       "WHERE org_id = $1 AND case_id = $2 ORDER BY created_at, id",
+        RowsOfCase(tx,
+                   "SELECT id, filename, content_type, size_bytes, sha256, uploaded_by, created_at FROM case_evidence "
+                   "WHERE org_id = $1 AND case_id = $2 ORDER BY created_at, id",
                    org_id, case_id, [](const storage::Row& file) {
                        return boost::json::object{{"id", file.GetText(0)},
                                                   {"filename", file.GetText(1)},
@@ -470,8 +483,9 @@ Result<boost::json::object> GetCase(storage::Transaction& tx, const std::string&
                    }));
     WT_ASSIGN_OR_RETURN(
         view["timeline"],
-        RowsOfCase(tx, "SELECT e.at, e.actor_id, u.name, e.action, e.details FROM case_events e LEFT JOIN users u "
-                       "ON u.id = e.actor_id WHERE e.org_id = $1 AND e.case_id = $2 ORDER BY e.at, e.id",
+        RowsOfCase(tx,
+                   "SELECT e.at, e.actor_id, u.name, e.action, e.details FROM case_events e LEFT JOIN users u "
+                   "ON u.id = e.actor_id WHERE e.org_id = $1 AND e.case_id = $2 ORDER BY e.at, e.id",
                    org_id, case_id, [](const storage::Row& event) {
                        return boost::json::object{{"at", FormatRfc3339(event.GetInt(0))},
                                                   {"actor", UserJson(event, 1)},
@@ -628,8 +642,8 @@ Result<Evidence> FindEvidence(storage::Transaction& tx, const std::string& org_i
                                               "case_id = $3",
                                               {Text(evidence_id), Text(org_id), Text(case_id)}));
     if (!row) return Error::NotFound("no such evidence");
-    return Evidence{evidence_id,      case_id,          row->GetText(0), row->GetText(1),
-                    row->GetInt(2),   row->GetText(3),  row->GetText(4), row->GetInt(5)};
+    return Evidence{evidence_id,    case_id,         row->GetText(0), row->GetText(1),
+                    row->GetInt(2), row->GetText(3), row->GetText(4), row->GetInt(5)};
 }
 
 Result<boost::json::object> ReportCase(storage::Transaction& tx, const std::string& org_id, const std::string& case_id,
@@ -645,8 +659,8 @@ Result<boost::json::object> ReportCase(storage::Transaction& tx, const std::stri
     for (const char* field : {"assignee_id", "created_by", "closed_by"}) {
         const auto& id = view.at(field);
         if (!id.is_string()) continue;
-        WT_ASSIGN_OR_RETURN(auto user, tx.QueryOne("SELECT name, email FROM users WHERE id = $1",
-                                                   {Text(std::string(id.as_string()))}));
+        WT_ASSIGN_OR_RETURN(
+            auto user, tx.QueryOne("SELECT name, email FROM users WHERE id = $1", {Text(std::string(id.as_string()))}));
         if (user) names[id.as_string()] = fmt::format("{} <{}>", user->GetText(0), user->GetText(1));
     }
     view["user_names"] = std::move(names);

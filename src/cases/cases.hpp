@@ -5,8 +5,9 @@
 /// each alert in at most one case), comments, evidence files and a timeline. Every change appends
 /// one timeline event (`case_events`) and one audit entry (`case.<action>`) in the caller's write
 /// transaction, so a change commits with its record or not at all; so do the notification events
-/// `case.assigned` (to a new assignee) and `case.escalated` (status becomes escalated). Closing needs a resolution and
-/// a note; a closed case is read-only except for reopening (kConflict otherwise).
+/// `case.assigned` (to a new assignee) and `case.escalated` (status becomes escalated). Closing
+/// needs a resolution and a note; a closed case is read-only except for reopening (kConflict
+/// otherwise).
 ///
 /// Every function takes the organization id it acts in: another organization's case or alert is
 /// kNotFound (or, in a body's `alert_ids`, a 422 naming the field), exactly like one that does not

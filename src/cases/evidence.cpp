@@ -2,15 +2,14 @@
 #include "cases/evidence.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cerrno>
 #include <cstring>
-#include <fmt/format.h>
-
-#include <boost/json.hpp>
 
 #include "common/json.hpp"
 
@@ -110,10 +109,10 @@ Result<CheckedUpload> CheckEvidence(std::string_view filename, std::string_view 
     }
     std::vector<FieldError> problems;
     const auto last_separator = filename.find_last_of("/\\");
-    const std::string_view name = last_separator == std::string_view::npos ? filename : filename.substr(last_separator + 1);
-    const bool control = std::any_of(name.begin(), name.end(), [](char c) {
-        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-    });
+    const std::string_view name =
+        last_separator == std::string_view::npos ? filename : filename.substr(last_separator + 1);
+    const bool control =
+        std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
     if (name.empty())
         problems.push_back({"filename", "is required: the file's name as ?filename="});
     else if (name.size() > kMaxFilenameBytes)
@@ -133,7 +132,8 @@ Result<CheckedUpload> CheckEvidence(std::string_view filename, std::string_view 
     } else if (type->magics.empty()) {
         boost::system::error_code ec;
         if (body.find('\0') != std::string_view::npos || !IsValidUtf8(body))
-            problems.push_back({"body", fmt::format("is not {}: text must be UTF-8 without NUL bytes", type->content_type)});
+            problems.push_back(
+                {"body", fmt::format("is not {}: text must be UTF-8 without NUL bytes", type->content_type)});
         else if (type->json && (boost::json::parse(body, ec), ec))
             problems.push_back({"body", "is not application/json: it does not parse as JSON"});
     } else if (std::none_of(type->magics.begin(), type->magics.end(),

@@ -19,9 +19,7 @@ std::string TextOf(const boost::json::value* value) {
     return boost::json::serialize(*value);
 }
 
-std::string Field(const boost::json::object& object, std::string_view name) {
-    return TextOf(object.if_contains(name));
-}
+std::string Field(const boost::json::object& object, std::string_view name) { return TextOf(object.if_contains(name)); }
 
 const boost::json::array& ArrayOf(const boost::json::object& object, std::string_view name) {
     static const boost::json::array kEmpty;
@@ -52,16 +50,15 @@ class Page {
             for (const auto& cell : row) html_ += "<td>" + HtmlEscape(cell) + "</td>";
             html_ += "</tr>\n";
         }
-        if (rows.empty())
-            html_ += fmt::format("<tr><td colspan=\"{}\">none</td></tr>\n", header.size());
+        if (rows.empty()) html_ += fmt::format("<tr><td colspan=\"{}\">none</td></tr>\n", header.size());
         html_ += "</table>\n";
     }
     // A two-column table of labels and values.
     void Facts(const std::vector<std::pair<std::string, std::string>>& facts) {
         html_ += "<table border=\"1\" cellspacing=\"0\" cellpadding=\"4\">\n";
         for (const auto& [label, value] : facts)
-            html_ += fmt::format("<tr><th align=\"left\">{}</th><td>{}</td></tr>\n", HtmlEscape(label),
-                                 HtmlEscape(value));
+            html_ +=
+                fmt::format("<tr><th align=\"left\">{}</th><td>{}</td></tr>\n", HtmlEscape(label), HtmlEscape(value));
         html_ += "</table>\n";
     }
     void Raw(std::string_view html) { html_ += html; }
@@ -79,12 +76,23 @@ std::string HtmlEscape(std::string_view text) {
     out.reserve(valid.size());
     for (char c : valid) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -104,12 +112,12 @@ std::string RenderSarReport(const boost::json::object& view, UnixMicros generate
         organization = fmt::format("{} ({})", Field(org->as_object(), "name"), Field(org->as_object(), "id"));
 
     Page page;
-    page.Raw(fmt::format(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; base-uri 'none'; "
-        "form-action 'none'\">\n<meta name=\"robots\" content=\"noindex\">\n"
-        "<title>Suspicious activity report — case {}</title>\n</head>\n<body>\n",
-        HtmlEscape(Field(view, "id"))));
+    page.Raw(
+        fmt::format("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; base-uri 'none'; "
+                    "form-action 'none'\">\n<meta name=\"robots\" content=\"noindex\">\n"
+                    "<title>Suspicious activity report — case {}</title>\n</head>\n<body>\n",
+                    HtmlEscape(Field(view, "id"))));
     page.Heading("h1", "Suspicious activity report");
     page.Facts({{"Filing organization", organization},
                 {"Case", Field(view, "id")},
@@ -149,12 +157,11 @@ std::string RenderSarReport(const boost::json::object& view, UnixMicros generate
         if (const auto* party = transaction.if_contains("counterparty"); party != nullptr && party->is_object())
             counterparty = fmt::format("{} / {} / {}", Field(party->as_object(), "name"),
                                        Field(party->as_object(), "account"), Field(party->as_object(), "country"));
-        transaction_rows.push_back({Field(transaction, "occurred_at"), Field(transaction, "external_id"),
-                                    Field(transaction, "account_id"), Field(transaction, "direction"),
-                                    Field(transaction, "type"),
-                                    fmt::format("{} {}", Field(transaction, "amount"), Field(transaction, "currency")),
-                                    counterparty, Field(transaction, "country"), Field(transaction, "decision"),
-                                    Field(transaction, "linked")});
+        transaction_rows.push_back(
+            {Field(transaction, "occurred_at"), Field(transaction, "external_id"), Field(transaction, "account_id"),
+             Field(transaction, "direction"), Field(transaction, "type"),
+             fmt::format("{} {}", Field(transaction, "amount"), Field(transaction, "currency")), counterparty,
+             Field(transaction, "country"), Field(transaction, "decision"), Field(transaction, "linked")});
     }
     page.Table({"Occurred", "External id", "Account", "Direction", "Type", "Amount",
                 "Counterparty (name / account / country)", "Country", "Decision", "Alerted"},

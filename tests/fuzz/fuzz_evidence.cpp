@@ -42,14 +42,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (name.find_first_of("/\\") != std::string::npos) Fail("accepted a path", name);
         if (name.front() == '.') Fail("accepted a leading dot", name);
         if (!wt::IsValidUtf8(name)) Fail("accepted invalid UTF-8", name);
-        if (std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+        if (std::any_of(name.begin(), name.end(),
+                        [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
             Fail("accepted a control character", name);
         const auto& types = wt::cases::EvidenceContentTypes();
         if (std::find(types.begin(), types.end(), checked->content_type) == types.end())
             Fail("accepted a content type", checked->content_type);
         const std::string disposition = wt::cases::ContentDisposition(name);
         for (char c : disposition)
-            if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) Fail("disposition", disposition);
+            if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e)
+                Fail("disposition", disposition);
         const auto open = disposition.find("filename=\"") + 10;
         const auto close = disposition.find('"', open);
         if (disposition.find_first_of("\"\\;", open) != close || disposition.substr(close, 2) != "\";")

@@ -165,9 +165,27 @@ int CasesTest::sequence_ = 0;
 
 TEST_F(CasesTest, AnalystJourneyFromSimulatedTrafficToTheSarReport) {
     // Traffic from the simulator, alerts from the starter pack.
-    BackgroundCommand simulate({"simulate", "--url", server_->BaseUrl(), "--api-key", production_->key, "--rate", "max",
-                                "--count", "3000", "--batch", "100", "--concurrency", "1", "--pattern-rate", "0.1",
-                                "--seed", "11", "--start", Rfc3339Minus(std::chrono::seconds(60)), "--quiet", "--json"});
+    BackgroundCommand simulate({"simulate",
+                                "--url",
+                                server_->BaseUrl(),
+                                "--api-key",
+                                production_->key,
+                                "--rate",
+                                "max",
+                                "--count",
+                                "3000",
+                                "--batch",
+                                "100",
+                                "--concurrency",
+                                "1",
+                                "--pattern-rate",
+                                "0.1",
+                                "--seed",
+                                "11",
+                                "--start",
+                                Rfc3339Minus(std::chrono::seconds(60)),
+                                "--quiet",
+                                "--json"});
     ASSERT_EQ(simulate.Wait(std::chrono::minutes(3)), 0) << simulate.Out() << simulate.Err();
     auto listed = server_->As(analyst_, "GET", "/api/v1/alerts?status=open&assignee_id=none&limit=500");
     ASSERT_EQ(listed.status, 200) << listed.body;
@@ -255,10 +273,10 @@ TEST_F(CasesTest, AnalystJourneyFromSimulatedTrafficToTheSarReport) {
     EXPECT_NE(report.Header("Content-Security-Policy").value_or("").find("script-src 'self'"), std::string::npos);
     EXPECT_NE(report.body.find("default-src 'none'"), std::string::npos) << "the page's own policy";
     EXPECT_EQ(report.body.find("<script"), std::string::npos);
-    for (const std::string& expected : {id, picked[0], picked[1], std::string("SAR 2026-114 filed with the FIU."),
-                                        std::string("Ten deposits just under the threshold."),
-                                        std::string("Customer did not answer our request."),
-                                        std::string("Structuring on one account"), std::string("Acme")})
+    for (const std::string& expected :
+         {id, picked[0], picked[1], std::string("SAR 2026-114 filed with the FIU."),
+          std::string("Ten deposits just under the threshold."), std::string("Customer did not answer our request."),
+          std::string("Structuring on one account"), std::string("Acme")})
         EXPECT_NE(report.body.find(expected), std::string::npos) << "the report lacks " << expected;
     const auto closed_json = closed.Json();
     for (const auto& transaction : closed_json.at("transactions").as_array())
@@ -299,11 +317,13 @@ TEST_F(CasesTest, BadBodiesAndQueriesNameTheirFields) {
                                             {"alert_ids", json::array{json::value(alert), json::value(alert), 7}},
                                             {"color", "red"}})),
               (std::set<std::string>{"alert_ids[1]", "alert_ids[2]", "color"}));
-    EXPECT_EQ(ErrorFields(Create(analyst_, {{"title", std::string(201, 'x')}, {"alert_ids", json::array{json::value(alert)}}})),
+    EXPECT_EQ(ErrorFields(
+                  Create(analyst_, {{"title", std::string(201, 'x')}, {"alert_ids", json::array{json::value(alert)}}})),
               (std::set<std::string>{"title"}));
     EXPECT_EQ(ErrorFields(Create(analyst_, {{"title", "t"}, {"alert_ids", json::array{json::value("alr_unknown")}}})),
               (std::set<std::string>{"alert_ids[0]"}));
-    auto not_json = server_->As(analyst_, "POST", kCases, "title=t", {{"Content-Type", "application/x-www-form-urlencoded"}});
+    auto not_json =
+        server_->As(analyst_, "POST", kCases, "title=t", {{"Content-Type", "application/x-www-form-urlencoded"}});
     EXPECT_EQ(not_json.status, 415) << not_json.body;
     auto garbled = server_->As(analyst_, "POST", kCases, "{\"title\": ");
     EXPECT_EQ(garbled.status, 400) << garbled.body;
@@ -339,7 +359,8 @@ TEST_F(CasesTest, ListsFilterAndPageNewestFirst) {
     ASSERT_EQ(page.Json().at("data").as_array().size(), 1u);
     EXPECT_EQ(StringAt(page.Json().at("data").as_array()[0], "id"), second);
     EXPECT_FALSE(page.Json().at("data").as_array()[0].as_object().contains("timeline")) << "list items are light";
-    auto next = server_->As(viewer_, "GET", std::string(kCases) + "?limit=1&cursor=" + StringAt(page.Json(), "next_cursor"));
+    auto next =
+        server_->As(viewer_, "GET", std::string(kCases) + "?limit=1&cursor=" + StringAt(page.Json(), "next_cursor"));
     ASSERT_EQ(next.status, 200) << next.body;
     EXPECT_EQ(StringAt(next.Json().at("data").as_array()[0], "id"), first);
     auto ids_of = [&](const Session& as, const std::string& query) {
@@ -401,11 +422,13 @@ TEST_F(CasesTest, AClosedCaseIsReadOnlyUntilReopened) {
 
 TEST_F(CasesTest, AnAnalystAssignsOnlyThemselvesAndCannotClose) {
     const std::string alert = Raise("acc-assign-1");
-    auto for_lead = Create(analyst_, {{"title", "t"}, {"alert_ids", json::array{json::value(alert)}}, {"assignee_id", lead_id_}});
+    auto for_lead =
+        Create(analyst_, {{"title", "t"}, {"alert_ids", json::array{json::value(alert)}}, {"assignee_id", lead_id_}});
     EXPECT_EQ(for_lead.status, 403) << for_lead.body;
     EXPECT_EQ(for_lead.Code(), "forbidden");
     EXPECT_EQ(Create(viewer_, {{"title", "t"}, {"alert_ids", json::array{json::value(alert)}}}).status, 403);
-    auto mine = Create(analyst_, {{"title", "t"}, {"alert_ids", json::array{json::value(alert)}}, {"assignee_id", analyst_id_}});
+    auto mine = Create(analyst_,
+                       {{"title", "t"}, {"alert_ids", json::array{json::value(alert)}}, {"assignee_id", analyst_id_}});
     ASSERT_EQ(mine.status, 201) << mine.body;
     const std::string id = StringAt(mine.Json(), "id");
     EXPECT_EQ(On(analyst_, "PATCH", id, "", {{"assignee_id", lead_id_}}).status, 403);
@@ -438,13 +461,15 @@ TEST_F(CasesTest, AlertsJoinOneCaseOfOneEnvironment) {
     auto twice = Create(admin_, {{"title", "t"}, {"alert_ids", json::array{json::value(a)}}});
     EXPECT_EQ(twice.status, 409) << twice.body;
     EXPECT_EQ(twice.Code(), "conflict");
-    EXPECT_EQ(ErrorFields(Create(admin_, {{"title", "t"}, {"alert_ids", json::array{json::value(b), json::value(sandbox)}}})),
-              (std::set<std::string>{"alert_ids"}));
+    EXPECT_EQ(
+        ErrorFields(Create(admin_, {{"title", "t"}, {"alert_ids", json::array{json::value(b), json::value(sandbox)}}})),
+        (std::set<std::string>{"alert_ids"}));
     EXPECT_EQ(ErrorFields(On(analyst_, "POST", id, "/alerts", {{"alert_ids", json::array{json::value(sandbox)}}})),
               (std::set<std::string>{"alert_ids"}));
     // A closed alert joins without changing its status; an open one is escalated.
-    ASSERT_EQ(server_->As(admin_, "PATCH", "/api/v1/alerts/" + b,
-                          R"({"status": "closed", "disposition": "true_positive", "note": "real"})")
+    ASSERT_EQ(server_
+                  ->As(admin_, "PATCH", "/api/v1/alerts/" + b,
+                       R"({"status": "closed", "disposition": "true_positive", "note": "real"})")
                   .status,
               200);
     auto added = On(analyst_, "POST", id, "/alerts", {{"alert_ids", json::array{json::value(b)}}});
@@ -516,7 +541,8 @@ TEST_F(CasesTest, EvidenceIsCheckedStoredDurablyAndServedToTheOrganizationOnly) 
     EXPECT_EQ(huge.Code(), "payload_too_large");
     EXPECT_EQ(ErrorFields(Upload(analyst_, id, "fake.pdf", "application/pdf", "<html>not a pdf</html>")),
               (std::set<std::string>{"body"}));
-    EXPECT_EQ(ErrorFields(Upload(analyst_, id, "fake.png", "image/png", "GIF89a....")), (std::set<std::string>{"body"}));
+    EXPECT_EQ(ErrorFields(Upload(analyst_, id, "fake.png", "image/png", "GIF89a....")),
+              (std::set<std::string>{"body"}));
     EXPECT_EQ(ErrorFields(Upload(analyst_, id, "binary.txt", "text/plain", std::string("a\0b", 3))),
               (std::set<std::string>{"body"}));
     EXPECT_EQ(ErrorFields(Upload(analyst_, id, "empty.txt", "text/plain", "")), (std::set<std::string>{"body"}));
@@ -586,14 +612,15 @@ TEST_F(CasesTest, AnotherOrganizationsCasesAreNotFoundOnEveryCaseRoute) {
 }
 
 TEST_F(CasesTest, TheReportEscapesEveryValue) {
-    const std::string alert = Raise(
-        "acc-<b>bold</b>", nullptr,
-        {{"counterparty", json::object{{"name", "<script>alert(1)</script>"}, {"account", "\"><img src=x onerror=alert(3)>"},
-                                       {"country", "DE"}}}});
+    const std::string alert = Raise("acc-<b>bold</b>", nullptr,
+                                    {{"counterparty", json::object{{"name", "<script>alert(1)</script>"},
+                                                                   {"account", "\"><img src=x onerror=alert(3)>"},
+                                                                   {"country", "DE"}}}});
     ASSERT_FALSE(alert.empty());
     const std::string id = NewCase({alert}, "Title </title><script>alert(4)</script>");
-    ASSERT_EQ(On(analyst_, "POST", id, "/comments", {{"body", "<img src=x onerror=alert(2)> & 'quoted' \"too\""}}).status,
-              201);
+    ASSERT_EQ(
+        On(analyst_, "POST", id, "/comments", {{"body", "<img src=x onerror=alert(2)> & 'quoted' \"too\""}}).status,
+        201);
     ASSERT_EQ(Close(admin_, id, "sar_filed", "<iframe src=javascript:alert(5)>").status, 200);
     auto report = On(admin_, "GET", id, "/report");
     ASSERT_EQ(report.status, 200) << report.body;
@@ -601,10 +628,12 @@ TEST_F(CasesTest, TheReportEscapesEveryValue) {
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
     for (const char* forbidden : {"<script", "<img", "<iframe", "<b>bold", "\"><"})
         EXPECT_EQ(lower.find(forbidden), std::string::npos) << forbidden << " in the report";
-    for (const char* escaped : {"&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(2)&gt; &amp; "
-                                "&#39;quoted&#39; &quot;too&quot;",
-                                "&quot;&gt;&lt;img src=x onerror=alert(3)&gt;", "&lt;iframe src=javascript:alert(5)&gt;",
-                                "acc-&lt;b&gt;bold&lt;/b&gt;", "Title &lt;/title&gt;&lt;script&gt;alert(4)"})
+    for (const char* escaped :
+         {"&lt;script&gt;alert(1)&lt;/script&gt;",
+          "&lt;img src=x onerror=alert(2)&gt; &amp; "
+          "&#39;quoted&#39; &quot;too&quot;",
+          "&quot;&gt;&lt;img src=x onerror=alert(3)&gt;", "&lt;iframe src=javascript:alert(5)&gt;",
+          "acc-&lt;b&gt;bold&lt;/b&gt;", "Title &lt;/title&gt;&lt;script&gt;alert(4)"})
         EXPECT_NE(report.body.find(escaped), std::string::npos) << "the report lacks " << escaped;
 }
 

@@ -77,8 +77,7 @@ class CaseDomainTest : public ::testing::Test {
     std::vector<std::string> Timeline(const std::string& id) {
         std::vector<std::string> actions;
         const auto view = View(id);
-        for (const auto& event : view.at("timeline").as_array())
-            actions.emplace_back(event.at("action").as_string());
+        for (const auto& event : view.at("timeline").as_array()) actions.emplace_back(event.at("action").as_string());
         return actions;
     }
     std::string AlertColumn(const std::string& alert, const std::string& column) {
@@ -109,7 +108,8 @@ TEST_F(CaseDomainTest, CreatingLinksTheAlertsAndEscalatesThoseStillInTriage) {
     EXPECT_EQ(AlertColumn(open, "status"), "escalated");
     EXPECT_EQ(AlertColumn(review, "status"), "escalated");
     EXPECT_EQ(AlertColumn(closed, "status"), "closed");
-    EXPECT_EQ(Timeline(*id), (std::vector<std::string>{"created", "assigned", "alert_added", "alert_added", "alert_added"}));
+    EXPECT_EQ(Timeline(*id),
+              (std::vector<std::string>{"created", "assigned", "alert_added", "alert_added", "alert_added"}));
     EXPECT_EQ(Audited("case.created"), 1);
     EXPECT_EQ(Audited("case.alert_added"), 3);
     EXPECT_EQ(Audited("alert.updated"), 2) << "the escalations are the alerts' own triage changes";
@@ -205,8 +205,7 @@ TEST_F(CaseDomainTest, AClosedCaseRefusesEveryChangeButReopening) {
     // Open again: the last alert still stays.
     ASSERT_TRUE(Change([&](auto& tx) { return RemoveAlert(tx, org_, *id, kept, actor); }));
     const std::string last(View(*id).at("alerts").as_array().at(0).at("id").as_string());
-    conflict(Change([&](auto& tx) { return RemoveAlert(tx, org_, *id, last, actor); }),
-             "the last alert");
+    conflict(Change([&](auto& tx) { return RemoveAlert(tx, org_, *id, last, actor); }), "the last alert");
 }
 
 TEST_F(CaseDomainTest, AnotherOrganizationsCaseIsNotFound) {
