@@ -11,7 +11,7 @@
 //
 // The journey: the admin signs in again, works the alert queue with the keyboard (j/k move, x
 // selects, a assigns to me, c closes with a disposition and a required note, ? lists shortcuts),
-// selects alerts with a shift-click, creates a case from them, comments, uploads evidence (a
+// opens one with Enter, selects alerts with a shift-click, creates a case from them, comments, uploads evidence (a
 // refused type first), moves the status, closes the case with resolution `sar_filed` and a note
 // (the timeline shows every step; the report document opens), reads the dashboard and the reports
 // page (a CSV export), creates a webhook channel (a loopback URL refused at the field; the secret
@@ -197,6 +197,19 @@ await runSuite(
       },
       { critical: true },
     );
+
+    await check('Enter opens the alert under the cursor; its page has the triage actions and the history', async () => {
+      await page.locator('h1').focus();
+      await press(page, 'j');
+      const id = await page.locator('tr.row-cursor').getAttribute('data-alert-id');
+      await press(page, 'Enter');
+      await waitForPath(page, `/alerts/${id}`);
+      await page.locator('#triage-heading').waitFor();
+      await page.locator('#alert-history-heading').waitFor();
+      await page.getByRole('link', { name: 'Alert queue' }).click();
+      await page.waitForURL((u) => u.pathname === '/alerts' && u.search.includes('view=mine'));
+      await queueRows(page).first().waitFor();
+    });
 
     await check(
       'All open: checkbox and shift-click select a range; the queue screenshot',

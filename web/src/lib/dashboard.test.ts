@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { bucketStarts, formatDuration, formatRate, mainCurrency, presetPeriod, stackSeries } from './dashboard';
 
 describe('periods and buckets', () => {
-  it('a preset ends at the next whole hour', () => {
+  it('a preset starts its length before the next whole hour and ends when the server says', () => {
     const now = Date.parse('2026-11-24T10:20:00Z');
-    expect(presetPeriod('24h', now)).toEqual({ from: '2026-11-23T11:00:00Z', to: '2026-11-24T11:00:00Z' });
+    expect(presetPeriod('24h', now)).toEqual({ from: '2026-11-23T11:00:00Z' });
     expect(presetPeriod('nonsense', now).from).toBe('2026-10-25T11:00:00Z');
   });
 

@@ -16,12 +16,15 @@ export function rfc3339(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** `from`/`to` of a preset ending now (`to` rounded up to the next whole hour, as the rollups are). */
-export function presetPeriod(key: string, now: number = Date.now()): { from: string; to: string } {
+/**
+ * The period of a preset: `from` only (the start of the hour `hours` before the next whole hour);
+ * the end is left to the server, whose clock says what "now" is.
+ */
+export function presetPeriod(key: string, now: number = Date.now()): { from: string; to?: string } {
   const preset = PERIOD_PRESETS.find((p) => p.key === key) ?? PERIOD_PRESETS[2];
   const hour = 3_600_000;
   const to = Math.ceil(now / hour) * hour;
-  return { from: rfc3339(to - preset.hours * hour), to: rfc3339(to) };
+  return { from: rfc3339(to - preset.hours * hour) };
 }
 
 /** The start of every bucket in [from, to): hours, or UTC days. */

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // Settings › Audit log: the organization's append-only audit trail, newest first, with filters and
 // cursor paging. Readable by risk leads and admins; others see a no-access state.
-import { Fragment, useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { ApiError } from '../api/client';
+import { Fragment, useEffect, useId, useState, type FormEvent } from 'react';
 import { orgs, type AuditFilters } from '../api/endpoints';
 import type { AuditEntry } from '../api/types';
 import { useMe } from '../app/session';
+import { LoadMoreFooter } from '../components/LoadMore';
 import { PageError } from '../components/PageError';
-import { Alert, Badge, ErrorAlert, Loading, PageHeader, TextField } from '../components/ui';
+import { Alert, Badge, Loading, PageHeader, TextField } from '../components/ui';
+import { usePagedList } from '../hooks/usePagedList';
 import { formatDateTime, localInputToUtc, localTimeZone } from '../lib/time';
 
 const KNOWN_ACTIONS = [
@@ -58,39 +59,15 @@ export function AuditLogPage() {
   const me = useMe();
   const [form, setForm] = useState<FilterForm>(EMPTY_FORM);
   const [applied, setApplied] = useState<AuditFilters>(toFilters(EMPTY_FORM));
-  const [entries, setEntries] = useState<AuditEntry[] | null>(null);
-  const [nextCursor, setNextCursor] = useState<string | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
   const [formError, setFormError] = useState<{ field: 'from' | 'to'; message: string } | null>(null);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [moreError, setMoreError] = useState<ApiError | null>(null);
+  // Every "Apply" loads again, also with the same filters.
+  const [applyCount, setApplyCount] = useState(0);
+  const list = usePagedList((cursor) => orgs.auditLogs(applied, cursor), `${JSON.stringify(applied)}#${applyCount}`);
+  const { rows: entries, nextCursor, error } = list;
   const [names, setNames] = useState<Record<string, string>>(() =>
     Object.fromEntries(me.memberships.map((m) => [m.organization.id, m.organization.name])),
   );
-  const request = useRef(0);
   const datalistId = useId();
-
-  const load = useCallback(async (filters: AuditFilters) => {
-    const ticket = ++request.current;
-    setError(null);
-    setEntries(null);
-    setNextCursor(null);
-    setMoreError(null);
-    try {
-      const page = await orgs.auditLogs(filters);
-      if (ticket !== request.current) return;
-      setEntries(page.data);
-      setNextCursor(page.next_cursor);
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      if (ticket !== request.current) return;
-      setError(err);
-    }
-  }, []);
-
-  useEffect(() => {
-    void load(applied);
-  }, [load, applied]);
 
   // Member names make actors readable; the log works without them.
   useEffect(() => {
@@ -124,30 +101,14 @@ export function AuditLogPage() {
     }
     setFormError(null);
     setApplied(filters);
+    setApplyCount((n) => n + 1);
   }
 
   function reset() {
     setForm(EMPTY_FORM);
     setFormError(null);
     setApplied(toFilters(EMPTY_FORM));
-  }
-
-  async function loadMore() {
-    if (!nextCursor) return;
-    const ticket = request.current;
-    setLoadingMore(true);
-    setMoreError(null);
-    try {
-      const page = await orgs.auditLogs(applied, nextCursor);
-      if (ticket !== request.current) return;
-      setEntries((current) => [...(current ?? []), ...page.data]);
-      setNextCursor(page.next_cursor);
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      setMoreError(err);
-    } finally {
-      setLoadingMore(false);
-    }
+    setApplyCount((n) => n + 1);
   }
 
   const forbidden = error !== null && error.status === 403;
@@ -223,7 +184,7 @@ export function AuditLogPage() {
                 {error.detail}
               </Alert>
             ) : (
-              <PageError error={error} subject="the audit log" onRetry={() => void load(applied)} />
+              <PageError error={error} subject="the audit log" onRetry={() => void list.reload()} />
             )
           ) : entries === null ? (
             <Loading label="Loading audit entries…" />
@@ -245,18 +206,10 @@ export function AuditLogPage() {
                   setForm(next);
                   setFormError(null);
                   setApplied(toFilters(next));
+                  setApplyCount((n) => n + 1);
                 }}
               />
-              {nextCursor || moreError ? (
-                <div className="card-footer">
-                  <ErrorAlert error={moreError} />
-                  {nextCursor ? (
-                    <button type="button" className="btn btn-secondary" onClick={() => void loadMore()} disabled={loadingMore}>
-                      {loadingMore ? 'Loading…' : 'Load more'}
-                    </button>
-                  ) : null}
-                </div>
-              ) : null}
+              <LoadMoreFooter list={list} />
             </section>
           )}
         </>

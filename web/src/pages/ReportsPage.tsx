@@ -107,7 +107,7 @@ export function ReportsPage() {
         <div className="card-header">
           <h2 id="exports-heading">Exports (CSV)</h2>
           <span className="count">
-            {formatDateTime(period.from)} – {formatDateTime(period.to)}, {environment}
+            {formatDateTime(period.from)} – {period.to ? formatDateTime(period.to) : 'now'}, {environment}
           </span>
         </div>
         {canExport ? (

@@ -3,14 +3,15 @@
 // live in the page address (`/transactions?environment=sandbox&account_id=...`) so a view can be
 // reloaded, shared, and returned to from a transaction's detail page; "Load more" follows the
 // server's cursor.
-import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
-import { ApiError } from '../api/client';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { transactions } from '../api/endpoints';
 import type { Decision, Environment, Transaction } from '../api/types';
 import { Link, navigate, useLocation } from '../app/router';
 import { useMe } from '../app/session';
+import { LoadMoreFooter } from '../components/LoadMore';
 import { PageError } from '../components/PageError';
-import { Alert, Badge, EmptyState, ErrorAlert, Icon, Loading, PageHeader, SelectField, TextField, type BadgeTone } from '../components/ui';
+import { Alert, Badge, EmptyState, Icon, Loading, PageHeader, SelectField, TextField, type BadgeTone } from '../components/ui';
+import { usePagedList } from '../hooks/usePagedList';
 import { countryName, formatAmount } from '../lib/money';
 import { formatDate, formatTime, localTimeZone } from '../lib/time';
 import {
@@ -53,40 +54,16 @@ export function TransactionsPage() {
   const filters = useMemo(() => filtersFromSearch(new URLSearchParams(search)), [search]);
   const [form, setForm] = useState<FilterForm>(() => formFromFilters(filters));
   const [formError, setFormError] = useState<FilterFormError>(null);
-  const [rows, setRows] = useState<Transaction[] | null>(null);
-  const [nextCursor, setNextCursor] = useState<string | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [moreError, setMoreError] = useState<ApiError | null>(null);
-  const request = useRef(0);
-
+  const list = usePagedList((cursor) => transactions.list(filters, cursor), search);
+  const { rows, nextCursor, error } = list;
   useEffect(() => {
     lastListHref = `/transactions${filtersToSearch(filters)}`;
   }, [filters]);
 
-  const load = useCallback(async (applied: TransactionFilters) => {
-    const ticket = ++request.current;
-    setError(null);
-    setRows(null);
-    setNextCursor(null);
-    setMoreError(null);
-    try {
-      const page = await transactions.list(applied);
-      if (ticket !== request.current) return;
-      setRows(page.data);
-      setNextCursor(page.next_cursor);
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      if (ticket !== request.current) return;
-      setError(err);
-    }
-  }, []);
-
   useEffect(() => {
     setForm(formFromFilters(filters));
     setFormError(null);
-    void load(filters);
-  }, [load, filters]);
+  }, [filters]);
 
   function apply(next: TransactionFilters) {
     navigate(`/transactions${filtersToSearch(next)}`);
@@ -101,31 +78,13 @@ export function TransactionsPage() {
     }
     setFormError(null);
     // The same filters again: load again (new transactions may have arrived).
-    if (filtersToSearch(result.filters) === filtersToSearch(filters)) void load(filters);
+    if (filtersToSearch(result.filters) === filtersToSearch(filters)) void list.reload();
     else apply(result.filters);
   }
 
   function switchEnvironment(environment: Environment) {
     if (environment === filters.environment) return;
     apply({ ...filters, environment });
-  }
-
-  async function loadMore() {
-    if (!nextCursor) return;
-    const ticket = request.current;
-    setLoadingMore(true);
-    setMoreError(null);
-    try {
-      const page = await transactions.list(filters, nextCursor);
-      if (ticket !== request.current) return;
-      setRows((current) => [...(current ?? []), ...page.data]);
-      setNextCursor(page.next_cursor);
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      setMoreError(err);
-    } finally {
-      setLoadingMore(false);
-    }
   }
 
   const serverField = (name: string) => (error?.status === 422 ? error.fieldMessage(name) : undefined);
@@ -232,7 +191,7 @@ export function TransactionsPage() {
             {error.detail}
           </Alert>
         ) : (
-          <PageError error={error} subject="transactions" onRetry={() => void load(filters)} />
+          <PageError error={error} subject="transactions" onRetry={() => void list.reload()} />
         )
       ) : rows === null ? (
         <Loading label="Loading transactions…" />
@@ -261,16 +220,7 @@ export function TransactionsPage() {
           ) : (
             <TransactionTable rows={rows} />
           )}
-          {nextCursor || moreError ? (
-            <div className="card-footer">
-              <ErrorAlert error={moreError} />
-              {nextCursor ? (
-                <button type="button" className="btn btn-secondary" onClick={() => void loadMore()} disabled={loadingMore}>
-                  {loadingMore ? 'Loading…' : 'Load more'}
-                </button>
-              ) : null}
-            </div>
-          ) : null}
+          <LoadMoreFooter list={list} />
         </section>
       )}
     </>
