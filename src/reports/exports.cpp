@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "audit/audit_log.hpp"
 #include "ingest/transaction.hpp"
 #include "reports/csv.hpp"
@@ -189,6 +191,8 @@ Result<void> CsvExport::NextTransactions(std::string& out) {
     return {};
 }
 
+// `created_at >= max(from, last created_at)` bounds the index range (SQLite does not use the row
+// value for it); the row value then skips the rows of that same instant already sent.
 Result<void> CsvExport::NextAlerts(std::string& out) {
     WT_ASSIGN_OR_RETURN(auto tx, db_.Begin(storage::TxMode::kRead));
     WT_ASSIGN_OR_RETURN(auto rows,
@@ -196,8 +200,9 @@ Result<void> CsvExport::NextAlerts(std::string& out) {
                                               "created_at >= $3 AND created_at < $4 AND (created_at, id) > ($5, $6) "
                                               "ORDER BY created_at, id LIMIT $7",
                                               kAlertColumns),
-                                  {Text(org_id_), Text(period_.environment), Int(period_.from), Int(period_.to),
-                                   Int(cursor_number_), Text(cursor_id_), Int(page_rows_)}));
+                                  {Text(org_id_), Text(period_.environment),
+                                   Int(std::max(period_.from, cursor_number_)), Int(period_.to), Int(cursor_number_),
+                                   Text(cursor_id_), Int(page_rows_)}));
     using enum Col;
     for (const auto& row : rows)
         WriteRow(out, row, {kText, kTime, kText, kText, kText, kText, kText, kText, kText, kText, kText, kText, kText,

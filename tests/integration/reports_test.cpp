@@ -518,7 +518,8 @@ TEST_F(ReportsTest, AHundredThousandRowExportStreamsInBoundedServerMemory) {
     const int pid = server_->pid();
     {
         std::ofstream reset("/proc/" + std::to_string(pid) + "/clear_refs");
-        reset << "5";  // resets VmHWM to the current resident size
+        reset << "5" << std::flush;  // resets VmHWM to the current resident size
+        ASSERT_TRUE(reset.good()) << "cannot reset the server's peak memory (/proc/<pid>/clear_refs)";
     }
     const long long rss_before = ProcStatusKib(pid, "VmRSS");
     ASSERT_GT(rss_before, 0);
