@@ -175,7 +175,7 @@ Result<cases::CaseFilter> ReadCaseFilter(const Request& request, const std::stri
         problems.push_back({"environment", R"(must be "production" or "sandbox")"});
     if (auto statuses = text("status")) {
         std::string_view rest = *statuses;
-        while (!rest.empty() || filter.statuses.empty()) {
+        while (true) {
             const auto comma = rest.find(',');
             std::string one(rest.substr(0, comma));
             if (!cases::IsCaseStatus(one)) {
@@ -185,8 +185,8 @@ Result<cases::CaseFilter> ReadCaseFilter(const Request& request, const std::stri
                 break;
             }
             filter.statuses.push_back(std::move(one));
-            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-            if (comma != std::string_view::npos && rest.empty()) filter.statuses.clear();  // a trailing comma
+            if (comma == std::string_view::npos) break;
+            rest.remove_prefix(comma + 1);
         }
     }
     filter.priority = text("priority");

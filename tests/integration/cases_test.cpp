@@ -342,7 +342,8 @@ TEST_F(CasesTest, BadBodiesAndQueriesNameTheirFields) {
     EXPECT_EQ(ErrorFields(On(lead_, "POST", id, "/reopen", {})), (std::set<std::string>{"note"}));
     EXPECT_EQ(ErrorFields(On(analyst_, "POST", id, "/alerts", {{"alert_ids", "alr_x"}})),
               (std::set<std::string>{"alert_ids"}));
-    for (const char* query : {"status=lost", "priority=p0", "environment=staging", "limit=0", "status=open,lost"}) {
+    for (const char* query : {"status=lost", "priority=p0", "environment=staging", "limit=0", "status=open,lost",
+                              "status=open,", "status=,open"}) {
         auto res = server_->As(analyst_, "GET", std::string(kCases) + "?" + query);
         EXPECT_EQ(res.status, 422) << query << ": " << res.body;
     }
