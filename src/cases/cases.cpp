@@ -269,15 +269,17 @@ Result<boost::json::array> RelatedTransactions(storage::Transaction& tx, const s
                                                const std::set<std::string>& accounts, storage::Dialect dialect) {
     std::map<std::string, boost::json::object> chosen;  // by id
     std::map<std::string, UnixMicros> occurred;
+    const auto full = [&] { return chosen.size() >= static_cast<std::size_t>(kMaxRelatedTransactions); };
     auto take = [&](const storage::Rows& rows, bool is_linked) {
         for (const auto& row : rows) {
-            if (chosen.size() >= static_cast<std::size_t>(kMaxRelatedTransactions)) return;
+            if (full()) return;
             if (chosen.contains(row.GetText(0))) continue;
             occurred[row.GetText(0)] = row.GetInt(2);
             chosen.emplace(row.GetText(0), TransactionJson(row, is_linked));
         }
     };
     for (const auto& id : linked) {
+        if (full()) break;
         WT_ASSIGN_OR_RETURN(auto rows, tx.Query(fmt::format("SELECT {} FROM transactions WHERE id = $1 AND org_id = $2",
                                                             kTransactionColumns),
                                                 {Text(id), Text(org_id)}));
@@ -291,6 +293,7 @@ Result<boost::json::array> RelatedTransactions(storage::Transaction& tx, const s
     const std::string bucket_of_param = postgres ? "((ascii(right($3, 1)) * 31 + ascii(right($3, 2))) % 64)"
                                                  : "((unicode(substr($3, -1)) * 31 + unicode(substr($3, -2))) % 64)";
     for (const auto& account : accounts) {
+        if (full()) break;
         WT_ASSIGN_OR_RETURN(
             auto rows,
             tx.Query(fmt::format("SELECT {} FROM transactions WHERE org_id = $1 AND environment = $2 AND {} = {} AND "

@@ -45,6 +45,15 @@ class CaseDomainTest : public ::testing::Test {
             {Text(id), Text(org.empty() ? org_ : org), Text(environment), Text("txn_" + id), Text(status)});
         return id;
     }
+    // A stored transaction of account `acc-1` (the account of every Alert) occurring at `occurred_at`.
+    void Transaction(const std::string& id, UnixMicros occurred_at) {
+        db_.ExecNow(
+            "INSERT INTO transactions (id, org_id, environment, external_id, idempotency_key, fingerprint, "
+            "occurred_at, received_at, amount_minor, currency, direction, type, account_id, metadata, decision, "
+            "score, api_key_id) VALUES ($1, $2, 'production', $1, $1, 'f', $3, $3, 12345, 'JPY', 'outbound', "
+            "'wire', 'acc-1', '{}', 'allow', 0, 'key_1')",
+            {Text(id), Text(org_), Int(occurred_at)});
+    }
     Actor As(const std::string& user, bool may_assign_others = true) {
         return {{user, "127.0.0.1", "unit", ++now_}, may_assign_others};
     }
@@ -221,6 +230,22 @@ TEST_F(CaseDomainTest, AnotherOrganizationsCaseIsNotFound) {
     EXPECT_EQ(closed.error().code, ErrorCode::kNotFound);
     auto evidence = FindEvidence(*tx, other_org_, *id, "evd_x");
     EXPECT_EQ(evidence.error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(CaseDomainTest, RelatedTransactionsAreTheAlertsOwnAndTheLatestOfTheirAccountsAtMost100) {
+    const std::string alert = Alert();
+    Transaction("txn_" + alert, 1);  // the oldest of all, yet shown: it is the alert's
+    for (int idx = 0; idx < 120; ++idx) Transaction("txn_b_" + std::to_string(1000 + idx), 100 + idx);
+    auto id = Create({alert});
+    ASSERT_TRUE(id.ok());
+    const auto view = View(*id);
+    const auto& transactions = view.at("transactions").as_array();
+    ASSERT_EQ(transactions.size(), static_cast<std::size_t>(kMaxRelatedTransactions));
+    EXPECT_EQ(transactions.front().at("id"), "txn_b_1119") << "newest first";
+    EXPECT_EQ(transactions.back().at("id").as_string(), "txn_" + alert);
+    EXPECT_EQ(transactions.back().at("linked"), true);
+    EXPECT_EQ(transactions.front().at("linked"), false);
+    EXPECT_EQ(transactions.front().at("amount"), "12345") << "JPY has no minor unit";
 }
 
 TEST(CaseChangeTest, ValidationNamesEachBadField) {
