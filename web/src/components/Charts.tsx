@@ -5,7 +5,7 @@
 // (`.series-<key>`). Every bar has a <title> with its exact figure, and each chart an aria-label
 // summing it up.
 import type { ReactNode } from 'react';
-import type { Stack } from '../lib/dashboard';
+import { compactNumber, type Stack } from '../lib/dashboard';
 import { niceScale } from '../lib/rules';
 
 const HEIGHT = 200;
@@ -19,13 +19,6 @@ export function bucketLabel(start: string, bucket: 'hour' | 'day'): string {
   const day = `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}`;
   if (bucket === 'day' || d.getUTCHours() === 0) return day;
   return `${String(d.getUTCHours()).padStart(2, '0')}:00`;
-}
-
-/** 1200 -> "1.2k", 3500000 -> "3.5M" (axis ticks only). */
-function shortNumber(n: number): string {
-  if (n >= 1_000_000) return `${(n / 1_000_000).toFixed(n % 1_000_000 === 0 ? 0 : 1)}M`;
-  if (n >= 1000) return `${(n / 1000).toFixed(n % 1000 === 0 ? 0 : 1)}k`;
-  return String(n);
 }
 
 export function StackedBars({
@@ -67,7 +60,7 @@ export function StackedBars({
           <g key={tick} className="chart-grid">
             <line x1={MARGIN.left} x2={width - MARGIN.right} y1={y(tick)} y2={y(tick)} />
             <text x={MARGIN.left - 8} y={y(tick)} dy="0.32em" textAnchor="end" className="chart-tick">
-              {shortNumber(tick)}
+              {compactNumber(tick)}
             </text>
           </g>
         ))}

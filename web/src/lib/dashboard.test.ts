@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
-import { bucketStarts, formatDuration, formatRate, mainCurrency, presetPeriod, stackSeries } from './dashboard';
+import { bucketStarts, compactNumber, formatDuration, formatRate, headlineMoney, mainCurrency, presetPeriod, stackSeries } from './dashboard';
 
 describe('periods and buckets', () => {
   it('a preset starts its length before the next whole hour and ends when the server says', () => {
@@ -59,5 +59,22 @@ describe('figures in words', () => {
     expect(formatRate(0.125)).toBe('13 %');
     expect(formatRate(0.025)).toBe('2.5 %');
     expect(formatRate(1)).toBe('100 %');
+  });
+});
+
+describe('big numbers', () => {
+  it('compacts axis ticks', () => {
+    expect(compactNumber(40)).toBe('40');
+    expect(compactNumber(1200)).toBe('1.2k');
+    expect(compactNumber(160000)).toBe('160k');
+    expect(compactNumber(3_500_000)).toBe('3.5M');
+    expect(compactNumber(9.2e9)).toBe('9.2B');
+    expect(compactNumber(9.007e13)).toBe('90.1T');
+  });
+
+  it('keeps headline amounts exact up to a billion', () => {
+    const exact = (a: string, c: string) => `${a} ${c}`;
+    expect(headlineMoney('1413342.77', 'USD', exact)).toBe('1413342.77 USD');
+    expect(headlineMoney('90071992547409.93', 'USD', exact)).toBe('90.1T USD');
   });
 });

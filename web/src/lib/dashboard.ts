@@ -116,3 +116,31 @@ export function amountNumber(amount: string | number): number {
 export function decisionCount(dashboard: Dashboard, decision: string): number {
   return dashboard.transactions.by_decision.find((d) => d.decision === decision)?.count ?? 0;
 }
+
+/**
+ * A headline amount: exact up to a billion ("1,413,342.77 USD"), compact beyond ("90.1T USD"),
+ * where the exact figure would not fit (the caller puts it in a title).
+ */
+export function headlineMoney(amount: string, currency: string, exact: (amount: string, currency: string) => string): string {
+  const whole = amount.replace(/^-/, '').split('.')[0];
+  if (whole.length <= 9) return exact(amount, currency);
+  return `${compactNumber(Number(amount))} ${currency}`;
+}
+
+/** 1200 -> "1.2k", 3500000 -> "3.5M", 9.2e9 -> "9.2B", 9e13 -> "90T". */
+export function compactNumber(n: number): string {
+  const units: [number, string][] = [
+    [1e12, 'T'],
+    [1e9, 'B'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
+  const abs = Math.abs(n);
+  for (const [size, unit] of units) {
+    if (abs >= size) {
+      const value = n / size;
+      return `${Math.abs(value) >= 100 ? Math.round(value) : Number(value.toFixed(1))}${unit}`;
+    }
+  }
+  return String(Math.round(n * 100) / 100);
+}

@@ -20,6 +20,7 @@ import {
   formatCount,
   formatDuration,
   formatRate,
+  headlineMoney,
   mainCurrency,
   PERIOD_PRESETS,
   presetPeriod,
@@ -130,7 +131,9 @@ function DashboardBody({ data, nameOf }: { data: Dashboard; nameOf: (id: string 
     <>
       <section className="stat-grid" aria-label="Headline figures">
         <Stat label="Transactions" value={formatCount(data.transactions.count)} sub={`${formatCount(reviewed)} reviewed or blocked`} />
-        <Stat label="Value" value={mainValue ? formatMoney(mainValue.amount, mainValue.currency) : '—'} sub={data.transactions.value.length > 1 ? `and ${data.transactions.value.length - 1} other currencies` : currency ?? 'no transactions'} />
+        <Stat
+          label="Value"
+          value={mainValue ? <span title={formatMoney(mainValue.amount, mainValue.currency)}>{headlineMoney(mainValue.amount, mainValue.currency, formatMoney)}</span> : '—'} sub={data.transactions.value.length > 1 ? `and ${data.transactions.value.length - 1} other currencies` : currency ?? 'no transactions'} />
         <Stat label="Alerts raised" value={formatCount(data.alerts.raised)} sub={<Link to="/alerts">Open the queue</Link>} />
         <Stat
           label="Open alerts"
