@@ -126,7 +126,7 @@ await runSuite(
       assert((await page.locator('svg.bar-chart rect.series').count()) > 20, 'the charts have no bars');
       await page.locator('.hbar-row', { hasText: ANALYST.name }).first().waitFor();
       assert((await page.locator('.hbar-row').count()) >= 6, 'few rankings (rules, assignees, false positives)');
-      await tallScreenshot(page, 'dashboard', 1150);
+      await tallScreenshot(page, 'dashboard', 1330);
     });
 
     await check('the clock moves 9 hours: high and critical alerts become overdue', async () => {
@@ -264,7 +264,7 @@ await runSuite(
       { critical: true },
     );
 
-    await check('the case: a comment, evidence (a refused type first), status Investigating', async () => {
+    await check('the case: a comment, evidence (a refused type first), status Investigating, assigned to me', async () => {
       await page.getByLabel('New comment').fill('Three deposits just under the threshold within an hour; asked the branch for the KYC file.');
       await withResponse(page, 'POST', `/api/v1/cases/${state.caseId}/comments`, () => page.getByRole('button', { name: 'Add comment' }).click());
       await page.locator('.comment-body', { hasText: 'asked the branch for the KYC file' }).waitFor();
@@ -283,6 +283,8 @@ await runSuite(
 
       await withResponse(page, 'PATCH', `/api/v1/cases/${state.caseId}`, () => page.getByLabel('Status', { exact: true }).selectOption('investigating'));
       await page.locator('.timeline-entry', { hasText: 'changed the status from Open to Investigating' }).waitFor();
+      await withResponse(page, 'PATCH', `/api/v1/cases/${state.caseId}`, () => page.getByLabel('Assignee', { exact: true }).selectOption({ label: ADMIN.name }));
+      await page.locator('.timeline-entry', { hasText: 'assigned it to You' }).waitFor();
       await tallScreenshot(page, 'case', 1500);
     });
 
