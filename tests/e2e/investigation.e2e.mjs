@@ -377,6 +377,21 @@ await runSuite(
       assert((await page.getByRole('button', { name: 'Reopen' }).count()) === 0, 'the analyst may reopen the case');
     });
 
+    await check('the analyst asks to be mailed about escalated cases (Notifications in the account menu)', async () => {
+      await page.locator('.me-button').click();
+      await page.getByRole('menuitem', { name: 'Notifications' }).click();
+      await waitForPath(page, '/settings/notifications');
+      const escalated = page.getByRole('checkbox', { name: /A case is escalated/ });
+      await escalated.waitFor();
+      const before = await escalated.isChecked();
+      await escalated.setChecked(!before);
+      const response = await withResponse(page, 'PUT', '/api/v1/notifications/settings', () => page.getByRole('button', { name: 'Save' }).click());
+      assert(response.status() === 200, `PUT /notifications/settings answered ${response.status()}`);
+      await page.getByText('Saved.').waitFor();
+      const saved = await consoleApi(page, 'GET', '/notifications/settings');
+      assert(saved.body.events.includes('case.escalated') === !before, `settings after saving: ${JSON.stringify(saved.body)}`);
+    });
+
     await check('a viewer: the queue without selection, toolbar or shortcuts to triage', async () => {
       await signOut(page);
       await signIn(page, VIEWER);
