@@ -85,8 +85,8 @@ void RegisterReportRoutes(Registrar& reg) {
                         false,
                         "reports",
                         "Dashboard of one environment (default production) for a period (default the last 30 days, "
-                        "widened to whole UTC hours): volume and value by decision over time (hour or UTC-day "
-                        "buckets), alerts by severity and rule, open and overdue work by assignee, median times to "
+                        "widened to whole UTC hours): volume and value by decision over time (hour buckets, or days "
+                        "of the organization's time zone), alerts by severity and rule, open and overdue work by assignee, median times to "
                         "triage and close, false-positive rate per rule",
                         "",
                         kDashboardSchema};
@@ -95,9 +95,10 @@ void RegisterReportRoutes(Registrar& reg) {
         auto figures = [&]() -> Result<boost::json::object> {
             const UnixMicros now = ctx.clock->Now();
             WT_ASSIGN_OR_RETURN(auto period, reports::ParseRollupPeriod(PeriodParamsOf(request), now));
+            const auto settings = orgs::SettingsFromText(principal.session.org_settings_json);
+            period.time_zone = settings.time_zone;
             WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kRead));
-            const auto sla = orgs::SettingsFromText(principal.session.org_settings_json).alert_sla_hours;
-            return reports::BuildDashboard(*tx, principal.org_id(), period, sla, now);
+            return reports::BuildDashboard(*tx, principal.org_id(), period, settings.alert_sla_hours, now);
         }();
         if (!figures) co_return ErrorResponse(ctx, request, figures.error());
         co_return http::JsonResponse(HttpStatus::ok, std::move(*figures));

@@ -11,6 +11,7 @@
 
 #include "ingest/transaction.hpp"
 #include "reports/rollups.hpp"
+#include "rules/time_zone.hpp"
 
 namespace wt::reports {
 
@@ -55,15 +56,53 @@ struct TransactionRollup {
     std::map<std::tuple<UnixMicros, std::string, std::string>, std::pair<std::int64_t, std::int64_t>> series;
 };
 
-UnixMicros BucketStart(std::int64_t hour, Bucket bucket) {
-    const UnixMicros at = hour * kMicrosPerHour;
-    if (bucket == Bucket::kHour) return at;
-    UnixMicros day = at / kMicrosPerDay * kMicrosPerDay;
-    return day > at ? day - kMicrosPerDay : day;
+UnixMicros FloorTo(UnixMicros at, UnixMicros unit) {
+    const UnixMicros floored = at / unit * unit;
+    return floored > at ? floored - unit : floored;
 }
 
+// The bucket of each rollup hour: the hour itself, or the day it falls in — a day of the
+// organization's time zone when every hour of the period has a whole-hour UTC offset there (then
+// each UTC hour lies inside one local day, and a local day starts on a UTC hour), else a UTC day
+// (India's +05:30, Nepal's +05:45: an hourly rollup cannot be split between two local days).
+class Buckets {
+  public:
+    explicit Buckets(const Period& period) : bucket_(period.bucket) {
+        if (bucket_ != Bucket::kDay || period.time_zone == "UTC") return;
+        auto zone = rules::TimeZone::Find(period.time_zone);
+        if (!zone) return;  // settings are validated when saved; an unknown name counts as UTC
+        for (UnixMicros at = period.from; at < period.to; at += kMicrosPerHour)
+            if ((zone->ToLocal(at) - at) % kMicrosPerHour != 0) return;
+        zone_ = std::move(*zone);
+    }
+
+    /// The first instant of the bucket of `hour`.
+    UnixMicros Start(std::int64_t hour) {
+        auto [it, inserted] = starts_.try_emplace(hour, 0);
+        if (!inserted) return it->second;
+        const UnixMicros at = hour * kMicrosPerHour;
+        if (bucket_ == Bucket::kHour) return it->second = at;
+        if (!zone_) return it->second = FloorTo(at, kMicrosPerDay);
+        // Back hour by hour to the first one of the same local date (at most 25: a day around a
+        // daylight-saving change, or one whose midnight does not exist, is not 24 hours long).
+        const UnixMicros day = FloorTo(zone_->ToLocal(at), kMicrosPerDay);
+        UnixMicros start = at;
+        for (int step = 0; step < 25 && FloorTo(zone_->ToLocal(start - kMicrosPerHour), kMicrosPerDay) == day; ++step)
+            start -= kMicrosPerHour;
+        return it->second = start;
+    }
+
+    /// The zone whose days the buckets are ("UTC" for hour buckets or when it fell back).
+    std::string_view zone_name() const { return zone_ ? std::string_view(zone_->name()) : "UTC"; }
+
+  private:
+    Bucket bucket_;
+    std::optional<rules::TimeZone> zone_;
+    std::map<std::int64_t, UnixMicros> starts_;
+};
+
 Result<TransactionRollup> ReadTransactionRollup(storage::Transaction& tx, const std::string& org_id,
-                                                const Period& period) {
+                                                const Period& period, Buckets& buckets) {
     WT_ASSIGN_OR_RETURN(auto rows,
                         tx.Query("SELECT hour, decision, currency, tx_count, amount_minor FROM rollup_transactions_hourly "
                                  "WHERE org_id = $1 AND environment = $2 AND hour >= $3 AND hour < $4",
@@ -79,7 +118,7 @@ Result<TransactionRollup> ReadTransactionRollup(storage::Transaction& tx, const 
         rollup.by_decision[decision] += count;
         rollup.value[currency] += minor;
         rollup.value_by_decision[decision][currency] += minor;
-        auto& point = rollup.series[{BucketStart(row.GetInt(0), period.bucket), decision, currency}];
+        auto& point = rollup.series[{buckets.Start(row.GetInt(0)), decision, currency}];
         point.first += count;
         point.second += minor;
     }
@@ -93,7 +132,8 @@ struct AlertRollup {
     std::map<std::pair<UnixMicros, std::string>, std::int64_t> series;     // (bucket start, severity)
 };
 
-Result<AlertRollup> ReadAlertRollup(storage::Transaction& tx, const std::string& org_id, const Period& period) {
+Result<AlertRollup> ReadAlertRollup(storage::Transaction& tx, const std::string& org_id, const Period& period,
+                                    Buckets& buckets) {
     WT_ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT hour, rule_id, severity, raised FROM rollup_alerts_hourly "
                                             "WHERE org_id = $1 AND environment = $2 AND hour >= $3 AND hour < $4",
                                             {Text(org_id), Text(period.environment), Int(HourOf(period.from)),
@@ -104,7 +144,7 @@ Result<AlertRollup> ReadAlertRollup(storage::Transaction& tx, const std::string&
         rollup.raised += raised;
         rollup.by_severity[row.GetText(2)] += raised;
         rollup.by_rule[{row.GetText(1), row.GetText(2)}] += raised;
-        rollup.series[{BucketStart(row.GetInt(0), period.bucket), row.GetText(2)}] += raised;
+        rollup.series[{buckets.Start(row.GetInt(0)), row.GetText(2)}] += raised;
     }
     return rollup;
 }
@@ -253,8 +293,9 @@ json::value MedianSeconds(const std::vector<std::int64_t>& seconds) {
 
 Result<json::object> BuildDashboard(storage::Transaction& tx, const std::string& org_id, const Period& period,
                                     const orgs::AlertSla& sla, UnixMicros now) {
-    WT_ASSIGN_OR_RETURN(auto transactions, ReadTransactionRollup(tx, org_id, period));
-    WT_ASSIGN_OR_RETURN(auto alerts, ReadAlertRollup(tx, org_id, period));
+    Buckets buckets(period);
+    WT_ASSIGN_OR_RETURN(auto transactions, ReadTransactionRollup(tx, org_id, period, buckets));
+    WT_ASSIGN_OR_RETURN(auto alerts, ReadAlertRollup(tx, org_id, period, buckets));
     WT_ASSIGN_OR_RETURN(auto names, RuleNames(tx, org_id));
     WT_ASSIGN_OR_RETURN(auto worked, ReadWorked(tx, org_id, period));
     WT_ASSIGN_OR_RETURN(auto open_alerts, OpenAlerts(tx, org_id, period, sla, now));
@@ -300,6 +341,7 @@ Result<json::object> BuildDashboard(storage::Transaction& tx, const std::string&
 
     json::object out = PeriodJson(period);
     out["bucket"] = BucketName(period.bucket);
+    out["time_zone"] = buckets.zone_name();
     out["transactions"] = json::object{{"count", transactions.count},
                                        {"by_decision", CountArray(transactions.by_decision, "decision")},
                                        {"value", ValueArray(transactions.value)},
@@ -316,8 +358,11 @@ Result<json::object> BuildDashboard(storage::Transaction& tx, const std::string&
 }
 
 Result<json::object> BuildSummary(storage::Transaction& tx, const std::string& org_id, const Period& period) {
-    WT_ASSIGN_OR_RETURN(auto transactions, ReadTransactionRollup(tx, org_id, period));
-    WT_ASSIGN_OR_RETURN(auto alerts, ReadAlertRollup(tx, org_id, period));
+    Period whole = period;
+    whole.bucket = Bucket::kHour;  // the summary has no series
+    Buckets buckets(whole);
+    WT_ASSIGN_OR_RETURN(auto transactions, ReadTransactionRollup(tx, org_id, whole, buckets));
+    WT_ASSIGN_OR_RETURN(auto alerts, ReadAlertRollup(tx, org_id, whole, buckets));
     WT_ASSIGN_OR_RETURN(auto worked, ReadWorked(tx, org_id, period));
     WT_ASSIGN_OR_RETURN(auto opened_rows, tx.Query("SELECT COUNT(*) FROM cases WHERE org_id = $1 AND environment = $2 "
                                                    "AND created_at >= $3 AND created_at < $4",

@@ -21,7 +21,10 @@
 
 namespace wt::reports {
 
-/// `{from, to, environment, bucket, transactions: {count, by_decision: [{decision, count}],
+/// Day buckets are days of `period.time_zone` (each `start` is the first instant of that local
+/// day: 05:00Z for New York in winter) when every hour of the period has a whole-hour UTC offset
+/// in that zone; otherwise UTC days (`time_zone` in the answer says which was used).
+/// `{from, to, environment, bucket, time_zone, transactions: {count, by_decision: [{decision, count}],
 /// value: [{currency, amount}], by_environment: [{environment, count}]}, series: [{start, decision,
 /// currency, count, amount}], alerts: {raised, by_severity: [{severity, count}], by_rule: [{rule_id,
 /// rule_name, severity, count}], series: [{start, severity, count}]}, open_work: {alerts: {open,

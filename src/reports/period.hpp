@@ -4,9 +4,8 @@
 ///
 /// Defaults: `to` = now, `from` = `to` - 30 days, environment `production`. A period is at most
 /// 366 days. `bucket` (`hour` | `day`, dashboard series only) defaults to `hour` for periods up to
-/// 72 hours and `day` beyond; hourly series span at most 31 days. Day buckets are UTC days (the
-/// rollups are hourly in UTC; an organization's time zone with a non-whole-hour offset could not be
-/// cut exactly from them).
+/// 72 hours and `day` beyond; hourly series span at most 31 days. Day buckets are days of the
+/// organization's time zone where the hourly rollups can cut them exactly (dashboard.hpp).
 ///
 /// Failure: kValidationFailed with one FieldError per bad parameter (`from`, `to`, `environment`,
 /// `bucket`).
@@ -27,6 +26,9 @@ struct Period {
     UnixMicros to = 0;    // exclusive
     std::string environment = "production";
     Bucket bucket = Bucket::kHour;
+    /// The IANA zone whose days the day buckets are (the organization's `settings.time_zone`, set
+    /// by the caller; not a query parameter). See dashboard.hpp for zones that cannot be used.
+    std::string time_zone = "UTC";
 };
 
 /// The query parameters as sent (nullopt or empty: absent).

@@ -493,6 +493,62 @@ TEST_F(ReportsTest, ExportsAreRefusedToAnalystsAndViewersWhoStillReadTheDashboar
     EXPECT_EQ(res.Json().at("transactions").at("count").as_int64(), 0);
 }
 
+// Day buckets are days of the organization's time zone (Etc/GMT+5 is UTC-5 all year: its days
+// start at 05:00Z), recomputed from the stored rows; a zone with a half-hour offset falls back to
+// UTC days and says so.
+TEST_F(ReportsTest, DayBucketsAreDaysOfTheOrganizationsTimeZone) {
+    Session admin = server_->MustLogin(server_->admin_email);
+    const long long now = server_->ServerNow();
+    json::array items;
+    for (int idx = 0; idx < 60; ++idx)
+        items.push_back(json::object{{"external_id", fmt::format("tz-{}", idx)},
+                                     {"amount", "3.00"},
+                                     {"currency", "CHF"},
+                                     {"direction", "inbound"},
+                                     {"account_id", "acc-tz"},
+                                     {"occurred_at", FormatRfc3339((now - idx * 5400) * 1'000'000)}});
+    Batch(*production_, items);
+    auto set_zone = [&](const std::string& zone) {
+        auto res = server_->As(admin, "PATCH", "/api/v1/orgs/current",
+                               json::serialize(json::object{{"settings", json::object{{"time_zone", zone}}}}));
+        ASSERT_EQ(res.status, 200) << res.body;
+    };
+    constexpr long long kDay = 24 * kHour;
+    const long long from = ((now - 5 * kHour) / kDay - 4) * kDay + 5 * kHour;  // a New York-ish midnight
+    const long long to = from + 5 * kDay;
+    const std::string period = "from=" + FormatRfc3339(from * 1'000'000) + "&to=" + FormatRfc3339(to * 1'000'000) +
+                               "&bucket=day";
+    // The CHF transactions by local day, from the stored rows.
+    std::map<long long, long long> expected_local;
+    std::map<long long, long long> expected_utc;
+    for (const auto& tx : All(admin, "/api/v1/transactions?environment=production&" + period.substr(0, period.find("&bucket")))) {
+        if (Str(tx, "currency") != "CHF") continue;
+        const long long at = Seconds(Str(tx, "occurred_at"));
+        ++expected_local[(at - 5 * kHour) / kDay * kDay + 5 * kHour];
+        ++expected_utc[at / kDay * kDay];
+    }
+    ASSERT_GE(expected_local.size(), 3u);
+    auto chf_series = [&](const json::value& dashboard) {
+        std::map<long long, long long> got;
+        for (const auto& entry : dashboard.at("series").as_array())
+            if (Str(entry, "currency") == "CHF") got[Seconds(Str(entry, "start"))] += entry.at("count").as_int64();
+        return got;
+    };
+
+    set_zone("Etc/GMT+5");
+    auto res = server_->As(admin, "GET", "/api/v1/dashboard?" + period);
+    ASSERT_EQ(res.status, 200) << res.body;
+    EXPECT_EQ(Str(res.Json(), "time_zone"), "Etc/GMT+5");
+    EXPECT_EQ(chf_series(res.Json()), expected_local);
+
+    set_zone("Asia/Kolkata");  // +05:30: an hourly rollup would straddle two local days
+    res = server_->As(admin, "GET", "/api/v1/dashboard?" + period);
+    ASSERT_EQ(res.status, 200) << res.body;
+    EXPECT_EQ(Str(res.Json(), "time_zone"), "UTC");
+    EXPECT_EQ(chf_series(res.Json()), expected_utc);
+    set_zone("UTC");
+}
+
 // 100,000 rows of about 500 bytes (50 MB of CSV) while the server's peak resident memory may grow
 // by at most 16 MiB: one page of 1,000 rows (~0.5 MB of CSV plus its rows), SQLite's page cache of
 // the reading connection (2 MB by default) and allocator slack fit several times; a server that
