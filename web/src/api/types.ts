@@ -562,6 +562,8 @@ export interface Dashboard {
   to: string;
   environment: Environment;
   bucket: 'hour' | 'day';
+  /** The zone whose days the day buckets are (the organization's, or UTC). */
+  time_zone?: string;
   transactions: {
     count: number;
     by_decision: { decision: string; count: number }[];

@@ -12,10 +12,14 @@ const HEIGHT = 200;
 const MARGIN = { top: 10, right: 8, bottom: 28, left: 40 };
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** "7 Mar" for day buckets, "14:00" (and the day at midnight) for hour buckets; UTC. */
+/**
+ * "7 Mar" for day buckets, "14:00" (and the day at midnight) for hour buckets (UTC). A day bucket
+ * starts at the local midnight of the organization's zone, so its date is read at its middle.
+ */
 export function bucketLabel(start: string, bucket: 'hour' | 'day'): string {
-  const d = new Date(start);
-  if (Number.isNaN(d.getTime())) return start;
+  const at = new Date(start);
+  if (Number.isNaN(at.getTime())) return start;
+  const d = bucket === 'day' ? new Date(at.getTime() + 12 * 3_600_000) : at;
   const day = `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}`;
   if (bucket === 'day' || d.getUTCHours() === 0) return day;
   return `${String(d.getUTCHours()).padStart(2, '0')}:00`;

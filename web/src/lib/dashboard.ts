@@ -27,16 +27,30 @@ export function presetPeriod(key: string, now: number = Date.now()): { from: str
   return { from: rfc3339(to - preset.hours * hour) };
 }
 
-/** The start of every bucket in [from, to): hours, or UTC days. */
-export function bucketStarts(from: string, to: string, bucket: 'hour' | 'day'): string[] {
+/**
+ * The start of every bucket that overlaps [from, to): hours, or days. Day buckets are the days of
+ * the organization's time zone (their starts need not be UTC midnights, and daylight saving moves
+ * them by an hour), so the grid is anchored on the starts the server sent (`known`), and each next
+ * start within two hours of a known one is that one (the grid follows it). Without any, UTC days.
+ */
+export function bucketStarts(from: string, to: string, bucket: 'hour' | 'day', known: readonly string[] = []): string[] {
   const step = bucket === 'hour' ? 3_600_000 : 86_400_000;
-  let start = Date.parse(from);
+  const start = Date.parse(from);
   const end = Date.parse(to);
   if (Number.isNaN(start) || Number.isNaN(end)) return [];
-  start = Math.floor(start / step) * step;
-  const starts: string[] = [];
-  for (let t = start; t < end && starts.length < 2000; t += step) starts.push(rfc3339(t));
-  return starts;
+  const knownTimes = [...new Set(known.map((k) => Date.parse(k)).filter((t) => !Number.isNaN(t)))].sort((a, b) => a - b);
+  let t = knownTimes.length > 0 ? knownTimes[0] : Math.floor(start / step) * step;
+  while (t > start) t -= step;
+  if (t + step <= start) t += step;
+  const times: number[] = [];
+  while (times.length < 2000) {
+    const candidate = t;
+    t = knownTimes.find((k) => Math.abs(k - candidate) <= 2 * 3_600_000) ?? candidate;
+    if (t >= end) break;
+    times.push(t);
+    t += step;
+  }
+  return times.map(rfc3339);
 }
 
 export interface Stack {

@@ -105,7 +105,11 @@ export function DashboardPage() {
     <>
       <PageHeader
         title="Dashboard"
-        description={data ? `${formatDateTime(data.from)} – ${formatDateTime(data.to)} (UTC ${data.bucket === 'hour' ? 'hours' : 'days'})` : 'Volumes, decisions, alerts and open work at a glance.'}
+        description={
+          data
+            ? `${formatDateTime(data.from)} – ${formatDateTime(data.to)} (${data.bucket === 'hour' ? 'hours' : 'days'}${data.bucket === 'day' ? ` of ${data.time_zone ?? 'UTC'}` : ''})`
+            : 'Volumes, decisions, alerts and open work at a glance.'
+        }
         actions={<PeriodBar preset={preset} environment={environment} onChange={change} />}
       />
       {error ? <PageError error={error} subject="the dashboard" onRetry={() => void load()} /> : !data ? <Loading label="Loading the dashboard…" /> : <DashboardBody data={data} nameOf={(id) => (id === me.user.id ? 'You' : members.nameOf(id))} />}
@@ -114,7 +118,10 @@ export function DashboardPage() {
 }
 
 function DashboardBody({ data, nameOf }: { data: Dashboard; nameOf: (id: string | null) => string }) {
-  const starts = useMemo(() => bucketStarts(data.from, data.to, data.bucket), [data]);
+  const starts = useMemo(
+    () => bucketStarts(data.from, data.to, data.bucket, [...data.series.map((p) => p.start), ...data.alerts.series.map((p) => p.start)]),
+    [data],
+  );
   const currency = useMemo(() => mainCurrency(data.series), [data]);
   const volume = useMemo(() => stackSeries(data.series, starts, (p) => p.decision, (p) => p.count, DECISIONS), [data, starts]);
   const value = useMemo(
