@@ -21,7 +21,6 @@ using storage::Text;
 
 namespace {
 
-constexpr std::int64_t kMicrosPerSecond = 1'000'000;
 
 std::string Amount(std::int64_t minor, const std::string& currency) {
     return ingest::FormatAmount(minor, ingest::CurrencyExponent(currency).value_or(2));
