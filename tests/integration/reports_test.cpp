@@ -493,6 +493,82 @@ TEST_F(ReportsTest, ExportsAreRefusedToAnalystsAndViewersWhoStillReadTheDashboar
     EXPECT_EQ(res.Json().at("transactions").at("count").as_int64(), 0);
 }
 
+// Cases in the summary (opened, closed by resolution, SARs) and in the dashboard's open work.
+TEST_F(ReportsTest, CasesAreCountedInTheSummaryAndOpenWork) {
+    Session admin = server_->MustLogin(server_->admin_email);
+    const std::string lead_id = server_->role_user_id.at("RISK_LEAD");
+    // Three alerts of its own ("rep big": amount > 1000).
+    std::vector<std::string> alert_ids;
+    for (int idx = 0; idx < 3; ++idx) {
+        auto res = server_->Call("POST", "/api/v1/transactions",
+                                 json::serialize(json::object{{"external_id", fmt::format("case-src-{}", idx)},
+                                                              {"amount", "5000.00"},
+                                                              {"currency", "USD"},
+                                                              {"direction", "outbound"},
+                                                              {"account_id", fmt::format("acc-case-{}", idx)}}),
+                                 {{"Authorization", "Bearer " + production_->key}});
+        ASSERT_EQ(res.status, 201) << res.body;
+        const json::value body = res.Json();
+        ASSERT_FALSE(body.at("alerts").as_array().empty()) << res.body;
+        alert_ids.push_back(Str(body.at("alerts").as_array()[0], "id"));
+    }
+    auto summary = [&]() {
+        auto res = server_->As(admin, "GET", "/api/v1/reports/summary");
+        EXPECT_EQ(res.status, 200) << res.body;
+        return res.Json();
+    };
+    const json::value before = summary();
+    std::vector<std::string> case_ids;
+    for (std::size_t idx = 0; idx < 3; ++idx) {
+        json::object body{{"title", fmt::format("report case {}", idx)},
+                          {"alert_ids", json::array{json::value(alert_ids[idx])}}};
+        if (idx == 2) body["assignee_id"] = lead_id;
+        auto res = server_->As(admin, "POST", "/api/v1/cases", json::serialize(body));
+        ASSERT_EQ(res.status, 201) << res.body;
+        case_ids.push_back(Str(res.Json(), "id"));
+    }
+    for (const auto& [idx, resolution] : {std::pair{0, "sar_filed"}, std::pair{1, "no_action"}}) {
+        auto res = server_->As(admin, "POST", "/api/v1/cases/" + case_ids[idx] + "/close",
+                               json::serialize(json::object{{"resolution", resolution}, {"note", "done"}}));
+        ASSERT_EQ(res.status, 200) << res.body;
+    }
+    const json::value after = summary();
+    const auto& cases_before = before.at("cases");
+    const auto& cases_after = after.at("cases");
+    EXPECT_EQ(cases_after.at("opened").as_int64() - cases_before.at("opened").as_int64(), 3);
+    EXPECT_EQ(cases_after.at("closed").at("total").as_int64() - cases_before.at("closed").at("total").as_int64(), 2);
+    EXPECT_EQ(cases_after.at("sar_filed").as_int64() - cases_before.at("sar_filed").as_int64(), 1);
+    std::map<std::string, long long> by_resolution;
+    for (const auto& entry : cases_after.at("closed").at("by_resolution").as_array())
+        by_resolution[Str(entry, "resolution")] = entry.at("count").as_int64();
+    EXPECT_GE(by_resolution["sar_filed"], 1);
+    EXPECT_GE(by_resolution["no_action"], 1);
+
+    auto res = server_->As(admin, "GET", "/api/v1/dashboard");
+    ASSERT_EQ(res.status, 200) << res.body;
+    const json::value dashboard = res.Json();
+    long long lead_open = -1;
+    for (const auto& entry : dashboard.at("open_work").at("cases").at("by_assignee").as_array())
+        if (Str(entry, "assignee_id") == lead_id) lead_open = entry.at("open").as_int64();
+    EXPECT_EQ(lead_open, 1) << json::serialize(dashboard.at("open_work"));
+    long long open_cases = 0;
+    for (const auto& item : All(admin, "/api/v1/cases?environment=production"))
+        if (Str(item, "status") != "closed") ++open_cases;
+    EXPECT_EQ(dashboard.at("open_work").at("cases").at("open").as_int64(), open_cases);
+
+    // And in the cases export, one record each with its resolution.
+    res = server_->As(admin, "GET", "/api/v1/reports/export?kind=cases");
+    ASSERT_EQ(res.status, 200) << res.body.substr(0, 300);
+    auto records = ParseCsv(res.body);
+    ASSERT_FALSE(records.empty());
+    EXPECT_EQ(records[0].at(0), "id");
+    std::map<std::string, std::string> resolution_of;
+    for (std::size_t idx = 1; idx < records.size(); ++idx) resolution_of[records[idx].at(0)] = records[idx].at(7);
+    EXPECT_EQ(resolution_of.at(case_ids[0]), "sar_filed");
+    EXPECT_EQ(resolution_of.at(case_ids[1]), "no_action");
+    EXPECT_EQ(resolution_of.at(case_ids[2]), "");
+}
+
 // Day buckets are days of the organization's time zone (Etc/GMT+5 is UTC-5 all year: its days
 // start at 05:00Z), recomputed from the stored rows; a zone with a half-hour offset falls back to
 // UTC days and says so.
