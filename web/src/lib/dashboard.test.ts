@@ -18,6 +18,15 @@ describe('periods and buckets', () => {
     expect(bucketStarts('2026-11-22T05:00:00Z', '2026-11-24T05:00:00Z', 'day')).toEqual(['2026-11-22T00:00:00Z', '2026-11-23T00:00:00Z', '2026-11-24T00:00:00Z']);
   });
 
+  it('keeps every hour when the server sent some of them', () => {
+    expect(bucketStarts('2026-11-24T08:00:00Z', '2026-11-24T12:00:00Z', 'hour', ['2026-11-24T09:00:00Z', '2026-11-24T11:00:00Z'])).toEqual([
+      '2026-11-24T08:00:00Z',
+      '2026-11-24T09:00:00Z',
+      '2026-11-24T10:00:00Z',
+      '2026-11-24T11:00:00Z',
+    ]);
+  });
+
   it('anchors day buckets on the days the server sent (a time zone), across a daylight-saving change', () => {
     // New York: midnight is 04:00Z before 1 November 2026 and 05:00Z after.
     const known = ['2026-10-31T04:00:00Z', '2026-11-02T05:00:00Z'];

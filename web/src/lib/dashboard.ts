@@ -42,10 +42,12 @@ export function bucketStarts(from: string, to: string, bucket: 'hour' | 'day', k
   let t = knownTimes.length > 0 ? knownTimes[0] : Math.floor(start / step) * step;
   while (t > start) t -= step;
   if (t + step <= start) t += step;
+  // Hours are whole UTC hours; a day's start moves by at most an hour (daylight saving).
+  const tolerance = bucket === 'day' ? 2 * 3_600_000 : 0;
   const times: number[] = [];
   while (times.length < 2000) {
     const candidate = t;
-    t = knownTimes.find((k) => Math.abs(k - candidate) <= 2 * 3_600_000) ?? candidate;
+    t = knownTimes.find((k) => Math.abs(k - candidate) <= tolerance) ?? candidate;
     if (t >= end) break;
     times.push(t);
     t += step;
