@@ -3,15 +3,17 @@
 // status, action, severity, score and hits, filtered by status (kept in the address), and the
 // starter pack of documented templates when the server offers it (`GET /rules/starter-pack`; a
 // 404 hides the panel).
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiError } from '../api/client';
 import { rules as rulesApi } from '../api/endpoints';
 import type { Environment, Rule, RuleStatus, StarterPackResult, StarterTemplate } from '../api/types';
 import { Link, navigate, useLocation } from '../app/router';
 import { useMe } from '../app/session';
+import { LoadMoreFooter } from '../components/LoadMore';
 import { PageError } from '../components/PageError';
 import { ActionLabel, RuleStatusBadge, SeverityBadge } from '../components/RuleBadges';
 import { Alert, EmptyState, ErrorAlert, Icon, Loading, PageHeader } from '../components/ui';
+import { usePagedList } from '../hooks/usePagedList';
 import { canManageRules, capitalize, RULE_STATUSES } from '../lib/rules';
 import { formatDate, formatDateTime, formatRelative } from '../lib/time';
 
@@ -39,52 +41,9 @@ export function RulesPage() {
   const search = location.search.toString();
   const status = useMemo(() => statusFromSearch(new URLSearchParams(search)), [search]);
   const environment = useMemo(() => environmentFromSearch(new URLSearchParams(search)), [search]);
-  const [rows, setRows] = useState<Rule[] | null>(null);
-  const [nextCursor, setNextCursor] = useState<string | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [moreError, setMoreError] = useState<ApiError | null>(null);
-  const [loadingMore, setLoadingMore] = useState(false);
+  const list = usePagedList((cursor) => rulesApi.list({ status, environment, limit: 100, cursor }), `${status}|${environment}`);
+  const { rows, nextCursor, error } = list;
   const [notice, setNotice] = useState<string | null>(null);
-  const request = useRef(0);
-
-  const load = useCallback(async () => {
-    const ticket = ++request.current;
-    setError(null);
-    setRows(null);
-    setMoreError(null);
-    try {
-      const page = await rulesApi.list({ status, environment, limit: 100 });
-      if (ticket !== request.current) return;
-      setRows(page.data);
-      setNextCursor(page.next_cursor);
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      if (ticket === request.current) setError(err);
-    }
-  }, [status, environment]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  async function loadMore() {
-    if (!nextCursor) return;
-    const ticket = request.current;
-    setLoadingMore(true);
-    setMoreError(null);
-    try {
-      const page = await rulesApi.list({ status, environment, limit: 100, cursor: nextCursor });
-      if (ticket !== request.current) return;
-      setRows((current) => [...(current ?? []), ...page.data]);
-      setNextCursor(page.next_cursor);
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      setMoreError(err);
-    } finally {
-      setLoadingMore(false);
-    }
-  }
-
   const newRule = manage ? (
     <Link to="/rules/new" className="btn btn-primary">
       <Icon name="rules" />
@@ -145,7 +104,7 @@ export function RulesPage() {
         </label>
       </div>
       {error ? (
-        <PageError error={error} subject="rules" onRetry={() => void load()} />
+        <PageError error={error} subject="rules" onRetry={() => void list.reload()} />
       ) : rows === null ? (
         <Loading label="Loading rules…" />
       ) : rows.length === 0 && !status ? (
@@ -175,16 +134,7 @@ export function RulesPage() {
           ) : (
             <RulesTable rows={rows} environment={environment} />
           )}
-          {nextCursor || moreError ? (
-            <div className="card-footer">
-              <ErrorAlert error={moreError} />
-              {nextCursor ? (
-                <button type="button" className="btn btn-secondary" onClick={() => void loadMore()} disabled={loadingMore}>
-                  {loadingMore ? 'Loading…' : 'Load more'}
-                </button>
-              ) : null}
-            </div>
-          ) : null}
+          <LoadMoreFooter list={list} />
         </section>
       )}
       {error ? null : (
@@ -199,7 +149,7 @@ export function RulesPage() {
               result.skipped.length > 0 ? `${result.skipped.length} skipped (a rule of that name exists)` : '',
             ].filter(Boolean);
             setNotice(`${parts.join('; ')}.`);
-            void load();
+            void list.reload();
           }}
         />
       )}

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // Settings › Team: the organization's members; admins change roles, remove members, and invite
 // people (TeamInvitations.tsx).
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { ApiError } from '../api/client';
 import { orgs } from '../api/endpoints';
 import { ROLES, roleLabel, type Member, type Role } from '../api/types';
 import { useMe, useSession } from '../app/session';
 import { ConfirmDialog } from '../components/ConfirmDialog';
+import { LoadMoreFooter } from '../components/LoadMore';
 import { PageError } from '../components/PageError';
-import { Alert, Badge, ErrorAlert, Loading, PageHeader } from '../components/ui';
+import { Alert, Badge, Loading, PageHeader } from '../components/ui';
+import { usePagedList } from '../hooks/usePagedList';
 import { formatDate, formatDateTime, formatRelative } from '../lib/time';
 import { InvitationsCard } from './TeamInvitations';
 
@@ -22,46 +24,10 @@ export function TeamPage() {
   const me = useMe();
   const { reload } = useSession();
   const isAdmin = me.role === 'ADMIN';
-  const [members, setMembers] = useState<Member[] | null>(null);
-  const [nextCursor, setNextCursor] = useState<string | null>(null);
-  const [loadError, setLoadError] = useState<ApiError | null>(null);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [moreError, setMoreError] = useState<ApiError | null>(null);
+  const list = usePagedList((cursor) => orgs.members(cursor), 'members');
+  const { rows: members, setRows: setMembers, error: loadError } = list;
   const [rows, setRows] = useState<Record<string, RowState>>({});
   const [removing, setRemoving] = useState<Member | null>(null);
-
-  const load = useCallback(async () => {
-    setLoadError(null);
-    setMembers(null);
-    try {
-      const page = await orgs.members();
-      setMembers(page.data);
-      setNextCursor(page.next_cursor);
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      setLoadError(err);
-    }
-  }, []);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  async function loadMore() {
-    if (!nextCursor) return;
-    setLoadingMore(true);
-    setMoreError(null);
-    try {
-      const page = await orgs.members(nextCursor);
-      setMembers((current) => [...(current ?? []), ...page.data]);
-      setNextCursor(page.next_cursor);
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      setMoreError(err);
-    } finally {
-      setLoadingMore(false);
-    }
-  }
 
   function setRow(userId: string, state: RowState) {
     setRows((current) => ({ ...current, [userId]: state }));
@@ -73,7 +39,7 @@ export function TeamPage() {
     try {
       const updated = await orgs.changeRole(member.user_id, role);
       const newRole = updated && typeof updated === 'object' && 'role' in updated ? updated.role : role;
-      setMembers((current) => (current ?? []).map((m) => (m.user_id === member.user_id ? { ...m, role: newRole } : m)));
+      setMembers((current) => current.map((m) => (m.user_id === member.user_id ? { ...m, role: newRole } : m)));
       setRow(member.user_id, { notice: `Role changed to ${roleLabel(newRole)}. Their sessions in this organization were ended.` });
       if (member.user_id === me.user.id) await reload();
     } catch (err) {
@@ -87,7 +53,7 @@ export function TeamPage() {
     setRow(member.user_id, { busy: true });
     try {
       await orgs.removeMember(member.user_id);
-      setMembers((current) => (current ?? []).filter((m) => m.user_id !== member.user_id));
+      setMembers((current) => current.filter((m) => m.user_id !== member.user_id));
       setRow(member.user_id, {});
       if (member.user_id === me.user.id) await reload();
     } catch (err) {
@@ -108,7 +74,7 @@ export function TeamPage() {
         }
       />
       {loadError ? (
-        <PageError error={loadError} subject="the team" onRetry={() => void load()} />
+        <PageError error={loadError} subject="the team" onRetry={() => void list.reload()} />
       ) : members === null ? (
         <Loading label="Loading members…" />
       ) : (
@@ -160,16 +126,7 @@ export function TeamPage() {
               </tbody>
             </table>
           </div>
-          {nextCursor || moreError ? (
-            <div className="card-footer">
-              <ErrorAlert error={moreError} />
-              {nextCursor ? (
-                <button type="button" className="btn btn-secondary" onClick={() => void loadMore()} disabled={loadingMore}>
-                  {loadingMore ? 'Loading…' : 'Load more'}
-                </button>
-              ) : null}
-            </div>
-          ) : null}
+          <LoadMoreFooter list={list} />
         </section>
       )}
       {isAdmin && members !== null ? <InvitationsCard members={members} /> : null}
