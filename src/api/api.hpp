@@ -158,6 +158,10 @@ struct ApiContext {
     engine::Engine* engine = nullptr;
     /// Long storage scans of console requests (backtests), off the I/O threads; wired in main.
     BlockingPool* analysis_pool = nullptr;
+    /// Console requests that read or write much more than one row (dashboard, summary, evidence
+    /// uploads), off the I/O threads so they never stall other connections; wired in main.
+    /// nullptr: they run on the calling thread (tests that build an ApiContext by hand).
+    BlockingPool* query_pool = nullptr;
     /// Requests per API key (token buckets keyed by key id); nullptr: no per-key limit.
     RateLimiter* ingest_limiter = nullptr;
     /// Sealed secrets (TOTP secrets, queued mails, ...); wired in main. REQUIRES: set before routes serve.
@@ -195,6 +199,11 @@ struct RouteSpec {
     /// (ADMIN, RISK_LEAD, or any role under `require_mfa_for_all`): signing in and out, who am I,
     /// re-authentication, the enrolment itself, password change, organization switch (API.md).
     bool mfa_exempt = false;
+    /// The media type of the success body when it is not JSON: a CSV export, an HTML report, a file
+    /// ("*/*" when it varies). Its schema is `response_schema` if given, else a string.
+    std::string response_media_type = "application/json";
+    /// The accepted media types of a raw request body (an uploaded file); empty: JSON or no body.
+    std::vector<std::string> raw_request_media_types;
 };
 
 /// Registers every API route on `router` and returns their specs (for OpenAPI and tests).

@@ -482,26 +482,39 @@ void RegisterCaseRoutes(Registrar& reg) {
         kEvidenceSchema,
         201};
     upload.query_parameters = {"filename"};
+    upload.raw_request_media_types = cases::EvidenceContentTypes();
     reg.Console(
         std::move(upload),
         [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
-            co_return co_await Answer(ctx, request, UploadEvidence(ctx, request, principal), HttpStatus::created);
+            // Up to 10 MiB written and fsynced: off the I/O thread.
+            std::function<Result<boost::json::object>()> store = [&]() {
+                return UploadEvidence(ctx, request, principal);
+            };
+            auto uploaded = co_await OnQueryPool(ctx, principal.user_id(), std::move(store));
+            co_return co_await Answer(ctx, request, std::move(uploaded), HttpStatus::created);
         },
         cases::kMaxEvidenceBytes);
 
+    RouteSpec download{Method::get, "/api/v1/cases/{id}/evidence/{evidence_id}", Surface::kConsole, Perm::kRead,
+                       false, "cases",
+                       "Download an evidence file (its bytes, Content-Disposition: attachment, the stored "
+                       "Content-Type)",
+                       "", ""};
+    download.response_media_type = "*/*";
     reg.Console(
-        {Method::get, "/api/v1/cases/{id}/evidence/{evidence_id}", Surface::kConsole, Perm::kRead, false, "cases",
-         "Download an evidence file (its bytes, Content-Disposition: attachment, the stored Content-Type)", "", ""},
+        std::move(download),
         [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
             auto file = DownloadEvidence(ctx, request, principal);
             if (!file) co_return ErrorResponse(ctx, request, file.error());
             co_return std::move(*file);
         });
 
-    reg.Console({Method::get, "/api/v1/cases/{id}/report", Surface::kConsole, Perm::kAssignOthers, false, "cases",
-                 "The suspicious-activity report of a case closed with resolution sar_filed (409 otherwise): a "
-                 "printable HTML page (text/html), audited as case.report_generated",
-                 "", ""},
+    RouteSpec report{Method::get, "/api/v1/cases/{id}/report", Surface::kConsole, Perm::kAssignOthers, false, "cases",
+                     "The suspicious-activity report of a case closed with resolution sar_filed (409 otherwise): a "
+                     "printable HTML page (text/html), audited as case.report_generated",
+                     "", ""};
+    report.response_media_type = "text/html";
+    reg.Console(std::move(report),
                 [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
                     auto report = SarReport(ctx, request, principal);
                     if (!report) co_return ErrorResponse(ctx, request, report.error());

@@ -63,13 +63,27 @@ boost::json::object BuildOpenApi(const std::vector<RouteSpec>& specs, const std:
         if (!spec.request_schema.empty())
             op["requestBody"] = {{"required", true},
                                  {"content", {{"application/json", {{"schema", ParseSchema(spec.request_schema)}}}}}};
+        if (!spec.raw_request_media_types.empty()) {
+            boost::json::object content;
+            for (const auto& type : spec.raw_request_media_types)
+                content[type] = {{"schema", {{"type", "string"}, {"format", "binary"}}}};
+            op["requestBody"] = {{"required", true}, {"content", std::move(content)}};
+        }
         boost::json::object responses;
         std::string ok = std::to_string(spec.success_status);
         if (spec.success_status == 204) {
             responses[ok] = {{"description", "done"}};
         } else {
+            boost::json::value schema = spec.response_schema.empty() && spec.response_media_type != "application/json"
+                                            ? boost::json::value{{"type", "string"}}
+                                            : ParseSchema(spec.response_schema);
             responses[ok] = {{"description", "success"},
-                             {"content", {{"application/json", {{"schema", ParseSchema(spec.response_schema)}}}}}};
+                             {"content", {{spec.response_media_type, {{"schema", std::move(schema)}}}}}};
+        }
+        if (!spec.raw_request_media_types.empty()) {
+            responses["413"] = ProblemRef("payload_too_large");
+            responses["415"] = ProblemRef("unsupported_media_type");
+            responses["422"] = ProblemRef("validation_failed");
         }
         if (!spec.request_schema.empty()) {
             responses["400"] = ProblemRef("malformed_request");

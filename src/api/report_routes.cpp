@@ -31,7 +31,7 @@ constexpr const char* kSummarySchema =
     R"("transactions":{"type":"object"},"alerts":{"type":"object"},"cases":{"type":"object"},)"
     R"("triage":{"type":"object"}}})";
 constexpr const char* kCsvSchema =
-    R"({"type":"string","description":"text/csv; charset=utf-8, RFC 4180, streamed in chunks"})";
+    R"({"type":"string","description":"charset=utf-8, RFC 4180, streamed in chunks"})";
 
 reports::PeriodParams PeriodParamsOf(const Request& request) {
     return {request.query("from"), request.query("to"), request.query("environment"), request.query("bucket")};
@@ -92,14 +92,15 @@ void RegisterReportRoutes(Registrar& reg) {
                         kDashboardSchema};
     dashboard.query_parameters = {"from", "to", "environment", "bucket"};
     reg.Console(std::move(dashboard), [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
-        auto figures = [&]() -> Result<boost::json::object> {
+        std::function<Result<boost::json::object>()> build = [&]() -> Result<boost::json::object> {
             const UnixMicros now = ctx.clock->Now();
             WT_ASSIGN_OR_RETURN(auto period, reports::ParseRollupPeriod(PeriodParamsOf(request), now));
             const auto settings = orgs::SettingsFromText(principal.session.org_settings_json);
             period.time_zone = settings.time_zone;
             WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kRead));
             return reports::BuildDashboard(*tx, principal.org_id(), period, settings.alert_sla_hours, now);
-        }();
+        };
+        auto figures = co_await OnQueryPool(ctx, principal.user_id(), std::move(build));
         if (!figures) co_return ErrorResponse(ctx, request, figures.error());
         co_return http::JsonResponse(HttpStatus::ok, std::move(*figures));
     });
@@ -117,13 +118,14 @@ void RegisterReportRoutes(Registrar& reg) {
                       kSummarySchema};
     summary.query_parameters = {"from", "to", "environment"};
     reg.Console(std::move(summary), [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
-        auto figures = [&]() -> Result<boost::json::object> {
+        std::function<Result<boost::json::object>()> build = [&]() -> Result<boost::json::object> {
             reports::PeriodParams params = PeriodParamsOf(request);
             params.bucket.reset();
             WT_ASSIGN_OR_RETURN(auto period, reports::ParseRollupPeriod(params, ctx.clock->Now()));
             WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kRead));
             return reports::BuildSummary(*tx, principal.org_id(), period);
-        }();
+        };
+        auto figures = co_await OnQueryPool(ctx, principal.user_id(), std::move(build));
         if (!figures) co_return ErrorResponse(ctx, request, figures.error());
         co_return http::JsonResponse(HttpStatus::ok, std::move(*figures));
     });
@@ -141,6 +143,7 @@ void RegisterReportRoutes(Registrar& reg) {
                   "",
                   kCsvSchema};
     csv.query_parameters = {"kind", "format", "from", "to", "environment"};
+    csv.response_media_type = "text/csv";
     reg.Console(std::move(csv), [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
         auto parsed = ReadExport(request, ctx.clock->Now());
         if (!parsed) co_return ErrorResponse(ctx, request, parsed.error());

@@ -303,6 +303,10 @@ int RunServe(const Config& config) {
     // One backtest at a time per core's worth of work: one thread, a short queue (then 503).
     api::BlockingPool analysis_pool(1, 4, 2);
     ctx.analysis_pool = &analysis_pool;
+    // Dashboards, summaries and evidence uploads (tens of milliseconds each): two threads, a queue
+    // of 32, at most 4 per user (then 429/503 with Retry-After).
+    api::BlockingPool query_pool(2, 32, 4);
+    ctx.query_pool = &query_pool;
     // Declared before the server: destroyed (stopped, drained) after it.
     ingest::Writer::Options writer_options;
     writer_options.decider = &rules_engine;
@@ -400,6 +404,7 @@ int RunServe(const Config& config) {
     // stored), then the last key uses are written.
     password_pool.StopAndJoin();
     analysis_pool.StopAndJoin();
+    query_pool.StopAndJoin();
     writer.Stop();
     notifier.Stop();  // bounded by one webhook POST's timeouts; queues mail, so before the deliverer
     deliverer.Stop();  // bounded: an SMTP transfer in progress is interrupted, its mail left due

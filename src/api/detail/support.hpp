@@ -142,9 +142,8 @@ asio::awaitable<Result<T>> OnPasswordPool(BlockingPool& pool, const std::string&
         case BlockingPool::Admission::kAdmitted:
             break;
         case BlockingPool::Admission::kClientFull: {
-            Error limited =
-                Error::Make(ErrorCode::kRateLimited,
-                            "too many password checks from your address are in progress; try again shortly");
+            Error limited = Error::Make(ErrorCode::kRateLimited,
+                                        "too many slow requests of yours are in progress; try again shortly");
             limited.retry_after_seconds = 1;
             co_return limited;
         }
@@ -171,6 +170,13 @@ asio::awaitable<Result<T>> OnPasswordPool(BlockingPool& pool, const std::string&
         },
         asio::use_awaitable);
     co_return std::move(*result);
+}
+
+/// Runs `fn` on ctx.query_pool (admission per `client` as OnPasswordPool), or here without one.
+template <typename T>
+asio::awaitable<Result<T>> OnQueryPool(ApiContext& ctx, const std::string& client, std::function<Result<T>()> fn) {
+    if (ctx.query_pool == nullptr) co_return fn();
+    co_return co_await OnPasswordPool<T>(*ctx.query_pool, client, std::move(fn));
 }
 
 void RegisterAuthRoutes(Registrar& reg);

@@ -142,6 +142,32 @@ TEST(OpenApiTest, DocumentShape) {
     }
 }
 
+// Answers that are not JSON say what they are: the CSV export, the SAR report page, an evidence
+// file; the evidence upload takes the file's own media types as its body.
+TEST(OpenApiTest, NonJsonBodiesNameTheirMediaTypes) {
+    Api api(WithFaultRoutes(false));
+    json::object doc = BuildOpenApi(api.specs_, "9.8.7");
+    const auto& paths = doc.at("paths").as_object();
+    auto success_types = [&](const char* path, const char* method, const char* status) {
+        std::vector<std::string> types;
+        for (const auto& [type, _] : paths.at(path).at(method).at("responses").at(status).at("content").as_object())
+            types.emplace_back(type);
+        return types;
+    };
+    EXPECT_EQ(success_types("/api/v1/reports/export", "get", "200"), std::vector<std::string>{"text/csv"});
+    EXPECT_EQ(success_types("/api/v1/cases/{id}/report", "get", "200"), std::vector<std::string>{"text/html"});
+    EXPECT_EQ(success_types("/api/v1/cases/{id}/evidence/{evidence_id}", "get", "200"), std::vector<std::string>{"*/*"});
+    EXPECT_EQ(success_types("/api/v1/dashboard", "get", "200"), std::vector<std::string>{"application/json"});
+    const auto& upload = paths.at("/api/v1/cases/{id}/evidence").at("post").as_object();
+    const auto& body = upload.at("requestBody").at("content").as_object();
+    EXPECT_TRUE(body.contains("application/pdf") && body.contains("image/png")) << json::serialize(body);
+    EXPECT_FALSE(body.contains("application/json") && body.at("application/json").at("schema").as_object().contains(
+                                                          "properties"))
+        << "the upload is the file itself, not a JSON document";
+    EXPECT_TRUE(upload.at("responses").as_object().contains("413"));
+    EXPECT_TRUE(upload.at("responses").as_object().contains("415"));
+}
+
 TEST(OpenApiTest, EveryConsoleRouteDeclaresAPermission) {
     Api api(WithFaultRoutes(false));
     json::object doc = BuildOpenApi(api.specs_, "9.8.7");
