@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // One object loaded by a detail page (an alert, a case, a transaction): loaded when `key` changes,
-// `reload` after a change (keeping the object shown meanwhile), and the ApiError of a failed load.
+// `reload` after a change (keeping the object shown meanwhile), `setValue` for local edits, and the
+// ApiError of a failed load.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/client';
 
 export interface Loaded<T> {
   value: T | null;
+  /** Replaces the value shown (an edit in the page, or the answer of a save). */
+  setValue: (value: T) => void;
   error: ApiError | null;
   reload: () => Promise<void>;
 }
@@ -31,5 +34,5 @@ export function useLoaded<T>(load: () => Promise<T>, key: string): Loaded<T> {
     void reload();
   }, [reload, key]);
 
-  return { value, error, reload };
+  return { value, setValue, error, reload };
 }

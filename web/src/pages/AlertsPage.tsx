@@ -17,6 +17,7 @@ import { PageError } from '../components/PageError';
 import { AlertStatusBadge, SeverityBadge } from '../components/RuleBadges';
 import { CloseAlertsDialog, CreateCaseDialog, DueBadge, ShortcutsDialog } from '../components/Triage';
 import { Alert, EmptyState, ErrorAlert, Icon, Loading, PageHeader, SelectField, TextField } from '../components/ui';
+import { ViewTabs } from '../components/ViewTabs';
 import { useMembers } from '../hooks/useMembers';
 import { usePagedList } from '../hooks/usePagedList';
 import {
@@ -230,19 +231,7 @@ export function AlertsPage() {
           </div>
         }
       />
-      <nav className="view-tabs" aria-label="Queue views">
-        {QUEUE_VIEWS.map((v) => (
-          <button
-            key={v.view}
-            type="button"
-            className={`view-tab${filters.view === v.view ? ' view-tab-active' : ''}`}
-            aria-current={filters.view === v.view ? 'page' : undefined}
-            onClick={() => apply({ view: v.view })}
-          >
-            {v.label}
-          </button>
-        ))}
-      </nav>
+      <ViewTabs views={QUEUE_VIEWS} current={filters.view ?? 'open'} label="Queue views" onSelect={(view) => apply({ view })} />
       <QueueFilters filters={filters} rules={ruleOptions} ruleKnown={ruleKnown} members={members.list} apply={apply} />
       {filters.environment === 'sandbox' ? (
         <Alert tone="info" title="Sandbox">

@@ -11,6 +11,7 @@ import { LoadMoreFooter } from '../components/LoadMore';
 import { PageError } from '../components/PageError';
 import { SeverityBadge } from '../components/RuleBadges';
 import { Badge, EmptyState, EnvironmentBadge, ErrorAlert, Icon, Loading, PageHeader, SelectField, type BadgeTone } from '../components/ui';
+import { ViewTabs } from '../components/ViewTabs';
 import { useMembers } from '../hooks/useMembers';
 import { usePagedList } from '../hooks/usePagedList';
 import {
@@ -68,19 +69,7 @@ export function CasesPage() {
           </>
         }
       />
-      <nav className="view-tabs" aria-label="Case views">
-        {CASE_VIEWS.map((v) => (
-          <button
-            key={v.view}
-            type="button"
-            className={`view-tab${state.view === v.view ? ' view-tab-active' : ''}`}
-            aria-current={state.view === v.view ? 'page' : undefined}
-            onClick={() => apply({ view: v.view })}
-          >
-            {v.label}
-          </button>
-        ))}
-      </nav>
+      <ViewTabs views={CASE_VIEWS} current={state.view} label="Case views" onSelect={(view) => apply({ view })} />
       <div className="card filters" role="group" aria-label="Filter cases">
         <div className="filters-grid filters-grid-alerts">
           <SelectField label="Status" value={state.status} onChange={(e) => apply({ status: e.target.value as CaseStatus | '' })}>

@@ -4,41 +4,28 @@
 // `/settings/channels` (ADMIN): the organization's channels — create a signed webhook (its
 // signing secret shown once, with Copy) or an email channel, send a test, read the delivery log,
 // delete behind a confirmation.
-import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import { notifications as notificationsApi } from '../api/endpoints';
-import type { NotificationChannel, NotificationDelivery, NotificationSettings, RuleSeverity } from '../api/types';
+import type { NotificationChannel, NotificationDelivery, RuleSeverity } from '../api/types';
 import { ConfirmDialog, DialogFormFooter } from '../components/ConfirmDialog';
 import { SecretOnceDialog } from '../components/KeyOnceDialog';
 import { LoadMoreFooter } from '../components/LoadMore';
 import { Modal } from '../components/Modal';
 import { PageError } from '../components/PageError';
 import { Alert, Badge, EmptyState, ErrorAlert, Icon, Loading, PageHeader, SelectField, TextAreaField, TextField } from '../components/ui';
+import { useLoaded } from '../hooks/useLoaded';
 import { usePagedList } from '../hooks/usePagedList';
 import { CHANNEL_EVENTS, channelBody, PERSONAL_EVENTS, type ChannelForm } from '../lib/notifications';
 import { capitalize, SEVERITIES } from '../lib/rules';
 import { formatDateTime, formatRelative } from '../lib/time';
 
 export function NotificationSettingsPage() {
-  const [settings, setSettings] = useState<NotificationSettings | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const loaded = useLoaded(() => notificationsApi.settings(), 'settings');
+  const { value: settings, setValue: setSettings, error } = loaded;
   const [saveError, setSaveError] = useState<ApiError | null>(null);
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
-
-  const load = useCallback(async () => {
-    setError(null);
-    try {
-      setSettings(await notificationsApi.settings());
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      setError(err);
-    }
-  }, []);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   async function save(event: FormEvent) {
     event.preventDefault();
@@ -59,14 +46,14 @@ export function NotificationSettingsPage() {
 
   function toggle(event: string) {
     setSaved(false);
-    setSettings((s) => (s ? { ...s, events: s.events.includes(event) ? s.events.filter((e) => e !== event) : [...s.events, event] } : s));
+    if (settings) setSettings({ ...settings, events: settings.events.includes(event) ? settings.events.filter((e) => e !== event) : [...settings.events, event] });
   }
 
   return (
     <>
       <PageHeader title="Notifications" description="What WatchTower mails you about in this organization, at your account’s address." />
       {error ? (
-        <PageError error={error} subject="your notification settings" onRetry={() => void load()} />
+        <PageError error={error} subject="your notification settings" onRetry={() => void loaded.reload()} />
       ) : !settings ? (
         <Loading />
       ) : (
