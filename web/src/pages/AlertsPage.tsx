@@ -167,7 +167,8 @@ export function AlertsPage() {
         setSelected((current) => toggleSelection([], current, id, null, false));
         setAnchor(id);
       } else if (action === 'open') {
-        if (s.cursor < 0 || (target && target.tagName === 'A')) return;
+        // Enter on a focused link or button is theirs (follow, press), not the queue's.
+        if (s.cursor < 0 || (target && (target.tagName === 'A' || target.tagName === 'BUTTON'))) return;
         navigate(`/alerts/${encodeURIComponent(s.rows[s.cursor].id)}`);
       } else if (action === 'assign') {
         if (!s.canWork) return;
