@@ -2,7 +2,7 @@
 #include "notify/signature.hpp"
 
 #include <charconv>
-#include <cstdlib>
+#include <cstdint>
 
 #include "crypto/crypto.hpp"
 
@@ -34,7 +34,12 @@ bool VerifySignature(std::string_view header, std::string_view secret, std::stri
     std::int64_t at = 0;
     const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), at);
     if (ec != std::errc() || end != t.data() + t.size() || t.empty()) return false;
-    if (std::llabs(now_seconds - at) > tolerance_seconds) return false;
+    // |now - t| in unsigned arithmetic: the difference of two int64 may not fit one (a hostile or
+    // garbled `t`), and a wrapped difference could look small.
+    const std::uint64_t distance = now_seconds >= at
+                                       ? static_cast<std::uint64_t>(now_seconds) - static_cast<std::uint64_t>(at)
+                                       : static_cast<std::uint64_t>(at) - static_cast<std::uint64_t>(now_seconds);
+    if (tolerance_seconds < 0 || distance > static_cast<std::uint64_t>(tolerance_seconds)) return false;
     return crypto::ConstantTimeEquals(Mac(secret, t, body), given);
 }
 

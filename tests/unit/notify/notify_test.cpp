@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -46,6 +47,18 @@ TEST(SignatureTest, VerifyRefusesChangesOtherSecretsAndOldTimes) {
     EXPECT_FALSE(VerifySignature("t=1001" + header.substr(6), "whsec_a", body, 1000)) << "t is signed";
     EXPECT_FALSE(VerifySignature("v1=00", "whsec_a", body, 1000));
     EXPECT_FALSE(VerifySignature("t=,v1=00", "whsec_a", body, 1000));
+}
+
+// A `t` as far as possible from now is refused, without overflow: `now - t` does not fit an
+// int64 (undefined behaviour; compiled, it wraps to -1 and would pass the tolerance).
+TEST(SignatureTest, VerifyRefusesTimesThatOverflowTheDifference) {
+    const std::string body = R"({"id":"evt_1"})";
+    constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+    constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+    EXPECT_FALSE(VerifySignature(SignatureHeader("whsec_a", kMin, body), "whsec_a", body, kMax));
+    EXPECT_FALSE(VerifySignature(SignatureHeader("whsec_a", kMax, body), "whsec_a", body, kMin));
+    EXPECT_FALSE(VerifySignature(SignatureHeader("whsec_a", kMin, body), "whsec_a", body, 1000));
+    EXPECT_TRUE(VerifySignature(SignatureHeader("whsec_a", kMax, body), "whsec_a", body, kMax));
 }
 
 TEST(ChannelValidationTest, RefusedLiteralsInEverySpellingAreFieldUrl) {
