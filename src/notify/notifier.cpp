@@ -275,13 +275,20 @@ Notifier::Attempt Notifier::Deliver(const Claimed& claimed) {
     auto tx = db_.Begin(storage::TxMode::kRead);
     if (!tx) return {Outcome::kRetry, "webhook", std::nullopt, ErrorText(tx.error()), {}};
     auto channel = (*tx)->QueryOne(
-        "SELECT type, url, secret_sealed, recipients, deleted_at FROM notification_channels WHERE id = $1 AND "
-        "org_id = $2",
+        "SELECT type, url, secret_sealed, recipients, deleted_at, enabled FROM notification_channels WHERE id = $1 "
+        "AND org_id = $2",
         {Text(claimed.channel_id.value_or("")), Text(claimed.org_id)});
     tx->reset();
     if (!channel) return {Outcome::kRetry, "webhook", std::nullopt, ErrorText(channel.error()), {}};
     if (!*channel || !(*channel)->IsNull(4)) {
         attempt.error = "channel deleted";
+        return attempt;
+    }
+    // A disabled channel receives nothing (docs/webhooks.md), not even the retries of deliveries
+    // written before it was disabled; only a test send, which the admin asks for, goes out.
+    if ((*channel)->GetInt(5) == 0 && claimed.event_type != "test") {
+        attempt.kind = (*channel)->GetText(0) == "webhook" ? "webhook" : "email";
+        attempt.error = "channel disabled";
         return attempt;
     }
     if ((*channel)->GetText(0) == "webhook") return DeliverWebhook(claimed, **channel);

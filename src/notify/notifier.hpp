@@ -18,6 +18,8 @@
 ///   - email channel / user: the message is queued with mail::Enqueue in the same transaction that
 ///     marks the delivery done (the mail deliverer sends it; then Wake of the mail deliverer).
 ///   - a `test` delivery has one attempt (its outcome is answered to the admin at once).
+///   - a delivery to a deleted or disabled channel fails without being sent (a disabled channel
+///     receives nothing, not even retries written before it was disabled; a test send still goes).
 /// Every `sla_scan_interval` it writes `alert.sla_overdue` for alerts past their due time
 /// (organization SLA hours, not closed), once per alert (alerts.sla_notified_at).
 ///

@@ -344,6 +344,47 @@ TEST_F(NotifierTest, ObserverWritesAlertRaisedOnlyForSubscribedOrganizationsAndS
     EXPECT_EQ((*delivered)->GetInt(1), 1);
 }
 
+TEST_F(NotifierTest, ADisabledChannelReceivesNothingNotEvenEarlierDeliveriesButATestStillGoes) {
+    auto notifier = Make();
+    const auto channel = Channel(org_, R"({"type": "email", "name": "e", "recipients": ["ops@acme.test"],
+                                           "events": ["alert.raised"]})");
+    EXPECT_EQ(RecordNow(AlertEvent("alert.raised", "high")), 1) << "written while the channel was enabled";
+    {
+        auto tx = db_.Write();
+        ASSERT_TRUE(UpdateChannel(*tx, org_, channel, {std::nullopt, std::nullopt, std::nullopt, false},
+                                  {admin_, "", "", clock_.Now()}));
+        ASSERT_TRUE(tx->Commit());
+    }
+    auto handled = notifier->RunOnce();
+    ASSERT_TRUE(handled);
+    EXPECT_EQ(*handled, 1);
+    auto mails = [&] {
+        auto read = db_.Read();
+        auto count = read->QueryOne("SELECT COUNT(*) FROM mail_outbox WHERE recipient = 'ops@acme.test'");
+        return (*count)->GetInt(0);
+    };
+    EXPECT_EQ(mails(), 0) << "nothing is sent to a disabled channel";
+    {
+        auto read = db_.Read();
+        auto row = read->QueryOne("SELECT delivered_at, failed_at, last_error FROM notification_deliveries");
+        ASSERT_TRUE(row && *row);
+        EXPECT_TRUE((*row)->IsNull(0));
+        EXPECT_FALSE((*row)->IsNull(1));
+        EXPECT_EQ((*row)->GetText(2), "channel disabled");
+    }
+    // The admin's test send still goes out.
+    std::string test_id;
+    {
+        auto tx = db_.Write();
+        auto written = RecordTestDelivery(*tx, org_, channel, {admin_, "", "", clock_.Now()}, notifier->lease());
+        ASSERT_TRUE(written);
+        test_id = *written;
+        ASSERT_TRUE(tx->Commit());
+    }
+    ASSERT_TRUE(notifier->DeliverNow(test_id));
+    EXPECT_EQ(mails(), 1);
+}
+
 TEST_F(NotifierTest, SlaScanNotifiesEachOverdueAlertOnce) {
     auto notifier = Make();
     Channel(org_, R"({"type": "email", "name": "e", "recipients": ["ops@acme.test"], "events": ["alert.sla_overdue"]})");
