@@ -16,7 +16,8 @@
 // (the timeline shows every step; the report document opens), reads the dashboard and the reports
 // page (a CSV export), creates a webhook channel (a loopback URL refused at the field; the secret
 // shown once) and sends a test. An ANALYST then sees no "assign to someone" and no case closing; a
-// VIEWER sees the queue with no actions. Screenshots: dashboard.png, alert-queue.png, case.png.
+// VIEWER sees the queue with no actions. Screenshots: dashboard.png, alert-queue.png, case.png (and
+// cases.png, reports.png, channels.png, channel-deliveries.png).
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
@@ -319,6 +320,7 @@ await runSuite(
       await openNav(page, 'Cases', '/cases');
       await page.getByRole('button', { name: 'Closed', exact: true }).click();
       await page.locator(`tr[data-case-id="${state.caseId}"]`, { hasText: 'SAR filed' }).waitFor();
+      await screenshot(page, 'cases');
     });
 
     await check('the dashboard counts the overdue alerts and the closed case', async () => {
@@ -339,6 +341,7 @@ await runSuite(
       }, href);
       assert(csv.status === 200 && /text\/csv/.test(csv.type), `the export answered ${csv.status} ${csv.type}`);
       assert(csv.text.split('\n').length > 40, 'the alerts export has few rows');
+      await tallScreenshot(page, 'reports', 1000);
     });
 
     await check('channels: a loopback webhook is refused at the field; a webhook shows its secret once; a test is sent', async () => {
@@ -362,7 +365,10 @@ await runSuite(
       await page.getByRole('button', { name: 'Send test' }).first().click();
       const log = page.getByRole('dialog', { name: /^Deliveries of/ });
       await log.getByText('test', { exact: true }).first().waitFor();
+      await screenshot(page, 'channel-deliveries');
       await log.getByRole('button', { name: 'Close' }).click();
+      await log.waitFor({ state: 'hidden' });
+      await screenshot(page, 'channels');
     });
 
     await check('an analyst: no "assign to someone", no closing of cases', async () => {

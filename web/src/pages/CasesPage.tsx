@@ -26,7 +26,7 @@ import {
   type CaseListState,
 } from '../lib/cases';
 import { capitalize } from '../lib/rules';
-import { formatDate, formatDateTime, formatRelative } from '../lib/time';
+import { formatDateTime, formatShortDateTime } from '../lib/time';
 
 let lastCasesHref = '/cases';
 
@@ -134,7 +134,7 @@ export function CasesPage() {
             </div>
           ) : (
             <div className="table-wrap">
-              <table className="table">
+              <table className="table table-dense">
                 <thead>
                   <tr>
                     <th scope="col">Case</th>
@@ -169,10 +169,10 @@ export function CasesPage() {
                       <td className={c.assignee_id ? '' : 'muted'}>{c.assignee_id === me.user.id ? 'You' : members.nameOf(c.assignee_id)}</td>
                       <td className="col-number">{c.alert_count ?? '—'}</td>
                       <td className="nowrap" title={formatDateTime(c.created_at)}>
-                        {formatDate(c.created_at)}
+                        {formatShortDateTime(c.created_at)}
                       </td>
                       <td className="nowrap" title={formatDateTime(c.updated_at)}>
-                        {formatRelative(c.updated_at)}
+                        {formatShortDateTime(c.updated_at)}
                       </td>
                     </tr>
                   ))}

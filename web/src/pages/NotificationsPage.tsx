@@ -18,7 +18,7 @@ import { useLoaded } from '../hooks/useLoaded';
 import { usePagedList } from '../hooks/usePagedList';
 import { CHANNEL_EVENTS, channelBody, PERSONAL_EVENTS, type ChannelForm } from '../lib/notifications';
 import { capitalize, SEVERITIES } from '../lib/rules';
-import { formatDateTime, formatRelative } from '../lib/time';
+import { formatDateTime, formatRelative, formatShortDateTime } from '../lib/time';
 
 export function NotificationSettingsPage() {
   const loaded = useLoaded(() => notificationsApi.settings(), 'settings');
@@ -165,7 +165,7 @@ export function ChannelsPage() {
             <span className="count">{rows.length}</span>
           </div>
           <div className="table-wrap">
-            <table className="table">
+            <table className="table table-dense">
               <thead>
                 <tr>
                   <th scope="col">Channel</th>
@@ -180,7 +180,7 @@ export function ChannelsPage() {
               <tbody>
                 {rows.map((c) => (
                   <tr key={c.id}>
-                    <td>
+                    <td className="cell-channel">
                       <div className="cell-primary">
                         {c.name} <Badge tone="info">{c.type === 'webhook' ? 'Webhook' : 'Email'}</Badge>
                       </div>
@@ -188,17 +188,21 @@ export function ChannelsPage() {
                     </td>
                     <td className="cell-secondary">{c.events.join(', ')}</td>
                     <td>{c.min_severity ? capitalize(c.min_severity) : '—'}</td>
-                    <td className="nowrap">{formatDateTime(c.created_at)}</td>
-                    <td className="col-actions row-actions">
-                      <button type="button" className="btn btn-secondary btn-small" onClick={() => void test(c)}>
-                        Send test
-                      </button>
-                      <button type="button" className="btn btn-secondary btn-small" onClick={() => setLogOf(c)}>
-                        Deliveries
-                      </button>
-                      <button type="button" className="btn btn-ghost-danger btn-small" onClick={() => setDeleting(c)}>
-                        Delete
-                      </button>
+                    <td className="nowrap" title={formatDateTime(c.created_at)}>
+                      {formatShortDateTime(c.created_at)}
+                    </td>
+                    <td className="col-actions">
+                      <div className="row-actions">
+                        <button type="button" className="btn btn-secondary btn-small" onClick={() => void test(c)}>
+                          Send test
+                        </button>
+                        <button type="button" className="btn btn-secondary btn-small" onClick={() => setLogOf(c)}>
+                          Deliveries
+                        </button>
+                        <button type="button" className="btn btn-ghost-danger btn-small" onClick={() => setDeleting(c)}>
+                          Delete
+                        </button>
+                      </div>
                     </td>
                   </tr>
                 ))}
@@ -269,7 +273,7 @@ function DeliveryLog({ channel }: { channel: NotificationChannel }) {
         <p className="section-empty">Nothing sent yet.</p>
       ) : (
         <div className="table-wrap table-scroll">
-          <table className="table">
+          <table className="table table-dense">
             <thead>
               <tr>
                 <th scope="col">Event</th>
@@ -305,7 +309,9 @@ function DeliveryRow({ delivery: d }: { delivery: NotificationDelivery }) {
       </td>
       <td className="col-number">{d.attempts}</td>
       <td className="cell-secondary">{d.last_status ? `HTTP ${d.last_status}` : ''} {d.last_error ?? ''}</td>
-      <td className="nowrap">{formatDateTime(d.delivered_at ?? d.last_attempt_at ?? d.created_at)}</td>
+      <td className="nowrap" title={formatDateTime(d.delivered_at ?? d.last_attempt_at ?? d.created_at)}>
+        {formatShortDateTime(d.delivered_at ?? d.last_attempt_at ?? d.created_at)}
+      </td>
     </tr>
   );
 }

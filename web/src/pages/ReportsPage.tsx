@@ -136,7 +136,7 @@ export function ReportsPage() {
 function SummaryView({ summary }: { summary: ReportSummary }) {
   return (
     <div className="report-grid">
-      <section className="card" aria-labelledby="sum-tx-heading">
+      <section className="card report-wide" aria-labelledby="sum-tx-heading">
         <div className="card-header">
           <h2 id="sum-tx-heading">Transactions</h2>
           <span className="count">{formatCount(summary.transactions.count)}</span>
@@ -158,7 +158,13 @@ function SummaryView({ summary }: { summary: ReportSummary }) {
               <tr key={d.decision}>
                 <td>{capitalize(d.decision)}</td>
                 <td className="col-number">{formatCount(d.count)}</td>
-                <td className="col-number amount">{d.value.map((v) => formatMoney(v.amount, v.currency)).join(' · ') || '—'}</td>
+                <td className="col-number amount" title={d.value.map((v) => formatMoney(v.amount, v.currency)).join('\n')}>
+                  {d.value.length === 0 ? '—' : null}
+                  {d.value.slice(0, 3).map((v) => (
+                    <div key={v.currency}>{formatMoney(v.amount, v.currency)}</div>
+                  ))}
+                  {d.value.length > 3 ? <div className="cell-secondary">and {d.value.length - 3} other currencies</div> : null}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -171,7 +177,7 @@ function SummaryView({ summary }: { summary: ReportSummary }) {
             {formatCount(summary.alerts.raised.total)} raised · {formatCount(summary.alerts.closed.total)} closed
           </span>
         </div>
-        <dl className="details-list details-inline">
+        <dl className="details-list details-flat">
           {summary.alerts.raised.by_severity.map((s) => (
             <Pair key={`r-${s.severity}`} label={`Raised, ${s.severity}`} value={formatCount(s.count)} />
           ))}
@@ -186,14 +192,15 @@ function SummaryView({ summary }: { summary: ReportSummary }) {
         <div className="card-header">
           <h2 id="sum-cases-heading">Cases</h2>
           <span className="count">
-            {formatCount(summary.cases.opened)} opened · {formatCount(summary.cases.closed.total)} closed
+            {formatCount(summary.cases.opened)} opened · {formatCount(summary.cases.closed.total)} closed · {formatCount(summary.cases.sar_filed)} SAR
+            {summary.cases.sar_filed === 1 ? '' : 's'} filed
           </span>
         </div>
-        <dl className="details-list details-inline">
+        <dl className="details-list details-flat">
           {summary.cases.closed.by_resolution.map((r) => (
             <Pair key={r.resolution} label={resolutionLabel(r.resolution)} value={formatCount(r.count)} />
           ))}
-          <Pair label="SARs filed" value={formatCount(summary.cases.sar_filed)} />
+          {summary.cases.closed.by_resolution.length === 0 ? <Pair label="Closed" value="none" /> : null}
         </dl>
       </section>
     </div>
