@@ -164,12 +164,6 @@ Result<engine::AlertFilter> ReadAlertFilter(const Request& request, const std::s
     return filter;
 }
 
-// Due times and the overdue flag: the SLA of the caller's organization (its settings as the
-// session read them) and the server's clock.
-engine::AlertClock ClockOf(const ApiContext& ctx, const Principal& principal) {
-    return {orgs::SettingsFromText(principal.session.org_settings_json).alert_sla_hours, ctx.clock->Now()};
-}
-
 engine::TriageActor ActorOf(const ApiContext& ctx, const Request& request, const Principal& principal) {
     return {ChangeOf(ctx, request, principal), auth::RoleAllows(principal.session.role, Perm::kAssignOthers)};
 }

@@ -14,6 +14,7 @@
 
 #include "api/detail/support.hpp"
 #include "common/json.hpp"
+#include "api/detail/engine_support.hpp"
 #include "engine/alerts.hpp"
 #include "ingest/transaction.hpp"
 #include "ingest/writer.hpp"
@@ -437,7 +438,7 @@ void RegisterIngestRoutes(Registrar& reg) {
                 if (!row) return Error::Make(ErrorCode::kNotFound, "no such transaction");
                 const std::string& id = row->GetText(0);
                 WT_ASSIGN_OR_RETURN(auto hits, engine::HitsOfTransaction(*tx, principal.org_id(), id));
-                WT_ASSIGN_OR_RETURN(auto alerts, engine::AlertsOfTransaction(*tx, principal.org_id(), id));
+                WT_ASSIGN_OR_RETURN(auto alerts, engine::AlertsOfTransaction(*tx, principal.org_id(), id, ClockOf(ctx, principal)));
                 return TransactionText(*row, {{"rule_hits", std::move(hits)}, {"alerts", std::move(alerts)}});
             }();
             if (!found) co_return ErrorResponse(ctx, request, found.error());

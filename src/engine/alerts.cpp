@@ -244,20 +244,11 @@ Result<boost::json::array> HitsOfTransaction(storage::Transaction& tx, const std
 }
 
 Result<boost::json::array> AlertsOfTransaction(storage::Transaction& tx, const std::string& org_id,
-                                               const std::string& transaction_id) {
+                                               const std::string& transaction_id, const AlertClock& clock) {
     auto rows = tx.Query(
         fmt::format("SELECT {} FROM alerts WHERE transaction_id = $1 AND org_id = $2 ORDER BY id", kAlertColumns),
         {Text(transaction_id), Text(org_id)});
     if (!rows) return rows.error();
-    AlertClock clock;
-    clock.now = std::chrono::duration_cast<std::chrono::microseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
-    if (!rows->empty()) {
-        auto org = orgs::FindOrganization(tx, org_id);
-        if (!org) return org.error();
-        if (*org) clock.sla = (*org)->settings.alert_sla_hours;
-    }
     boost::json::array alerts;
     for (const auto& row : *rows) alerts.push_back(AlertJson(row, clock));
     return alerts;

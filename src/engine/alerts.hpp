@@ -99,8 +99,8 @@ Result<boost::json::object> HitsOfRule(storage::Transaction& tx, const std::stri
 /// explanation}]` and alerts (as in ListAlerts).
 Result<boost::json::array> HitsOfTransaction(storage::Transaction& tx, const std::string& org_id,
                                              const std::string& transaction_id);
-/// The due times use the organization's stored SLA and the system clock.
+/// A transaction's alerts (as in ListAlerts), due times and overdue flags by `clock`.
 Result<boost::json::array> AlertsOfTransaction(storage::Transaction& tx, const std::string& org_id,
-                                               const std::string& transaction_id);
+                                               const std::string& transaction_id, const AlertClock& clock);
 
 }  // namespace wt::engine

@@ -444,6 +444,14 @@ TEST_F(TriageTest, TheSlaSettingMakesAlertsOverdue) {
     auto overdue = Listed("overdue=true");
     EXPECT_TRUE(overdue.count(late));
     EXPECT_FALSE(overdue.count(done));
+    // The transaction's detail shows its alerts by the same (server) clock and SLA.
+    auto detail = server_->As(admin_, "GET", "/api/v1/transactions/" + StringAt(Alert(late), "transaction_id"));
+    ASSERT_EQ(detail.status, 200) << detail.body;
+    const json::value detail_json = detail.Json();
+    const auto& alerts = detail_json.at("alerts").as_array();
+    ASSERT_EQ(alerts.size(), 1u) << detail.body;
+    EXPECT_EQ(alerts[0].at("overdue"), true) << "overdue by the server's clock, not the system clock";
+    EXPECT_EQ(alerts[0].at("due_at"), Alert(late).at("due_at"));
     server_->SetClockOffset(0);
 }
 

@@ -6,13 +6,21 @@
 #include <string>
 
 #include "api/detail/support.hpp"
+#include "engine/alerts.hpp"
 #include "engine/catalog.hpp"
 #include "engine/engine.hpp"
+#include "orgs/organizations.hpp"
 
 namespace wt::api::detail {
 
 inline engine::Change ChangeOf(const ApiContext& ctx, const Request& request, const Principal& principal) {
     return {principal.user_id(), ClientIpOf(ctx, request), UserAgentOf(request), ctx.clock->Now()};
+}
+
+/// Due times and the overdue flag of alerts: the SLA of the caller's organization (its settings as
+/// the session read them) and the server's clock.
+inline engine::AlertClock ClockOf(const ApiContext& ctx, const Principal& principal) {
+    return {orgs::SettingsFromText(principal.session.org_settings_json).alert_sla_hours, ctx.clock->Now()};
 }
 
 /// Tells the engine about a committed change of the organization's rules, lists or settings. The
