@@ -69,7 +69,8 @@ class Request {
     /// Set by a handler: the body of its (2xx, GET) response is not the Response's but is produced
     /// by `producer` and sent with `Transfer-Encoding: chunked`, each chunk under the write
     /// deadline; the access-log line and metrics are written once, after the last chunk, with the
-    /// bytes actually sent. Ignored for HEAD and for a response that is not 2xx.
+    /// bytes actually sent. Ignored for HEAD and for a response that is not 2xx. An HTTP/1.0
+    /// client gets the body without chunk framing, ended by closing the connection.
     void SetBodyProducer(BodyProducer producer) { body_producer_ = std::move(producer); }
     BodyProducer* body_producer() { return body_producer_ ? &body_producer_ : nullptr; }
 

@@ -393,17 +393,26 @@ asio::awaitable<void> Server::Serve(std::shared_ptr<StreamConnection<Stream>> co
 
 // The header, then one HTTP/1.1 chunk per producer call, each under the write deadline, then the
 // last chunk. False when the connection must close (write failure, deadline, producer error: the
-// response is then incomplete and closing is the only honest end).
+// response is then incomplete and closing is the only honest end). An HTTP/1.0 client cannot be
+// sent chunks (RFC 9112 6.1): it gets the bytes as they are, the end of the body being the close
+// of the connection (so it always closes).
 template <typename Stream>
 asio::awaitable<bool> Server::WriteStreamed(Stream& stream, Response& res, Request& request,
                                             std::chrono::steady_clock::time_point start) {
     beast::tcp_stream& transport = beast::get_lowest_layer(stream);
     BodyProducer& producer = *request.body_producer();
+    const bool chunked = res.version() >= 11;
     res.body().clear();
-    res.chunked(true);
+    res.erase(beast_http::field::content_length);
+    if (chunked) {
+        res.chunked(true);
+    } else {
+        res.erase(beast_http::field::transfer_encoding);
+        res.keep_alive(false);
+    }
     Decorate(res, false);
     beast_http::response<beast_http::empty_body> head(std::move(res.base()));
-    head.chunked(true);
+    if (chunked) head.chunked(true);
     beast_http::response_serializer<beast_http::empty_body> serializer(head);
     transport.expires_after(options_.write_timeout);
     auto [header_ec, header_bytes] = co_await beast_http::async_write_header(stream, serializer, kTuple);
@@ -423,12 +432,21 @@ asio::awaitable<bool> Server::WriteStreamed(Stream& stream, Response& res, Reque
         if (!*more) break;
         if (chunk.empty()) continue;
         transport.expires_after(options_.write_timeout);
-        auto [chunk_ec, chunk_bytes] = co_await asio::async_write(stream, beast_http::make_chunk(asio::buffer(chunk)), kTuple);
-        (void)chunk_bytes;
+        beast::error_code chunk_ec;
+        if (chunked) {
+            auto [framed_ec, framed_bytes] =
+                co_await asio::async_write(stream, beast_http::make_chunk(asio::buffer(chunk)), kTuple);
+            (void)framed_bytes;
+            chunk_ec = framed_ec;
+        } else {
+            auto [plain_ec, plain_bytes] = co_await asio::async_write(stream, asio::buffer(chunk), kTuple);
+            (void)plain_bytes;
+            chunk_ec = plain_ec;
+        }
         if (chunk_ec) complete = false;
         bytes += chunk.size();
     }
-    if (complete) {
+    if (complete && chunked) {
         transport.expires_after(options_.write_timeout);
         auto [last_ec, last_bytes] = co_await asio::async_write(stream, beast_http::make_chunk_last(), kTuple);
         (void)last_bytes;
@@ -437,7 +455,7 @@ asio::awaitable<bool> Server::WriteStreamed(Stream& stream, Response& res, Reque
     if (!complete)
         metrics_.Increment("wt_http_streams_aborted_total", "Streamed responses that ended before their last chunk", {});
     Record(request, static_cast<int>(head.result_int()), bytes, start);
-    co_return complete;
+    co_return complete && chunked;
 }
 
 template <typename Stream>

@@ -2,7 +2,8 @@
 // A streamed body (Request::SetBodyProducer) through a real Server on loopback: chunked transfer
 // with every chunk in order and the terminating chunk, the connection kept alive for the next
 // request, the access log and metrics written once with the bytes sent; a producer error closes
-// the connection without the terminating chunk; a non-2xx answer ignores the producer.
+// the connection without the terminating chunk; a non-2xx answer ignores the producer; an HTTP/1.0
+// client gets the plain body ended by the close.
 #include <gtest/gtest.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
@@ -140,6 +141,33 @@ TEST_F(StreamingTest, ChunksArriveInOrderAndTheConnectionStaysOpen) {
     EXPECT_NE(metrics_.Render().find("wt_http_requests_total{route=\"/stream\",method=\"GET\",status=\"200\"} 2"),
               std::string::npos)
         << metrics_.Render();
+}
+
+// RFC 9112 6.1: no Transfer-Encoding in an answer to an HTTP/1.0 request (such a client, or a
+// proxy speaking 1.0 upstream, would keep the chunk sizes in the body): the body is sent as it is
+// and ends with the connection.
+TEST_F(StreamingTest, AnHttp10ClientGetsThePlainBodyEndedByClose) {
+    auto stream = Connect();
+    const std::string request = "GET /stream?chunks=3 HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    asio::write(stream->socket(), asio::buffer(request));
+    std::string received;
+    beast::error_code ec;
+    char buffer[4096];
+    while (true) {
+        const std::size_t got = stream->socket().read_some(asio::buffer(buffer), ec);
+        received.append(buffer, got);
+        if (ec) break;
+    }
+    EXPECT_EQ(ec, asio::error::eof) << "the body ends with the connection: " << ec.message();
+    const auto head_end = received.find("\r\n\r\n");
+    ASSERT_NE(head_end, std::string::npos) << received;
+    const std::string head = received.substr(0, head_end);
+    EXPECT_EQ(head.rfind("HTTP/1.0 200", 0), 0u) << head;
+    EXPECT_EQ(head.find("Transfer-Encoding"), std::string::npos) << head;
+    EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
+    EXPECT_EQ(received.substr(head_end + 4), "chunk-0\nchunk-1\nchunk-2\n");
+    const std::string log = AccessLogText();
+    EXPECT_NE(log.find("\"bytes\":24"), std::string::npos) << log;
 }
 
 TEST_F(StreamingTest, AProducerErrorClosesTheConnectionWithoutTheLastChunk) {
