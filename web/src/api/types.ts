@@ -492,6 +492,12 @@ export interface TimelineEntry {
   details: Record<string, unknown> | null;
 }
 
+/** The evidence upload limits a case view states; the console shows and checks these (no copy of its own). */
+export interface EvidenceLimits {
+  max_bytes?: number;
+  content_types?: string[];
+}
+
 export interface CaseDetail extends CaseSummary {
   alerts: AlertSummary[];
   /** The alerts' own (`linked: true`) and the latest of the alerts' accounts. */
@@ -499,8 +505,7 @@ export interface CaseDetail extends CaseSummary {
   comments: CaseComment[];
   evidence?: CaseEvidence[];
   timeline: TimelineEntry[];
-  /** The upload limits the server states (bytes, content types). */
-  evidence_limits?: { max_bytes?: number; content_types?: string[] };
+  evidence_limits?: EvidenceLimits;
   report_url?: string | null;
 }
 

@@ -1,6 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
-import { caseListFromSearch, caseListToSearch, caseQuery, describeTimeline, evidenceContentType, evidenceProblem, formatBytes } from './cases';
+import {
+  caseListFromSearch,
+  caseListToSearch,
+  caseQuery,
+  describeContentTypes,
+  describeTimeline,
+  evidenceContentType,
+  evidenceHint,
+  evidenceProblem,
+  formatBytes,
+} from './cases';
 
 describe('case list in the address', () => {
   it('reads views and filters, drops unknown values, and writes them back', () => {
@@ -38,12 +48,34 @@ describe('evidence', () => {
     expect(evidenceContentType({ name: 'x.exe', type: '' })).toBe('application/octet-stream');
   });
 
-  it('refuses empty, too large and unaccepted files before sending', () => {
-    expect(evidenceProblem({ name: 'a.pdf', size: 0, type: 'application/pdf' })).toMatch(/empty/);
-    expect(evidenceProblem({ name: 'a.pdf', size: 11 * 1024 * 1024, type: 'application/pdf' })).toMatch(/up to 10 MB/);
-    expect(evidenceProblem({ name: 'a.zip', size: 10, type: 'application/zip' })).toMatch(/not an accepted type/);
-    expect(evidenceProblem({ name: 'a.png', size: 10, type: 'image/png' })).toBeNull();
+  // The limits of a case view as the server states them (GET /cases/{id} evidence_limits).
+  const server = { max_bytes: 10 * 1024 * 1024, content_types: ['application/pdf', 'image/png', 'text/plain', 'text/csv'] };
+
+  it('refuses empty, too large and unaccepted files by the limits the server stated, before sending', () => {
+    expect(evidenceProblem({ name: 'a.pdf', size: 0, type: 'application/pdf' }, server)).toMatch(/empty/);
+    expect(evidenceProblem({ name: 'a.pdf', size: 11 * 1024 * 1024, type: 'application/pdf' }, server)).toMatch(/up to 10 MB/);
+    expect(evidenceProblem({ name: 'a.zip', size: 10, type: 'application/zip' }, server)).toBe('a.zip is not an accepted type (PDF, PNG, plain text or CSV).');
+    expect(evidenceProblem({ name: 'a.png', size: 10, type: 'image/png' }, server)).toBeNull();
+    // Other limits, other answers: nothing is taken from a copy in the console.
     expect(evidenceProblem({ name: 'a.png', size: 10, type: 'image/png' }, { max_bytes: 5, content_types: ['image/png'] })).toMatch(/up to 5 bytes/);
+    expect(evidenceProblem({ name: 'a.gif', size: 10, type: 'image/gif' }, server)).toMatch(/not an accepted type/);
+    expect(evidenceProblem({ name: 'a.gif', size: 10, type: 'image/gif' }, { content_types: ['image/gif'] })).toBeNull();
+  });
+
+  it('leaves to the server a limit it did not state', () => {
+    expect(evidenceProblem({ name: 'big.bin', size: 50 * 1024 * 1024, type: '' }, undefined)).toBeNull();
+    expect(evidenceProblem({ name: 'big.bin', size: 50 * 1024 * 1024, type: '' }, { content_types: [] })).toBeNull();
+    expect(evidenceProblem({ name: 'a.txt', size: 0, type: 'text/plain' }, undefined)).toMatch(/empty/);
+  });
+
+  it('states the limits in words, unknown types as they are', () => {
+    expect(describeContentTypes([])).toBe('');
+    expect(describeContentTypes(['text/csv'])).toBe('CSV');
+    expect(describeContentTypes(['application/pdf', 'application/x-custom', 'application/json'])).toBe('PDF, application/x-custom or JSON');
+    expect(evidenceHint(server)).toBe('PDF, PNG, plain text or CSV, up to 10 MB.');
+    expect(evidenceHint({ max_bytes: 2048 })).toBe('Up to 2 KB.');
+    expect(evidenceHint({ content_types: ['image/gif'] })).toBe('GIF.');
+    expect(evidenceHint(undefined)).toBe('');
   });
 });
 

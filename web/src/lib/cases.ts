@@ -3,7 +3,7 @@
 // case list's filters in the address, a timeline entry in words, file sizes, and the check of an
 // evidence file against the server's stated limits before it is sent (the server checks again).
 import type { CaseFilters } from '../api/endpoints';
-import type { CasePriority, CaseResolution, CaseStatus, TimelineEntry } from '../api/types';
+import type { CasePriority, CaseResolution, CaseStatus, EvidenceLimits, TimelineEntry } from '../api/types';
 
 export const CASE_STATUSES: readonly CaseStatus[] = ['open', 'investigating', 'pending_info', 'escalated', 'closed'];
 export const OPEN_CASE_STATUSES: readonly CaseStatus[] = ['open', 'investigating', 'pending_info', 'escalated'];
@@ -89,11 +89,34 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MB`;
 }
 
-/** docs/investigations.md "Evidence": what the server accepts unless the case view says otherwise. */
-export const DEFAULT_EVIDENCE_LIMITS = {
-  max_bytes: 10 * 1024 * 1024,
-  content_types: ['application/pdf', 'image/png', 'image/jpeg', 'image/gif', 'text/plain', 'text/csv', 'application/json'],
+/**
+ * The console keeps no copy of the evidence limits: it shows and checks the ones the case view
+ * states (`evidence_limits` of GET /cases/{id}), so they cannot drift from the server's.
+ * Short names of the content types the server is known to accept; any other is shown as it is. */
+const TYPE_NAMES: Record<string, string> = {
+  'application/pdf': 'PDF',
+  'image/png': 'PNG',
+  'image/jpeg': 'JPEG',
+  'image/gif': 'GIF',
+  'text/plain': 'plain text',
+  'text/csv': 'CSV',
+  'application/json': 'JSON',
 };
+
+/** "PDF, PNG or plain text": the accepted types in words, in the server's order; '' for none. */
+export function describeContentTypes(types: readonly string[]): string {
+  const names = types.map((t) => TYPE_NAMES[t] ?? t);
+  if (names.length <= 1) return names.join('');
+  return `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+}
+
+/** The hint under the upload button: "PDF or CSV, up to 10 MB." from the server's limits; '' when it stated none. */
+export function evidenceHint(limits: EvidenceLimits | undefined): string {
+  const types = describeContentTypes(limits?.content_types ?? []);
+  const size = limits?.max_bytes ? `up to ${formatBytes(limits.max_bytes)}` : '';
+  const hint = [types, size].filter(Boolean).join(', ');
+  return hint ? `${hint.charAt(0).toUpperCase()}${hint.slice(1)}.` : '';
+}
 
 const EXTENSION_TYPES: Record<string, string> = {
   pdf: 'application/pdf',
@@ -114,17 +137,18 @@ export function evidenceContentType(file: { name: string; type: string }): strin
   return EXTENSION_TYPES[extension] ?? 'application/octet-stream';
 }
 
-/** Why a file cannot be uploaded as evidence, or null. */
-export function evidenceProblem(
-  file: { name: string; size: number; type: string },
-  limits: { max_bytes?: number; content_types?: string[] } = DEFAULT_EVIDENCE_LIMITS,
-): string | null {
-  const max = limits.max_bytes ?? DEFAULT_EVIDENCE_LIMITS.max_bytes;
-  const types = limits.content_types ?? DEFAULT_EVIDENCE_LIMITS.content_types;
+/**
+ * Why a file cannot be uploaded as evidence, or null. Checks the limits the server stated; a limit
+ * it did not state is left to the server (its 413 or 415 is shown like any other problem).
+ */
+export function evidenceProblem(file: { name: string; size: number; type: string }, limits: EvidenceLimits | undefined): string | null {
   if (file.size === 0) return `${file.name} is empty.`;
-  if (file.size > max) return `${file.name} is ${formatBytes(file.size)}; files up to ${formatBytes(max)} are accepted.`;
-  const type = evidenceContentType(file);
-  if (!types.includes(type)) return `${file.name} is not an accepted type (PDF, PNG, JPEG, GIF, plain text, CSV or JSON).`;
+  const max = limits?.max_bytes;
+  if (max && file.size > max) return `${file.name} is ${formatBytes(file.size)}; files up to ${formatBytes(max)} are accepted.`;
+  const types = limits?.content_types;
+  if (types && types.length > 0 && !types.includes(evidenceContentType(file))) {
+    return `${file.name} is not an accepted type (${describeContentTypes(types)}).`;
+  }
   return null;
 }
 

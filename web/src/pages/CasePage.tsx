@@ -22,9 +22,9 @@ import { useMembers } from '../hooks/useMembers';
 import {
   CASE_PRIORITIES,
   caseStatusLabel,
-  DEFAULT_EVIDENCE_LIMITS,
   describeTimeline,
   evidenceContentType,
+  evidenceHint,
   evidenceProblem,
   formatBytes,
   OPEN_CASE_STATUSES,
@@ -446,7 +446,8 @@ function Comments({ theCase, editable, act, nameOf }: { theCase: CaseDetail; edi
 }
 
 function EvidenceCard({ theCase, editable, act, nameOf }: { theCase: CaseDetail; editable: boolean; act: Act; nameOf: (id: string | null) => string }) {
-  const limits = theCase.evidence_limits ?? DEFAULT_EVIDENCE_LIMITS;
+  const limits = theCase.evidence_limits;
+  const hint = evidenceHint(limits);
   const [problem, setProblem] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
   const inputId = useId();
@@ -490,8 +491,8 @@ function EvidenceCard({ theCase, editable, act, nameOf }: { theCase: CaseDetail;
           <label htmlFor={inputId} className="btn btn-secondary btn-small">
             Upload a file…
           </label>
-          <input id={inputId} ref={input} type="file" className="visually-hidden" accept={(limits.content_types ?? []).join(',')} onChange={(e) => void onFile(e)} />
-          <p className="field-hint">PDF, PNG, JPEG, GIF, plain text, CSV or JSON, up to {formatBytes(limits.max_bytes ?? DEFAULT_EVIDENCE_LIMITS.max_bytes)}.</p>
+          <input id={inputId} ref={input} type="file" className="visually-hidden" accept={limits?.content_types?.join(',')} onChange={(e) => void onFile(e)} />
+          {hint ? <p className="field-hint">{hint}</p> : null}
           {problem ? <p className="field-error">{problem}</p> : null}
         </div>
       ) : null}
