@@ -504,7 +504,9 @@ void RegisterCaseRoutes(Registrar& reg) {
     reg.Console(
         std::move(download),
         [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
-            auto file = DownloadEvidence(ctx, request, principal);
+            // Up to 10 MiB read from disk: off the I/O thread, like the upload.
+            std::function<Result<Response>()> read = [&]() { return DownloadEvidence(ctx, request, principal); };
+            auto file = co_await OnQueryPool(ctx, principal.user_id(), std::move(read));
             if (!file) co_return ErrorResponse(ctx, request, file.error());
             co_return std::move(*file);
         });
