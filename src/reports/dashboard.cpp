@@ -286,8 +286,11 @@ json::object PeriodJson(const Period& period) {
 json::value MedianSeconds(const std::vector<std::int64_t>& seconds) {
     if (seconds.empty()) return nullptr;
     const std::size_t mid = seconds.size() / 2;
-    if (seconds.size() % 2 == 1) return static_cast<double>(seconds[mid]);
-    return (static_cast<double>(seconds[mid - 1]) + static_cast<double>(seconds[mid])) / 2.0;
+    if (seconds.size() % 2 == 1) return seconds[mid];
+    // Whole seconds: the mean of the two middle values, a half rounded up.
+    const std::int64_t low = seconds[mid - 1];
+    const std::int64_t high = seconds[mid];
+    return low + (high - low + 1) / 2;
 }
 
 Result<json::object> BuildDashboard(storage::Transaction& tx, const std::string& org_id, const Period& period,

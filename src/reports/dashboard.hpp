@@ -40,8 +40,9 @@ Result<boost::json::object> BuildDashboard(storage::Transaction& tx, const std::
 /// cases: {opened, closed: {total, by_resolution}, sar_filed}, triage: {...as the dashboard}}`.
 Result<boost::json::object> BuildSummary(storage::Transaction& tx, const std::string& org_id, const Period& period);
 
-/// The median of whole-second durations (the mean of the two middle ones for an even count), or
-/// null when there are none. REQUIRES: `seconds` sorted ascending.
+/// The median of whole-second durations in whole seconds (for an even count the mean of the two
+/// middle ones, a half rounded up), or null when there are none. A JSON integer, never a double.
+/// REQUIRES: `seconds` sorted ascending.
 boost::json::value MedianSeconds(const std::vector<std::int64_t>& seconds);
 
 }  // namespace wt::reports

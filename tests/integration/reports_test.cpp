@@ -46,8 +46,9 @@ json::value MedianOf(std::vector<long long> seconds) {
     if (seconds.empty()) return nullptr;
     std::sort(seconds.begin(), seconds.end());
     const std::size_t mid = seconds.size() / 2;
-    if (seconds.size() % 2 == 1) return static_cast<double>(seconds[mid]);
-    return (static_cast<double>(seconds[mid - 1]) + static_cast<double>(seconds[mid])) / 2.0;
+    if (seconds.size() % 2 == 1) return seconds[mid];
+    // Whole seconds, a half rounded up (never a JSON double such as 6E0).
+    return seconds[mid - 1] + (seconds[mid] - seconds[mid - 1] + 1) / 2;
 }
 
 // A minimal RFC 4180 reader for the test: records of fields, quotes undoubled.

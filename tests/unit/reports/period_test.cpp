@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "reports/period.hpp"
 
+#include <boost/json.hpp>
+
 #include <gtest/gtest.h>
+
+#include "reports/dashboard.hpp"
 
 namespace wt::reports {
 namespace {
@@ -60,6 +64,17 @@ TEST(PeriodTest, BucketFollowsTheSpanUnlessGiven) {
     auto asked = ParsePeriod({"2026-11-20T09:00:00Z", "2026-11-23T10:00:00Z", {}, "hour"}, kNow);
     ASSERT_TRUE(asked.ok());
     EXPECT_EQ(asked->bucket, Bucket::kHour);
+}
+
+// Medians are whole seconds and JSON integers (a double would print as 6E0).
+TEST(MedianSecondsTest, WholeSecondsWithAHalfRoundedUp) {
+    EXPECT_TRUE(MedianSeconds({}).is_null());
+    EXPECT_EQ(MedianSeconds({6}), boost::json::value(std::int64_t{6}));
+    EXPECT_TRUE(MedianSeconds({1, 6, 90}).is_int64());
+    EXPECT_EQ(MedianSeconds({1, 6, 90}), boost::json::value(std::int64_t{6}));
+    EXPECT_EQ(MedianSeconds({5, 6}), boost::json::value(std::int64_t{6}));
+    EXPECT_EQ(MedianSeconds({1, 4, 8, 100}), boost::json::value(std::int64_t{6}));
+    EXPECT_EQ(boost::json::serialize(MedianSeconds({2, 9})), "6");
 }
 
 }  // namespace
