@@ -57,6 +57,16 @@ Status InsertDelivery(storage::Transaction& tx, const Event& event, std::string_
     return Ok();
 }
 
+Result<bool> ClaimLease(storage::Transaction& tx, std::string_view delivery_id, UnixMicros seen_next_attempt_at,
+                        std::int64_t seen_attempts, UnixMicros lease_until) {
+    WT_ASSIGN_OR_RETURN(auto changed,
+                        tx.Exec("UPDATE notification_deliveries SET next_attempt_at = $2 WHERE id = $1 AND "
+                                "next_attempt_at = $3 AND attempts = $4 AND delivered_at IS NULL AND failed_at IS NULL",
+                                {Text(std::string(delivery_id)), Int(lease_until), Int(seen_next_attempt_at),
+                                 Int(seen_attempts)}));
+    return changed == 1;
+}
+
 std::vector<std::string> StringsOf(std::string_view json_text) {
     std::vector<std::string> strings;
     boost::system::error_code ec;

@@ -218,8 +218,9 @@ Status Notifier::DeliverNow(const std::string& id) {
 Result<std::optional<Notifier::Claimed>> Notifier::Claim(const std::optional<std::string>& id) {
     const UnixMicros now = clock_->Now();
     WT_ASSIGN_OR_RETURN(auto tx, db_.Begin(storage::TxMode::kWrite));
-    constexpr const char* kColumns = "SELECT id, org_id, event_type, channel_id, user_id, payload, attempts "
-                                     "FROM notification_deliveries WHERE delivered_at IS NULL AND failed_at IS NULL";
+    constexpr const char* kColumns = "SELECT id, org_id, event_type, channel_id, user_id, payload, attempts, "
+                                     "next_attempt_at FROM notification_deliveries WHERE delivered_at IS NULL AND "
+                                     "failed_at IS NULL";
     auto row = id ? tx->QueryOne(std::string(kColumns) + " AND id = $1", {Text(*id)})
                   : tx->QueryOne(std::string(kColumns) + " AND next_attempt_at <= $1 ORDER BY next_attempt_at, id "
                                                          "LIMIT 1",
@@ -229,8 +230,11 @@ Result<std::optional<Notifier::Claimed>> Notifier::Claim(const std::optional<std
     const storage::Row& found = **row;
     Claimed claimed{found.GetText(0), found.GetText(1), found.GetText(2), found.GetOptText(3),
                     found.GetOptText(4), found.GetText(5), found.GetInt(6)};
-    WT_RETURN_IF_ERROR(tx->Exec("UPDATE notification_deliveries SET next_attempt_at = $2 WHERE id = $1",
-                                {Text(claimed.id), Int(now + options_.claim_lease)}));
+    // A compare-and-set on what was read: on PostgreSQL another node may have read the same row
+    // in its own snapshot; only one UPDATE matches, and the loser skips the row.
+    WT_ASSIGN_OR_RETURN(const bool won, detail::ClaimLease(*tx, claimed.id, found.GetInt(7), claimed.attempts,
+                                                           now + options_.claim_lease));
+    if (!won) return std::optional<Claimed>();
     WT_RETURN_IF_ERROR(tx->Commit());
     return std::optional<Claimed>(std::move(claimed));
 }

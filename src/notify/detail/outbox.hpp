@@ -3,6 +3,7 @@
 /// delivery row. Not for use outside src/notify/.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,13 @@ Status InsertDelivery(storage::Transaction& tx, const Event& event, std::string_
 /// The enabled, not deleted channels of `org_id` (all organizations when empty).
 Result<std::vector<std::pair<std::string, Subscription>>> LoadSubscriptions(storage::Transaction& tx,
                                                                              const std::string& org_id);
+
+/// The compare-and-set that claims a pending delivery: moves its next_attempt_at to `lease_until`
+/// only if the row is still what the claimer read (`seen_next_attempt_at`, `seen_attempts`) and is
+/// neither delivered nor failed. False when another dispatcher (another node, on PostgreSQL) or an
+/// outcome got there first: the claim is lost and the caller skips the row.
+Result<bool> ClaimLease(storage::Transaction& tx, std::string_view delivery_id, UnixMicros seen_next_attempt_at,
+                        std::int64_t seen_attempts, UnixMicros lease_until);
 
 /// A JSON array of strings from stored text (empty on anything else).
 std::vector<std::string> StringsOf(std::string_view json_text);

@@ -9,6 +9,7 @@
 #include "../common/test_support.hpp"
 #include "crypto/crypto.hpp"
 #include "notify/channels.hpp"
+#include "notify/detail/outbox.hpp"
 #include "notify/events.hpp"
 #include "notify/notifier.hpp"
 #include "notify/settings.hpp"
@@ -383,6 +384,37 @@ TEST_F(NotifierTest, ADisabledChannelReceivesNothingNotEvenEarlierDeliveriesButA
     }
     ASSERT_TRUE(notifier->DeliverNow(test_id));
     EXPECT_EQ(mails(), 1);
+}
+
+TEST_F(NotifierTest, TwoClaimsFromTheSameSnapshotOnlyTheFirstWins) {
+    Channel(org_, R"({"type": "email", "name": "e", "recipients": ["ops@acme.test"], "events": ["alert.raised"]})");
+    ASSERT_EQ(RecordNow(AlertEvent("alert.raised", "high")), 1);
+    // What two dispatchers (two PostgreSQL nodes) would both read in their snapshots.
+    std::string id;
+    UnixMicros next = 0;
+    std::int64_t attempts = -1;
+    {
+        auto read = db_.Read();
+        auto row = read->QueryOne("SELECT id, next_attempt_at, attempts FROM notification_deliveries");
+        ASSERT_TRUE(row && *row);
+        id = (*row)->GetText(0);
+        next = (*row)->GetInt(1);
+        attempts = (*row)->GetInt(2);
+    }
+    auto claim = [&] {
+        auto tx = db_.Write();
+        auto won = detail::ClaimLease(*tx, id, next, attempts, clock_.Now() + kMicrosPerMinute);
+        EXPECT_TRUE(won);
+        EXPECT_TRUE(tx->Commit());
+        return won && *won;
+    };
+    EXPECT_TRUE(claim()) << "the first claim";
+    EXPECT_FALSE(claim()) << "the second, from the same snapshot, loses";
+    // The leased row is not due: a pass finds nothing to claim.
+    auto notifier = Make();
+    auto handled = notifier->RunOnce();
+    ASSERT_TRUE(handled);
+    EXPECT_EQ(*handled, 0);
 }
 
 TEST_F(NotifierTest, SlaScanNotifiesEachOverdueAlertOnce) {
