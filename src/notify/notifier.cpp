@@ -21,7 +21,8 @@ using storage::Text;
 namespace {
 
 constexpr std::size_t kMaxErrorText = 500;
-constexpr int kSlaBatch = 500;
+constexpr int kSlaBatch = 500;       // overdue alerts read per organization and scan
+constexpr std::size_t kSlaWriteBatch = 100;  // alerts notified per write transaction
 
 double JitterUnit() {
     thread_local std::mt19937_64 generator{std::random_device{}()};
@@ -429,37 +430,45 @@ Result<int> Notifier::ScanSla() {
             }
         }
     }
-    if (overdue.empty()) return 0;
+    // Written in batches of kSlaWriteBatch, each its own write transaction, so the write lock the
+    // ingestion writer needs is held for a short while at a time. Each alert's claim
+    // (sla_notified_at) commits with its notification, so "once" holds across batches and crashes.
     int notified = 0;
-    WT_ASSIGN_OR_RETURN(auto tx, db_.Begin(storage::TxMode::kWrite));
-    for (const auto& [org_id, alert, due_at] : overdue) {
-        // Claimed here, so a concurrent scan (another process) or a close since the read wins.
-        WT_ASSIGN_OR_RETURN(auto claimed, tx->Exec("UPDATE alerts SET sla_notified_at = $2 WHERE id = $1 AND "
-                                                   "sla_notified_at IS NULL AND status <> 'closed'",
-                                                   {Text(alert.GetText(0)), Int(now)}));
-        if (claimed != 1) continue;
-        WT_ASSIGN_OR_RETURN(auto assignee,
-                            tx->QueryOne("SELECT assignee_id FROM alerts WHERE id = $1", {Text(alert.GetText(0))}));
-        const std::optional<std::string> assignee_id = assignee ? assignee->GetOptText(0) : std::nullopt;
-        Event event;
-        event.type = "alert.sla_overdue";
-        event.org_id = org_id;
-        event.environment = alert.GetText(1);
-        event.severity = alert.GetText(4);
-        event.occurred_at = now;
-        event.data = {{"alert_id", alert.GetText(0)},
-                      {"rule_id", alert.GetText(2)},
-                      {"rule_name", alert.GetText(3)},
-                      {"severity", alert.GetText(4)},
-                      {"transaction_id", alert.GetText(5)},
-                      {"assignee_id", assignee_id ? boost::json::value(*assignee_id) : boost::json::value(nullptr)},
-                      {"due_at", FormatRfc3339(due_at)},
-                      {"url", "/alerts/" + alert.GetText(0)}};
-        if (assignee_id) event.user_ids = {*assignee_id};
-        WT_RETURN_IF_ERROR(Record(*tx, event));
-        ++notified;
+    for (std::size_t start = 0; start < overdue.size(); start += kSlaWriteBatch) {
+        const std::size_t end = std::min(overdue.size(), start + kSlaWriteBatch);
+        WT_ASSIGN_OR_RETURN(auto tx, db_.Begin(storage::TxMode::kWrite));
+        int batch_notified = 0;
+        for (std::size_t idx = start; idx < end; ++idx) {
+            const auto& [org_id, alert, due_at] = overdue[idx];
+            // Claimed here, so a concurrent scan (another process) or a close since the read wins.
+            WT_ASSIGN_OR_RETURN(auto claimed, tx->Exec("UPDATE alerts SET sla_notified_at = $2 WHERE id = $1 AND "
+                                                       "sla_notified_at IS NULL AND status <> 'closed'",
+                                                       {Text(alert.GetText(0)), Int(now)}));
+            if (claimed != 1) continue;
+            WT_ASSIGN_OR_RETURN(auto assignee,
+                                tx->QueryOne("SELECT assignee_id FROM alerts WHERE id = $1", {Text(alert.GetText(0))}));
+            const std::optional<std::string> assignee_id = assignee ? assignee->GetOptText(0) : std::nullopt;
+            Event event;
+            event.type = "alert.sla_overdue";
+            event.org_id = org_id;
+            event.environment = alert.GetText(1);
+            event.severity = alert.GetText(4);
+            event.occurred_at = now;
+            event.data = {{"alert_id", alert.GetText(0)},
+                          {"rule_id", alert.GetText(2)},
+                          {"rule_name", alert.GetText(3)},
+                          {"severity", alert.GetText(4)},
+                          {"transaction_id", alert.GetText(5)},
+                          {"assignee_id", assignee_id ? boost::json::value(*assignee_id) : boost::json::value(nullptr)},
+                          {"due_at", FormatRfc3339(due_at)},
+                          {"url", "/alerts/" + alert.GetText(0)}};
+            if (assignee_id) event.user_ids = {*assignee_id};
+            WT_RETURN_IF_ERROR(Record(*tx, event));
+            ++batch_notified;
+        }
+        WT_RETURN_IF_ERROR(tx->Commit());
+        notified += batch_notified;
     }
-    WT_RETURN_IF_ERROR(tx->Commit());
     if (notified > 0) {
         log_->info("{} alert(s) passed their SLA due time: notifications written", notified);
         Wake();

@@ -21,7 +21,9 @@
 ///   - a delivery to a deleted or disabled channel fails without being sent (a disabled channel
 ///     receives nothing, not even retries written before it was disabled; a test send still goes).
 /// Every `sla_scan_interval` it writes `alert.sla_overdue` for alerts past their due time
-/// (organization SLA hours, not closed), once per alert (alerts.sla_notified_at).
+/// (organization SLA hours, not closed), once per alert (alerts.sla_notified_at): candidates are read
+/// in a read snapshot (at most 500 per organization and scan), then notified in write transactions
+/// of at most 100 alerts each, so the ingestion writer never waits for a whole scan.
 ///
 /// Logs never carry a secret, a payload or a URL (webhook URLs often embed tokens): only ids,
 /// event types, HTTP statuses and the guard's or client's error text (which names hosts only).

@@ -438,5 +438,26 @@ TEST_F(NotifierTest, SlaScanNotifiesEachOverdueAlertOnce) {
     EXPECT_EQ(*notifier->ScanSla(), 1) << "the high alert is now overdue too";
 }
 
+TEST_F(NotifierTest, SlaScanOfSeveralWriteBatchesNotifiesEachAlertOnce) {
+    auto notifier = Make();
+    Channel(org_, R"({"type": "email", "name": "e", "recipients": ["ops@acme.test"], "events": ["alert.sla_overdue"]})");
+    constexpr int kAlerts = 250;  // three write batches of at most 100
+    std::set<std::string> alerts;
+    for (int idx = 0; idx < kAlerts; ++idx) alerts.insert(AddAlert("critical", clock_.Now() - 3 * kMicrosPerHour));
+    auto scanned = notifier->ScanSla();
+    ASSERT_TRUE(scanned);
+    EXPECT_EQ(*scanned, kAlerts);
+    EXPECT_EQ(*notifier->ScanSla(), 0) << "once";
+    auto read = db_.Read();
+    auto rows = read->Query("SELECT payload FROM notification_deliveries WHERE event_type = 'alert.sla_overdue'");
+    ASSERT_TRUE(rows);
+    std::multiset<std::string> notified;
+    for (const auto& row : *rows)
+        notified.insert(std::string(boost::json::parse(row.GetText(0)).at("data").at("alert_id").as_string()));
+    EXPECT_EQ(notified, std::multiset<std::string>(alerts.begin(), alerts.end())) << "every alert, each once";
+    auto pending = read->QueryOne("SELECT COUNT(*) FROM alerts WHERE sla_notified_at IS NULL");
+    EXPECT_EQ((*pending)->GetInt(0), 0);
+}
+
 }  // namespace
 }  // namespace wt::notify
