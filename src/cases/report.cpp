@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "common/html.hpp"
 #include "common/json.hpp"
 
 namespace wt::cases {
@@ -70,33 +71,6 @@ class Page {
 
 }  // namespace
 
-std::string HtmlEscape(std::string_view text) {
-    const std::string valid = IsValidUtf8(text) ? std::string(text) : SanitizeUtf8(text, text.size() * 3);
-    std::string out;
-    out.reserve(valid.size());
-    for (char c : valid) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
 
 std::string RenderSarReport(const boost::json::object& view, UnixMicros generated_at, std::string_view generated_by) {
     std::map<std::string, std::string> names;  // user id -> "Name <email>"

@@ -4,7 +4,8 @@
 /// the transactions with their amounts, the alerts, the narrative (the close note and the
 /// comments) and who did what when. Every value is HTML-escaped; the page has no script, no
 /// inline style and no external resource, and declares its own Content-Security-Policy
-/// (`default-src 'none'`) on top of the server's. Pure functions (no storage, no I/O).
+/// (`default-src 'none'`) on top of the server's. Pure functions (no storage, no I/O); values are
+/// escaped with wt::HtmlEscape (common/html.hpp).
 #pragma once
 
 #include <boost/json.hpp>
@@ -14,9 +15,6 @@
 #include "common/clock.hpp"
 
 namespace wt::cases {
-
-/// `&`, `<`, `>`, `"` and `'` as character references; invalid UTF-8 becomes U+FFFD.
-std::string HtmlEscape(std::string_view text);
 
 /// The report of `view` (cases::ReportCase's answer), generated at `generated_at` by
 /// `generated_by` (a display name).

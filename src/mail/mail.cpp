@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <utility>
 
+#include "common/html.hpp"
 #include "common/json.hpp"
 #include "crypto/crypto.hpp"
 #include "mail/detail/message_codec.hpp"
@@ -54,33 +55,6 @@ Result<Message> ParseMessage(std::string_view json) {
 
 namespace {
 
-std::string EscapeHtml(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
-
 /// Text that comes from users or clients (names, User-Agent): valid UTF-8, bounded, and on one
 /// line (a control character becomes a space) so it can sit in a subject or a sentence.
 std::string OneLine(std::string_view text, std::size_t max_bytes = 200) {
@@ -115,19 +89,19 @@ Message Render(std::string_view kind, std::string_view to, std::string subject, 
     message.subject = OneLine(subject, 250);
 
     std::string text = "Hello,\n\n";
-    std::string html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + EscapeHtml(message.subject) +
+    std::string html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + HtmlEscape(message.subject) +
                        "</title></head>\n<body style=\"font-family:sans-serif;line-height:1.5\">\n<p>Hello,</p>\n";
     for (const auto& paragraph : body.paragraphs) {
         text += paragraph + "\n\n";
-        html += "<p>" + EscapeHtml(paragraph) + "</p>\n";
+        html += "<p>" + HtmlEscape(paragraph) + "</p>\n";
     }
     if (!body.link_url.empty()) {
         text += body.link_label + ":\n" + body.link_url + "\n\n";
-        html += "<p><a href=\"" + EscapeHtml(body.link_url) + "\">" + EscapeHtml(body.link_label) + "</a></p>\n";
+        html += "<p><a href=\"" + HtmlEscape(body.link_url) + "\">" + HtmlEscape(body.link_label) + "</a></p>\n";
     }
     if (!body.footer.empty()) {
         text += body.footer + "\n\n";
-        html += "<p style=\"color:#666\">" + EscapeHtml(body.footer) + "</p>\n";
+        html += "<p style=\"color:#666\">" + HtmlEscape(body.footer) + "</p>\n";
     }
     text += "-- \nWatchTower\n";
     html += "<p>&mdash; WatchTower</p>\n</body></html>\n";

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// Fuzzes the outside input of evidence uploads and the SAR document's escaping (cases/evidence.hpp,
-/// cases/report.hpp). The input is `<filename>\n<content type>\n<body>`. Whatever it is: no crash
+/// common/html.hpp). The input is `<filename>\n<content type>\n<body>`. Whatever it is: no crash
 /// or UB; an accepted upload has a file name without path parts, control characters or a leading
 /// dot, at most kMaxFilenameBytes of valid UTF-8, and an allowed content type; its
 /// Content-Disposition is printable ASCII with nothing that could end the quoted name; HtmlEscape
@@ -14,7 +14,7 @@
 #include <string_view>
 
 #include "cases/evidence.hpp"
-#include "cases/report.hpp"
+#include "common/html.hpp"
 #include "common/json.hpp"
 
 namespace {
@@ -59,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)wt::cases::ServedContentType(checked->content_type);
     }
 
-    const std::string escaped = wt::cases::HtmlEscape(input);
+    const std::string escaped = wt::HtmlEscape(input);
     if (escaped.find_first_of("<>\"'") != std::string::npos) Fail("unescaped", escaped);
     if (!wt::IsValidUtf8(escaped)) Fail("escaped is not UTF-8", escaped);
     return 0;
