@@ -270,6 +270,13 @@ await runSuite(
       await withResponse(page, 'POST', `/api/v1/cases/${state.caseId}/comments`, () => page.getByRole('button', { name: 'Add comment' }).click());
       await page.locator('.comment-body', { hasText: 'asked the branch for the KYC file' }).waitFor();
 
+      // The upload hint states the limits of the case view (evidence_limits), not a copy in the console.
+      const limits = await page.evaluate(async (id) => (await (await fetch(`/api/v1/cases/${id}`)).json()).evidence_limits, state.caseId);
+      const hint = (await page.locator('.evidence-upload .field-hint').textContent()) ?? '';
+      assert(
+        limits && limits.content_types.length > 0 && hint.includes(`up to ${limits.max_bytes / (1024 * 1024)} MB`),
+        `evidence hint "${hint}" for the server's limits ${JSON.stringify(limits)}`,
+      );
       const upload = page.locator('input[type=file]');
       await upload.setInputFiles({ name: 'tool.exe', mimeType: 'application/x-msdownload', buffer: Buffer.from('MZ') });
       await page.getByText('tool.exe is not an accepted type').waitFor();
@@ -285,7 +292,7 @@ await runSuite(
       await withResponse(page, 'PATCH', `/api/v1/cases/${state.caseId}`, () => page.getByLabel('Status', { exact: true }).selectOption('investigating'));
       await page.locator('.timeline-entry', { hasText: 'changed the status from Open to Investigating' }).waitFor();
       await withResponse(page, 'PATCH', `/api/v1/cases/${state.caseId}`, () => page.getByLabel('Assignee', { exact: true }).selectOption({ label: ADMIN.name }));
-      await page.locator('.timeline-entry', { hasText: 'assigned it to You' }).waitFor();
+      await page.locator('.timeline-entry', { hasText: 'assigned it to you' }).waitFor();
       await tallScreenshot(page, 'case', 1500);
     });
 

@@ -265,7 +265,16 @@ await runSuite('rules, lists and alerts', async (page) => {
     await stepOf(page.locator('.explanation'), 'amount > 1000').hover();
     const highlighted = await page.locator('.code-view .tok-highlight').allInnerTexts();
     assert(highlighted.join('') === 'amount > 1000', `highlighted in the expression: "${highlighted.join('')}"`);
-    await screenshot(page, 'alert-detail');
+    // The whole alert (its header, transaction and the explanation) in a taller window, the step
+    // still highlighted; then the usual window again.
+    await page.setViewportSize({ width: 1280, height: 1200 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await stepOf(page.locator('.explanation'), 'amount > 1000').hover();
+    try {
+      await screenshot(page, 'alert-detail');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
   });
 
   await check('the transaction shows its rule hit and alert', async () => {

@@ -32,10 +32,10 @@ export const SETTINGS_NAV: NavItem[] = [
   { to: '/settings/team', label: 'Team', icon: 'team' },
   { to: '/settings/api-keys', label: 'API keys', icon: 'key', roles: ['ADMIN'] },
   { to: '/settings/allowed-ips', label: 'Allowed IPs', icon: 'network', roles: ['ADMIN'] },
-  { to: '/settings/channels', label: 'Channels', icon: 'network', roles: ['ADMIN'] },
+  { to: '/settings/channels', label: 'Channels', icon: 'send', roles: ['ADMIN'] },
   { to: '/settings/audit-log', label: 'Audit log', icon: 'audit' },
   { to: '/settings/security', label: 'Security', icon: 'shield' },
-  { to: '/settings/notifications', label: 'Notifications', icon: 'alerts' },
+  { to: '/settings/notifications', label: 'Notifications', icon: 'mail' },
   { to: '/settings/sessions', label: 'Sessions', icon: 'sessions' },
 ];
 

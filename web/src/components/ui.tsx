@@ -229,6 +229,8 @@ export type IconName =
   | 'chevron'
   | 'key'
   | 'network'
+  | 'send'
+  | 'mail'
   | 'copy';
 
 const ICONS: Record<IconName, string> = {
@@ -249,5 +251,7 @@ const ICONS: Record<IconName, string> = {
   key: 'M8 20a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm2.8-6.8L20 4m-3 3 2.5 2.5M14.5 9.5l2 2',
   network:
     'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM3 12h18M12 3c2.5 2.5 3.8 5.7 3.8 9s-1.3 6.5-3.8 9c-2.5-2.5-3.8-5.7-3.8-9S9.5 5.5 12 3z',
+  send: 'M21 3 10 14M21 3l-7 18-4-7-7-4z',
+  mail: 'M3 6h18v12H3zm0 0 9 7 9-7',
   copy: 'M9 9h11v11H9zM5 15H4V4h11v1',
 };

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
-import { formatRelative, formatUntil, localInputToUtc, utcToLocalInput } from './time';
+import { formatDateTime, formatRelative, formatRelativeWithDate, formatUntil, localInputToUtc, utcToLocalInput } from './time';
 
 describe('localInputToUtc', () => {
   it('converts local wall-clock time to RFC 3339 UTC without fractions', () => {
@@ -25,6 +25,14 @@ describe('formatRelative', () => {
     expect(formatRelative('2026-11-23T07:00:00Z', now)).toBe('3 h ago');
     expect(formatRelative('2026-11-21T10:00:00Z', now)).toBe('2 days ago');
     expect(formatRelative(null, now)).toBe('—');
+  });
+
+  it('adds the full time once, not twice when the relative time is a date already', () => {
+    const now = Date.parse('2026-11-23T10:00:00Z');
+    expect(formatRelativeWithDate('2026-11-23T07:00:00Z', now)).toBe(`3 h ago (${formatDateTime('2026-11-23T07:00:00Z')})`);
+    // Ahead of this browser's clock (a server whose clock runs ahead): the date alone.
+    expect(formatRelativeWithDate('2026-11-23T11:00:00Z', now)).toBe(formatDateTime('2026-11-23T11:00:00Z'));
+    expect(formatRelativeWithDate('2026-09-01T10:00:00Z', now)).toBe(formatDateTime('2026-09-01T10:00:00Z'));
   });
 });
 

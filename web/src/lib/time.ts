@@ -53,6 +53,16 @@ export function formatRelative(value: string | null | undefined, now: number = D
 }
 
 /**
+ * "3 h ago (24 Nov 2026, 10:04:00)": the relative time with the full one; only the full one when
+ * the relative time is a date already (a time in the future, or older than a month).
+ */
+export function formatRelativeWithDate(value: string | null | undefined, now: number = Date.now()): string {
+  const relative = formatRelative(value, now);
+  const full = formatDateTime(value);
+  return relative === full || relative === '—' || relative === formatDate(value) ? full : `${relative} (${full})`;
+}
+
+/**
  * Converts the value of an `<input type="datetime-local">` ("2026-11-23T10:04" or with seconds),
  * which is local wall-clock time, to RFC 3339 UTC without fractional seconds
  * ("2026-11-23T09:04:00Z"). Empty or invalid input gives undefined.

@@ -20,7 +20,7 @@ import { useMembers } from '../hooks/useMembers';
 import { capitalize } from '../lib/rules';
 import { spanOfStep, type Span } from '../lib/ruleSyntax';
 import { formatMoney } from '../lib/money';
-import { formatDateTime, formatRelative } from '../lib/time';
+import { formatDateTime, formatRelative, formatRelativeWithDate } from '../lib/time';
 import { alertsListHref } from './AlertsPage';
 import { DecisionBadge, Direction, typeLabel } from './TransactionsPage';
 
@@ -90,11 +90,11 @@ export function AlertDetailPage({ id }: { id: string }) {
         title={`Alert: ${alert.rule_name}`}
         description={
           <>
-            Raised {formatRelative(alert.created_at)} ({formatDateTime(alert.created_at)}) · ID <code>{alert.id}</code>
+            Raised {formatRelativeWithDate(alert.created_at)} · ID <code>{alert.id}</code>
           </>
         }
       />
-      <section className="card summary-card" aria-label="Summary">
+      <section className="card summary-card summary-card-rows" aria-label="Summary">
         <div className="summary-item">
           <span className="summary-label">Severity</span>
           <span className="summary-value">

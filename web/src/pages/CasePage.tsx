@@ -86,6 +86,8 @@ export function CasePage({ id }: { id: string }) {
   const closed = theCase.status === 'closed';
   const editable = canWork && !closed;
   const nameOf = (userId: string | null | undefined) => (userId === me.user.id ? 'You' : members.nameOf(userId));
+  /** The same within a sentence: "assigned it to you". */
+  const nameInText = (userId: string | null | undefined) => (userId === me.user.id ? 'you' : members.nameOf(userId));
   return (
     <>
       {back}
@@ -93,7 +95,7 @@ export function CasePage({ id }: { id: string }) {
         title={theCase.title}
         description={
           <>
-            Case <code>{theCase.id}</code> · opened {formatRelative(theCase.created_at)} by {nameOf(theCase.created_by)} · updated{' '}
+            Case <code>{theCase.id}</code> · opened {formatRelative(theCase.created_at)} by {nameInText(theCase.created_by)} · updated{' '}
             {formatRelative(theCase.updated_at)}
           </>
         }
@@ -221,7 +223,7 @@ export function CasePage({ id }: { id: string }) {
         </div>
         <div className="case-side">
           <EvidenceCard theCase={theCase} editable={editable} act={act} nameOf={nameOf} />
-          <Timeline theCase={theCase} nameOf={nameOf} />
+          <Timeline theCase={theCase} nameOf={nameOf} nameInText={nameInText} />
         </div>
       </div>
       <Modal open={dialog === 'close'} title="Close case" onClose={() => setDialog(null)}>
@@ -298,7 +300,7 @@ function LinkedAlerts({ theCase, editable, busy, act }: { theCase: CaseDetail; e
                   <Link to={`/alerts/${encodeURIComponent(a.id)}`} className="cell-primary">
                     {a.rule_name}
                   </Link>
-                  <div className="cell-secondary">{a.id}</div>
+                  <div className="cell-secondary cell-break">{a.id}</div>
                 </td>
                 <td>
                   <SeverityBadge severity={a.severity} />
@@ -500,7 +502,15 @@ function EvidenceCard({ theCase, editable, act, nameOf }: { theCase: CaseDetail;
   );
 }
 
-function Timeline({ theCase, nameOf }: { theCase: CaseDetail; nameOf: (id: string | null) => string }) {
+function Timeline({
+  theCase,
+  nameOf,
+  nameInText,
+}: {
+  theCase: CaseDetail;
+  nameOf: (id: string | null) => string;
+  nameInText: (id: string | null) => string;
+}) {
   const alertLabel = (id: string) => theCase.alerts.find((a) => a.id === id)?.rule_name ?? id;
   return (
     <section className="card" aria-labelledby="case-timeline-heading">
@@ -513,7 +523,7 @@ function Timeline({ theCase, nameOf }: { theCase: CaseDetail; nameOf: (id: strin
           <li key={index} className="timeline-entry" data-action={entry.action}>
             <time dateTime={entry.at}>{formatDateTime(entry.at)}</time>
             <span>
-              <span className="timeline-actor">{entry.actor?.name || nameOf(entry.actor?.id ?? null)}</span> {describeTimeline(entry, nameOf, alertLabel)}
+              <span className="timeline-actor">{entry.actor?.name || nameOf(entry.actor?.id ?? null)}</span> {describeTimeline(entry, nameInText, alertLabel)}
             </span>
           </li>
         ))}

@@ -384,7 +384,7 @@ export function RuleEditorPage({ id }: { id: string | null }) {
             <p className="field-hint" id="rule-expression-help">
               For example <code>amount &gt; 10000 and type == "wire"</code>, or{' '}
               <code>count(by: account_id, window: 1h) &gt;= 5</code>. Lists: <code>country in list("name")</code> (see{' '}
-              <Link to="/lists">Lists</Link>). <code>#</code> starts a comment.
+              <Link to="/lists">Lists</Link>). <span className="nowrap"><code>#</code> starts a comment.</span>
             </p>
             {validation.state === 'valid' && (validation.aggregates.length > 0 || validation.lists.length > 0) ? (
               <ul className="expression-facts">

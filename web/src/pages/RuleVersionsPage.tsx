@@ -13,7 +13,7 @@ import { PageError } from '../components/PageError';
 import { RuleStatusBadge } from '../components/RuleBadges';
 import { Alert, EmptyState, ErrorAlert, Loading, PageHeader } from '../components/ui';
 import { canManageRules, capitalize, formatSuppression } from '../lib/rules';
-import { formatDateTime, formatRelative } from '../lib/time';
+import { formatRelativeWithDate } from '../lib/time';
 
 const FIELD_LABELS: Record<string, string> = {
   name: 'Name',
@@ -161,8 +161,7 @@ export function RuleVersionsPage({ id }: { id: string }) {
                     {current ? <span className="version-current-tag">current</span> : null}
                   </h2>
                   <p className="cell-secondary">
-                    {capitalize(version.change)} by {author(version.author_id)} · {formatRelative(version.created_at)} (
-                    {formatDateTime(version.created_at)})
+                    {capitalize(version.change)} by {author(version.author_id)} · {formatRelativeWithDate(version.created_at)}
                   </p>
                 </div>
                 <div className="version-actions">

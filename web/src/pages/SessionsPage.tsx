@@ -114,12 +114,14 @@ export function SessionsCard() {
           <section className="card" aria-labelledby="sessions-heading">
             <div className="card-header">
               <h2 id="sessions-heading">Active sessions</h2>
-              <span className="count">{sessions.length === 1 ? '1 session' : `${sessions.length} sessions`}</span>
-              {others.length > 0 ? (
-                <button type="button" className="btn btn-secondary btn-small" onClick={() => void end(others)} disabled={busy.size > 0}>
-                  End all other sessions
-                </button>
-              ) : null}
+              <div className="card-header-end">
+                <span className="count">{sessions.length === 1 ? '1 session' : `${sessions.length} sessions`}</span>
+                {others.length > 0 ? (
+                  <button type="button" className="btn btn-secondary btn-small" onClick={() => void end(others)} disabled={busy.size > 0}>
+                    End all other sessions
+                  </button>
+                ) : null}
+              </div>
             </div>
             <div className="table-wrap">
               <table className="table">
