@@ -129,9 +129,10 @@ Status Touch(storage::Transaction& tx, const std::string& org_id, const std::str
 // The notification events of a change (notify/events.hpp), recorded in its transaction:
 // `case.assigned` to a new assignee, `case.escalated` when the status becomes escalated.
 Status Notify(storage::Transaction& tx, const std::string& org_id, const std::string& case_id,
-              const std::string& priority, const std::string& status, const std::optional<std::string>& assignee,
-              bool assigned, bool escalated, const Actor& actor) {
-    const notify::CaseFacts facts{org_id, case_id, priority, status, assignee, actor.change.user_id, actor.change.now};
+              const std::string& environment, const std::string& priority, const std::string& status,
+              const std::optional<std::string>& assignee, bool assigned, bool escalated, const Actor& actor) {
+    const notify::CaseFacts facts{org_id, case_id,  environment,          priority,
+                                  status, assignee, actor.change.user_id, actor.change.now};
     if (assigned && assignee) WT_RETURN_IF_ERROR(notify::RecordCaseAssigned(tx, facts));
     if (escalated) WT_RETURN_IF_ERROR(notify::RecordCaseEscalated(tx, facts));
     return Ok();
@@ -384,7 +385,8 @@ Result<std::string> CreateCase(storage::Transaction& tx, const std::string& org_
     WT_RETURN_IF_ERROR(Record(tx, org_id, id, "created", details, actor, audited));
     if (input.assignee_id) {
         WT_RETURN_IF_ERROR(Record(tx, org_id, id, "assigned", {{"from", nullptr}, {"to", *input.assignee_id}}, actor));
-        WT_RETURN_IF_ERROR(Notify(tx, org_id, id, input.priority, "open", input.assignee_id, true, false, actor));
+        WT_RETURN_IF_ERROR(Notify(tx, org_id, id, linkable.environment, input.priority, "open", input.assignee_id, true,
+                                  false, actor));
     }
     WT_RETURN_IF_ERROR(Link(tx, org_id, id, input.alert_ids, linkable, actor));
     return id;
@@ -538,8 +540,8 @@ Status UpdateCase(storage::Transaction& tx, const std::string& org_id, const std
     const std::string status = change.status.value_or(row.GetText(kStatus));
     const bool escalated = status == "escalated" && row.GetText(kStatus) != "escalated";
     const std::optional<std::string> assignee = change.assignee_id.value_or(row.GetOptText(kAssignee));
-    return Notify(tx, org_id, case_id, change.priority.value_or(row.GetText(kPriority)), status, assignee, assigned,
-                  escalated, actor);
+    return Notify(tx, org_id, case_id, row.GetText(kEnvironment), change.priority.value_or(row.GetText(kPriority)),
+                  status, assignee, assigned, escalated, actor);
 }
 
 Result<std::string> AddComment(storage::Transaction& tx, const std::string& org_id, const std::string& case_id,

@@ -59,11 +59,11 @@ Status InsertDelivery(storage::Transaction& tx, const Event& event, std::string_
 
 Result<bool> ClaimLease(storage::Transaction& tx, std::string_view delivery_id, UnixMicros seen_next_attempt_at,
                         std::int64_t seen_attempts, UnixMicros lease_until) {
-    WT_ASSIGN_OR_RETURN(auto changed,
-                        tx.Exec("UPDATE notification_deliveries SET next_attempt_at = $2 WHERE id = $1 AND "
-                                "next_attempt_at = $3 AND attempts = $4 AND delivered_at IS NULL AND failed_at IS NULL",
-                                {Text(std::string(delivery_id)), Int(lease_until), Int(seen_next_attempt_at),
-                                 Int(seen_attempts)}));
+    WT_ASSIGN_OR_RETURN(
+        auto changed,
+        tx.Exec("UPDATE notification_deliveries SET next_attempt_at = $2 WHERE id = $1 AND "
+                "next_attempt_at = $3 AND attempts = $4 AND delivered_at IS NULL AND failed_at IS NULL",
+                {Text(std::string(delivery_id)), Int(lease_until), Int(seen_next_attempt_at), Int(seen_attempts)}));
     return changed == 1;
 }
 
@@ -154,6 +154,7 @@ Event CaseEvent(std::string type, const CaseFacts& facts) {
     Event event;
     event.type = std::move(type);
     event.org_id = facts.org_id;
+    event.environment = facts.environment;
     event.severity = SeverityRank(facts.priority) >= 0 ? facts.priority : "";
     event.occurred_at = facts.now;
     event.data = {{"case_id", facts.case_id},

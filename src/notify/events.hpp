@@ -10,7 +10,8 @@
 /// channels; users who opted in), `alert.sla_overdue` (org channels and the assignee), and `test`
 /// (one channel, from POST /orgs/notification-channels/{id}/test).
 ///
-/// The payload sent is `{id, type, occurred_at, organization_id, environment, data}`; `data` holds
+/// The payload sent is `{id, type, occurred_at, organization_id, environment, data}` (environment
+/// is null only for `test`); `data` holds
 /// ids, names, severity and a console link, never secrets or free text such as notes.
 ///
 /// Threading: free functions over the caller's transaction.
@@ -46,7 +47,7 @@ bool IsPersonalEventType(std::string_view type);
 struct Event {
     std::string type;         // one of kEventTypes
     std::string org_id;
-    std::string environment;  // "production" | "sandbox"; empty for events not tied to one (cases)
+    std::string environment;  // "production" | "sandbox"; empty for an event tied to none (test)
     /// Compared with each channel's min_severity; empty passes every channel.
     std::string severity;
     UnixMicros occurred_at = 0;
@@ -75,6 +76,7 @@ Result<int> RecordAlertAssigned(storage::Transaction& tx, const std::string& org
 struct CaseFacts {
     std::string org_id;
     std::string case_id;
+    std::string environment;                 // the case's: production | sandbox
     std::string priority;                    // low | medium | high | critical (the channels' severity)
     std::string status;                      // the case's status after the change
     std::optional<std::string> assignee_id;  // after the change

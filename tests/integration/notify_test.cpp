@@ -349,6 +349,32 @@ TEST_F(NotifyTest, AlertRaisedIsFilteredByMinSeverityAndSigned) {
     Delete(id);
 }
 
+TEST_F(NotifyTest, CaseEventsCarryTheCaseEnvironment) {
+    Receiver receiver;
+    auto [id, secret] = Webhook(receiver.Url(), {"case.assigned", "case.escalated"});
+    auto alerts = Raise("700");
+    ASSERT_EQ(alerts.size(), 1u);
+    auto created = server_->As(admin_, "POST", "/api/v1/cases",
+                               json::serialize(json::object{{"title", "notify env"},
+                                                            {"alert_ids", {StringAt(alerts[0], "id")}},
+                                                            {"assignee_id", server_->role_user_id.at("ANALYST")}}));
+    ASSERT_EQ(created.status, 201) << created.body;
+    const std::string case_id = StringAt(created.Json(), "id");
+    auto escalated = server_->As(admin_, "PATCH", "/api/v1/cases/" + case_id,
+                                 json::serialize(json::object{{"status", "escalated"}}));
+    ASSERT_EQ(escalated.status, 200) << escalated.body;
+    ASSERT_TRUE(receiver.WaitFor(2)) << "case.assigned and case.escalated were not both delivered";
+    std::set<std::string> types;
+    for (const auto& request : receiver.requests()) {
+        const auto payload = request.Json();
+        types.insert(StringAt(payload, "type"));
+        EXPECT_EQ(StringAt(payload, "environment"), "production") << request.body;
+        EXPECT_EQ(StringAt(payload.at("data"), "case_id"), case_id) << request.body;
+    }
+    EXPECT_EQ(types, (std::set<std::string>{"case.assigned", "case.escalated"}));
+    Delete(id);
+}
+
 TEST_F(NotifyTest, ReceiverErrorsAreRetriedWithBackoffUntilDelivered) {
     Receiver receiver({kError, kError, kOk});
     auto [id, secret] = Webhook(receiver.Url(), {"alert.raised"}, "high");

@@ -270,7 +270,7 @@ TEST_F(OutboxTest, RecordWritesOneRowPerSubscribedChannelAndWillingUser) {
 }
 
 TEST_F(OutboxTest, CaseEventsGoToTheAssigneeAndToThoseWhoOptedIn) {
-    CaseFacts facts{org_, "cas_1", "high", "open", analyst_, admin_, clock_.Now()};
+    CaseFacts facts{org_, "cas_1", "sandbox", "high", "open", analyst_, admin_, clock_.Now()};
     auto tx = db_.Write();
     EXPECT_EQ(*RecordCaseAssigned(*tx, facts), 1);
     facts.assignee_id = admin_;
@@ -286,7 +286,7 @@ TEST_F(OutboxTest, CaseEventsGoToTheAssigneeAndToThoseWhoOptedIn) {
     auto json = boost::json::parse((*payload)->GetText(0));
     EXPECT_EQ(json.at("type"), "case.escalated");
     EXPECT_EQ(json.at("organization_id").as_string(), org_);
-    EXPECT_TRUE(json.at("environment").is_null());
+    EXPECT_EQ(json.at("environment"), "sandbox") << "the case's environment";
     EXPECT_EQ(json.at("data").at("case_id"), "cas_1");
     EXPECT_EQ(json.at("data").at("url"), "/cases/cas_1");
 }
