@@ -300,7 +300,9 @@ function LinkedAlerts({ theCase, editable, busy, act }: { theCase: CaseDetail; e
                   <Link to={`/alerts/${encodeURIComponent(a.id)}`} className="cell-primary">
                     {a.rule_name}
                   </Link>
-                  <div className="cell-secondary cell-break">{a.id}</div>
+                  <div className="cell-secondary cell-ellipsis" title={a.id}>
+                    {a.id}
+                  </div>
                 </td>
                 <td>
                   <SeverityBadge severity={a.severity} />

@@ -184,7 +184,9 @@ export function ChannelsPage() {
                       <div className="cell-primary">
                         {c.name} <Badge tone="info">{c.type === 'webhook' ? 'Webhook' : 'Email'}</Badge>
                       </div>
-                      <div className="cell-secondary cell-id">{c.type === 'webhook' ? c.url : (c.recipients ?? []).join(', ')}</div>
+                      <div className="cell-secondary cell-id cell-ellipsis" title={channelTarget(c)}>
+                        {channelTarget(c)}
+                      </div>
                     </td>
                     <td className="cell-secondary">{c.events.join(', ')}</td>
                     <td>{c.min_severity ? capitalize(c.min_severity) : '—'}</td>
@@ -255,6 +257,11 @@ export function ChannelsPage() {
       </Modal>
     </>
   );
+}
+
+/** Where a channel sends: its webhook address, or its recipients. */
+function channelTarget(channel: NotificationChannel): string {
+  return channel.type === 'webhook' ? (channel.url ?? '') : (channel.recipients ?? []).join(', ');
 }
 
 function DeliveryLog({ channel }: { channel: NotificationChannel }) {
