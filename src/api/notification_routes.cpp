@@ -20,14 +20,18 @@ constexpr const char* kEventsSchema =
     R"({"type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","enum":["alert.raised",)"
     R"("alert.assigned","case.assigned","case.escalated","alert.sla_overdue"]}})";
 constexpr const char* kSeveritySchema = R"({"type":"string","enum":["low","medium","high","critical"]})";
-
+constexpr const char* kAllowedDomainsSchema =
+    R"({"type":"array","maxItems":10,"uniqueItems":true,"description":"webhooks: DNS names the URL's host must )"
+    R"(be or be under (example.com allows hooks.example.com); empty: no restriction","items":{"type":"string",)"
+    R"("format":"hostname"}})";
 const std::string kChannelSchema = fmt::format(
     R"({{"type":"object","properties":{{"id":{{"type":"string"}},"type":{{"type":"string","enum":["webhook","email"]}},)"
-    R"("name":{{"type":"string"}},"url":{{"type":"string"}},"recipients":{{"type":"array","items":{{"type":"string"}}}},)"
+    R"("name":{{"type":"string"}},"url":{{"type":"string"}},"allowed_domains":{2},)"
+    R"("recipients":{{"type":"array","items":{{"type":"string"}}}},)"
     R"("events":{0},"min_severity":{1},"enabled":{{"type":"boolean"}},"created_at":{{"type":"string"}},)"
     R"("created_by":{{"type":"string"}},"updated_at":{{"type":"string"}},"secret":{{"type":"string",)"
     R"("description":"webhook signing secret, in the creation answer only"}}}}}})",
-    kEventsSchema, kSeveritySchema);
+    kEventsSchema, kSeveritySchema, kAllowedDomainsSchema);
 
 const std::string kDeliverySchema =
     R"({"type":"object","properties":{"id":{"type":"string"},"event_id":{"type":"string"},"event_type":{"type":)"
@@ -91,8 +95,8 @@ void RegisterChannelRoutes(Registrar& reg) {
                      R"("properties":{{"type":{{"type":"string","enum":["webhook","email"]}},"name":{{"type":)"
                      R"("string","minLength":1,"maxLength":100}},"url":{{"type":"string","format":"uri"}},)"
                      R"("recipients":{{"type":"array","minItems":1,"maxItems":20,"items":{{"type":"string",)"
-                     R"("format":"email"}}}},"events":{},"min_severity":{}}}}})",
-                     kEventsSchema, kSeveritySchema),
+                     R"("format":"email"}}}},"allowed_domains":{},"events":{},"min_severity":{}}}}})",
+                     kAllowedDomainsSchema, kEventsSchema, kSeveritySchema),
          kChannelSchema, 201},
         [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
             auto created = [&]() -> Result<Object> {
@@ -120,12 +124,13 @@ void RegisterChannelRoutes(Registrar& reg) {
     reg.Console(
         {Method::patch, "/api/v1/orgs/notification-channels/{id}", Surface::kConsole, Perm::kAdminister, false,
          "notifications",
-         "Change a channel's name, events, min_severity or enabled. The URL, recipients and secret never change: "
-         "to rotate a secret, create a new channel and delete the old one",
+         "Change a channel's name, events, min_severity, enabled or (webhooks) allowed_domains, which must "
+         "allow the URL's host. The URL, recipients and secret never change: to rotate a secret, create a new "
+         "channel and delete the old one",
          fmt::format(R"({{"type":"object","additionalProperties":false,"properties":{{"name":{{"type":"string",)"
                      R"("minLength":1,"maxLength":100}},"events":{},"min_severity":{},"enabled":{{"type":)"
-                     R"("boolean"}}}}}})",
-                     kEventsSchema, kSeveritySchema),
+                     R"("boolean"}},"allowed_domains":{}}}}})",
+                     kEventsSchema, kSeveritySchema, kAllowedDomainsSchema),
          kChannelSchema},
         [&ctx](Request& request, Principal& principal) -> asio::awaitable<Response> {
             auto updated = [&]() -> Result<Object> {

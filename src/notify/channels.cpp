@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <functional>
 
 #include "audit/audit_log.hpp"
@@ -23,7 +24,8 @@ using storage::Text;
 namespace {
 
 constexpr const char* kChannelColumns =
-    "id, type, name, url, recipients, events, min_severity, enabled, created_at, created_by, updated_at";
+    "id, type, name, url, recipients, events, min_severity, enabled, created_at, created_by, updated_at, "
+    "allowed_domains";
 constexpr const char* kDeliveryColumns =
     "id, event_id, event_type, attempts, last_status, last_error, created_at, last_attempt_at, next_attempt_at, "
     "delivered_at, failed_at";
@@ -38,16 +40,24 @@ boost::json::array JsonStrings(const std::vector<std::string>& strings) {
     return array;
 }
 
+/// The stored allowed_domains: a JSON array, or NULL for none.
+storage::Value DomainsValue(const std::vector<std::string>& domains) {
+    return domains.empty() ? storage::Null() : Text(boost::json::serialize(JsonStrings(domains)));
+}
+
 boost::json::value OptTime(const storage::Row& row, std::size_t column) {
     return row.IsNull(column) ? boost::json::value(nullptr) : boost::json::value(FormatRfc3339(row.GetInt(column)));
 }
 
 boost::json::object ChannelJson(const storage::Row& row) {
     boost::json::object channel{{"id", row.GetText(0)}, {"type", row.GetText(1)}, {"name", row.GetText(2)}};
-    if (row.GetText(1) == "webhook")
+    if (row.GetText(1) == "webhook") {
         channel["url"] = row.GetText(3);
-    else
+        channel["allowed_domains"] = JsonStrings(row.IsNull(11) ? std::vector<std::string>()
+                                                                : detail::StringsOf(row.GetText(11)));
+    } else {
         channel["recipients"] = JsonStrings(detail::StringsOf(row.GetText(4)));
+    }
     channel["events"] = JsonStrings(detail::StringsOf(row.GetText(5)));
     channel["min_severity"] = row.GetText(6);
     channel["enabled"] = row.GetInt(7) != 0;
@@ -73,18 +83,29 @@ boost::json::object DeliveryJson(const storage::Row& row) {
             {"failed_at", OptTime(row, 10)}};
 }
 
-/// A non-empty array of distinct strings at `field`, each accepted by `valid` (else `message` on
-/// `field[i]`); at most `max_items`.
-std::optional<std::vector<std::string>> ReadStrings(JsonReader& in, std::string_view field, std::size_t max_items,
-                                                    const std::function<bool(std::string_view)>& valid,
-                                                    std::string_view message) {
+/// Reads one item of a string array: its stored form, or Error::Validation whose message is
+/// reported on `field[i]`.
+using ItemReader = std::function<Result<std::string>(std::string_view)>;
+
+/// An ItemReader that takes the item as it is when `valid`, else `message`.
+ItemReader Accepting(std::function<bool(std::string_view)> valid, std::string_view message) {
+    return [valid = std::move(valid), message = std::string(message)](std::string_view item) -> Result<std::string> {
+        if (!valid(item)) return Error::Validation("", message);
+        return std::string(item);
+    };
+}
+
+/// An array of `min_items` to `max_items` distinct strings at `field` (distinct in their stored
+/// form), each read by `read` (its error on `field[i]`). Absent: "is required" when min_items > 0.
+std::optional<std::vector<std::string>> ReadStrings(JsonReader& in, std::string_view field, std::size_t min_items,
+                                                    std::size_t max_items, const ItemReader& read) {
     const boost::json::value* raw = in.Raw(field);
     if (raw == nullptr) {
-        in.AddError(field, "is required");
+        if (min_items > 0) in.AddError(field, "is required");
         return std::nullopt;
     }
-    if (!raw->is_array() || raw->as_array().empty() || raw->as_array().size() > max_items) {
-        in.AddError(field, fmt::format("must be an array of 1 to {} strings", max_items));
+    if (!raw->is_array() || raw->as_array().size() < min_items || raw->as_array().size() > max_items) {
+        in.AddError(field, fmt::format("must be an array of {} to {} strings", min_items, max_items));
         return std::nullopt;
     }
     std::vector<std::string> strings;
@@ -92,12 +113,15 @@ std::optional<std::vector<std::string>> ReadStrings(JsonReader& in, std::string_
     const auto& items = raw->as_array();
     for (std::size_t idx = 0; idx < items.size(); ++idx) {
         const std::string item_field = fmt::format("{}[{}]", field, idx);
-        if (!items[idx].is_string() || !valid(items[idx].as_string())) {
-            in.AddError(item_field, std::string(message));
+        auto item = items[idx].is_string() ? read(items[idx].as_string())
+                                           : Result<std::string>(Error::Validation("", "must be a string"));
+        if (!item) {
+            in.AddError(item_field, item.error().fields.empty() ? item.error().detail
+                                                                : item.error().fields.front().message);
             ok = false;
             continue;
         }
-        std::string text(items[idx].as_string());
+        std::string text = std::move(*item);
         if (std::find(strings.begin(), strings.end(), text) != strings.end()) {
             in.AddError(item_field, "is repeated");
             ok = false;
@@ -114,7 +138,12 @@ constexpr std::string_view kEventsMessage =
 constexpr std::string_view kSeverityMessage = R"(must be one of "low", "medium", "high", "critical")";
 
 std::optional<std::vector<std::string>> ReadEvents(JsonReader& in) {
-    return ReadStrings(in, "events", kEventTypes.size(), IsEventType, kEventsMessage);
+    return ReadStrings(in, "events", 1, kEventTypes.size(), Accepting(IsEventType, kEventsMessage));
+}
+
+std::optional<std::vector<std::string>> ReadAllowedDomains(JsonReader& in) {
+    return ReadStrings(in, "allowed_domains", 0, kMaxAllowedDomains,
+                       [](std::string_view entry) { return NormalizeAllowedDomain(entry); });
 }
 
 std::optional<std::string> ReadSeverity(JsonReader& in) {
@@ -153,6 +182,44 @@ Status Audit(storage::Transaction& tx, const std::string& org_id, const ChannelA
 
 }  // namespace
 
+Result<std::string> NormalizeAllowedDomain(std::string_view entry, std::string_view field) {
+    std::string name(entry);
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+    if (name.ends_with('.')) name.pop_back();
+    if (name.find('*') != std::string::npos)
+        return Error::Validation(std::string(field),
+                                 "wildcards are not supported: 'example.com' already allows its subdomains");
+    if (name.find(':') != std::string::npos || name.starts_with('[') || net::ParseIpLiteral(name))
+        return Error::Validation(std::string(field), "must be a DNS name, not an IP address");
+    const std::string not_a_name = "must be a DNS name: labels of letters, digits and inner hyphens, joined by dots";
+    if (name.empty() || name.size() > 253) return Error::Validation(std::string(field), not_a_name);
+    std::string_view rest = name;
+    std::string_view last;
+    while (true) {
+        const auto dot = rest.find('.');
+        last = rest.substr(0, dot);
+        const bool label_ok = !last.empty() && last.size() <= 63 && last.front() != '-' && last.back() != '-' &&
+                              std::all_of(last.begin(), last.end(), [](char c) {
+                                  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+                              });
+        if (!label_ok) return Error::Validation(std::string(field), not_a_name);
+        if (dot == std::string_view::npos) break;
+        rest.remove_prefix(dot + 1);
+    }
+    // A name whose last label is all digits is an address in some spelling, never a host name.
+    if (std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return Error::Validation(std::string(field), "must be a DNS name, not an IP address");
+    return name;
+}
+
+std::optional<std::string> OutsideAllowedDomains(std::string_view host, const std::vector<std::string>& domains) {
+    if (net::DomainAllowed(host, domains)) return std::nullopt;
+    std::string listed;
+    for (const auto& domain : domains) listed += (listed.empty() ? "" : ", ") + domain;
+    return fmt::format("the host '{}' is not in this channel's allowed_domains ({})", host, listed);
+}
+
 Result<NewChannel> ParseNewChannel(const boost::json::value& body, const net::OutboundPolicy& policy) {
     JsonReader in(body);
     NewChannel channel;
@@ -163,16 +230,25 @@ Result<NewChannel> ParseNewChannel(const boost::json::value& body, const net::Ou
     if (type && *type != "webhook" && *type != "email") in.AddError("type", R"(must be "webhook" or "email")");
     if (type == "webhook") {
         auto url = in.RequiredString("url", 1, net::kMaxOutboundUrlLength);
+        auto domains = ReadAllowedDomains(in);
+        if (domains) channel.allowed_domains = std::move(*domains);
         if (url) {
             auto parsed = net::ParseOutboundUrl(*url, "url");
             Status host_ok = parsed ? policy.CheckLiteralHost(parsed->host, "url") : Status(parsed.error());
             if (!host_ok)
                 for (const auto& field : host_ok.error().fields) in.AddError(field.field, field.message);
+            else if (auto outside = OutsideAllowedDomains(parsed->host, channel.allowed_domains))
+                in.AddError("url", *outside);
             else
                 channel.url = parsed->ToString();
         }
     } else if (type == "email") {
-        auto recipients = ReadStrings(in, "recipients", kMaxRecipients, ValidRecipient, "must be one email address");
+        if (in.Has("allowed_domains")) {
+            (void)in.Raw("allowed_domains");
+            in.AddError("allowed_domains", "only webhook channels have allowed_domains");
+        }
+        auto recipients = ReadStrings(in, "recipients", 1, kMaxRecipients,
+                                      Accepting(ValidRecipient, "must be one email address"));
         if (recipients) channel.recipients = std::move(*recipients);
     }
     in.RejectUnknown();
@@ -192,9 +268,11 @@ Result<ChannelPatch> ParseChannelPatch(const boost::json::value& body) {
     if (in.Has("events")) patch.events = ReadEvents(in);
     patch.min_severity = ReadSeverity(in);
     patch.enabled = in.OptionalBool("enabled");
+    if (in.Has("allowed_domains")) patch.allowed_domains = ReadAllowedDomains(in);
     in.RejectUnknown();
-    if (!in.HasErrors() && !patch.name && !patch.events && !patch.min_severity && !patch.enabled)
-        in.AddError("", "nothing to change: give name, events, min_severity or enabled");
+    if (!in.HasErrors() && !patch.name && !patch.events && !patch.min_severity && !patch.enabled &&
+        !patch.allowed_domains)
+        in.AddError("", "nothing to change: give name, events, min_severity, enabled or allowed_domains");
     WT_RETURN_IF_ERROR(in.Finish());
     return patch;
 }
@@ -218,21 +296,24 @@ Result<boost::json::object> CreateChannel(storage::Transaction& tx, const crypto
     const std::string events = boost::json::serialize(JsonStrings(channel.events));
     WT_RETURN_IF_ERROR(tx.Exec(
         "INSERT INTO notification_channels (id, org_id, type, name, url, secret_sealed, recipients, events, "
-        "min_severity, enabled, created_at, created_by, updated_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $10)",
+        "min_severity, enabled, created_at, created_by, updated_at, allowed_domains) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $10, $12)",
         {Text(id), Text(org_id), Text(channel.type), Text(channel.name),
          channel.type == "webhook" ? Text(channel.url) : storage::Null(), sealed,
          channel.type == "email" ? Text(boost::json::serialize(JsonStrings(channel.recipients))) : storage::Null(),
-         Text(events), Text(channel.min_severity), Int(actor.now), Text(actor.user_id)}));
+         Text(events), Text(channel.min_severity), Int(actor.now), Text(actor.user_id),
+         DomainsValue(channel.allowed_domains)}));
     // The audit entry names the destination (a URL or addresses) but never the secret.
     boost::json::object details{{"type", channel.type},
                                 {"name", channel.name},
                                 {"events", JsonStrings(channel.events)},
                                 {"min_severity", channel.min_severity}};
-    if (channel.type == "webhook")
+    if (channel.type == "webhook") {
         details["url"] = channel.url;
-    else
+        details["allowed_domains"] = JsonStrings(channel.allowed_domains);
+    } else {
         details["recipients"] = JsonStrings(channel.recipients);
+    }
     WT_RETURN_IF_ERROR(Audit(tx, org_id, actor, "notification_channel.created", id, std::move(details)));
     WT_ASSIGN_OR_RETURN(auto row, LoadChannel(tx, org_id, id));
     boost::json::object answer = ChannelJson(row);
@@ -270,10 +351,18 @@ Result<boost::json::object> UpdateChannel(storage::Transaction& tx, const std::s
     if (patch.events) set("events", Text(boost::json::serialize(JsonStrings(*patch.events))), JsonStrings(*patch.events));
     if (patch.min_severity) set("min_severity", Text(*patch.min_severity), boost::json::value(*patch.min_severity));
     if (patch.enabled) set("enabled", Int(*patch.enabled ? 1 : 0), boost::json::value(*patch.enabled));
+    if (patch.allowed_domains) {
+        if (row.GetText(1) != "webhook")
+            return Error::Validation("allowed_domains", "only webhook channels have allowed_domains");
+        auto url = net::ParseOutboundUrl(row.GetText(3));
+        if (!url) return std::move(url).error();
+        if (auto outside = OutsideAllowedDomains(url->host, *patch.allowed_domains))
+            return Error::Validation("allowed_domains", *outside);
+        set("allowed_domains", DomainsValue(*patch.allowed_domains), JsonStrings(*patch.allowed_domains));
+    }
     WT_RETURN_IF_ERROR(
         tx.Exec(fmt::format("UPDATE notification_channels SET {} WHERE id = $1 AND org_id = $2", sets), params));
     WT_RETURN_IF_ERROR(Audit(tx, org_id, actor, "notification_channel.updated", id, std::move(changes)));
-    (void)row;
     return GetChannel(tx, org_id, id);
 }
 

@@ -8,6 +8,7 @@
 
 #include "crypto/crypto.hpp"
 #include "mail/deliverer.hpp"
+#include "notify/channels.hpp"
 #include "notify/events.hpp"
 #include "notify/signature.hpp"
 #include "orgs/organizations.hpp"
@@ -21,7 +22,7 @@ using storage::Text;
 namespace {
 
 constexpr std::size_t kMaxErrorText = 500;
-constexpr int kSlaBatch = 500;       // overdue alerts read per organization and scan
+constexpr int kSlaBatch = 500;               // overdue alerts read per organization and scan
 constexpr std::size_t kSlaWriteBatch = 100;  // alerts notified per write transaction
 
 double JitterUnit() {
@@ -280,8 +281,8 @@ Notifier::Attempt Notifier::Deliver(const Claimed& claimed) {
     auto tx = db_.Begin(storage::TxMode::kRead);
     if (!tx) return {Outcome::kRetry, "webhook", std::nullopt, ErrorText(tx.error()), {}};
     auto channel = (*tx)->QueryOne(
-        "SELECT type, url, secret_sealed, recipients, deleted_at, enabled FROM notification_channels WHERE id = $1 "
-        "AND org_id = $2",
+        "SELECT type, url, secret_sealed, recipients, deleted_at, enabled, allowed_domains FROM notification_channels "
+        "WHERE id = $1 AND org_id = $2",
         {Text(claimed.channel_id.value_or("")), Text(claimed.org_id)});
     tx->reset();
     if (!channel) return {Outcome::kRetry, "webhook", std::nullopt, ErrorText(channel.error()), {}};
@@ -311,6 +312,14 @@ Notifier::Attempt Notifier::DeliverWebhook(const Claimed& claimed, const storage
         attempt.error = ErrorText(url.error());
         return attempt;
     }
+    // The channel's domain allowlist, checked before any DNS query or connection: a host outside it
+    // fails the delivery unsent (retrying would not change the answer).
+    const std::vector<std::string> allowed_domains =
+        channel.IsNull(6) ? std::vector<std::string>() : detail::StringsOf(channel.GetText(6));
+    if (auto outside = OutsideAllowedDomains(url->host, allowed_domains)) {
+        attempt.error = *outside + "; nothing was sent";
+        return attempt;
+    }
     auto secret = keyring_.Open(channel.GetText(2),
                                 secrets::SealContext("notification_channels", "secret_sealed", *claimed.channel_id));
     if (!secret) {
@@ -325,7 +334,7 @@ Notifier::Attempt Notifier::DeliverWebhook(const Claimed& claimed, const storage
                        {"X-WatchTower-Delivery", claimed.id}};
     // Resolved and checked again now: a name that pointed outward when the channel was saved may
     // point inward today.
-    auto response = net::Post(policy_, *url, request, {}, options_.http);
+    auto response = net::Post(policy_, *url, request, allowed_domains, options_.http);
     attempt.outcome = Outcome::kRetry;
     if (!response) {
         attempt.error = ErrorText(response.error());

@@ -11,10 +11,12 @@
 /// Dispatcher (its own std::jthread, like mail::Deliverer): claims one due delivery at a time with
 /// a lease (next_attempt_at moved `claim_lease` ahead, so a crash retries instead of losing it),
 /// delivers it outside any transaction, then records the outcome:
-///   - webhook: POST of the payload, signed (notify/signature.hpp), through the SSRF guard and the
-///     pinned client (net/http_client.hpp): the host is resolved and checked again at every
-///     attempt, no redirect is followed (a 3xx fails), short timeouts. 2xx = delivered; anything
-///     else is retried after mail::RetryDelay (exponential with jitter) until `max_attempts`.
+///   - webhook: first the channel's allowed_domains (notify/channels.hpp): a host outside it fails
+///     the delivery unsent, before any DNS query. Then a POST of the payload, signed
+///     (notify/signature.hpp), through the SSRF guard and the pinned client
+///     (net/http_client.hpp): the host is resolved and checked again at every attempt, no
+///     redirect is followed (a 3xx fails), short timeouts. 2xx = delivered; anything else is
+///     retried after mail::RetryDelay (exponential with jitter) until `max_attempts`.
 ///   - email channel / user: the message is queued with mail::Enqueue in the same transaction that
 ///     marks the delivery done (the mail deliverer sends it; then Wake of the mail deliverer).
 ///   - a `test` delivery has one attempt (its outcome is answered to the admin at once).

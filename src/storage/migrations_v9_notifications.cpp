@@ -4,7 +4,8 @@
 // notification_channels: an organization's webhook and email channels. A webhook's signing secret
 // is sealed (secret_sealed, context `notification_channels.secret_sealed:<id>`, listed in
 // secrets/sealed_columns.hpp) and erased when the channel is deleted; a deleted channel keeps its
-// row (deleted_at) so that its delivery log still names it. `events` and `recipients` are JSON arrays.
+// row (deleted_at) so that its delivery log still names it. `events` and `recipients` are JSON arrays;
+// `allowed_domains` is a webhook's domain allowlist (JSON array of lower-case DNS names; NULL: none).
 // notification_settings: one row per user and organization (JSON); no row means the defaults.
 // notification_deliveries: the outbox, one row per (event, channel) or (event, user), written in
 // the transaction of the change that caused the event; the dispatcher claims due rows with a
@@ -28,7 +29,8 @@ CREATE TABLE notification_channels (
     created_at BIGINT NOT NULL,
     created_by TEXT NOT NULL,
     updated_at BIGINT NOT NULL,
-    deleted_at BIGINT
+    deleted_at BIGINT,
+    allowed_domains TEXT
 );
 CREATE INDEX notification_channels_by_org ON notification_channels(org_id, deleted_at, id);
 CREATE TABLE notification_settings (

@@ -5,6 +5,9 @@
 ///  - an accepted channel is a webhook whose normalized URL parses again and whose host passes the
 ///    literal check, or an email channel with 1..20 distinct bare addresses; its events are known,
 ///    distinct and non-empty, and its min_severity is a severity;
+///  - an accepted webhook's allowed_domains are at most 10 distinct entries in stored form (lower
+///    case, normalizing again changes nothing), none an IP literal or a wildcard, and they allow
+///    the URL's host; the raw input as one entry obeys the same rules when accepted;
 ///  - accepted settings name only personal events, once each, and survive a save/load round trip;
 ///  - a body signed at time t verifies at t under its secret and not under another.
 #include <boost/json.hpp>
@@ -16,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "net/ssrf_guard.hpp"
 #include "net/url.hpp"
 #include "notify/channels.hpp"
 #include "notify/events.hpp"
@@ -33,6 +37,16 @@ bool Distinct(const std::vector<std::string>& items) {
     return std::set<std::string>(items.begin(), items.end()).size() == items.size();
 }
 
+/// An accepted allowed_domains entry is in stored form: normalizing again keeps it, and it is
+/// neither an IP literal nor a wildcard.
+void CheckDomain(const std::string& domain, std::string_view input) {
+    auto again = wt::notify::NormalizeAllowedDomain(domain);
+    if (!again || *again != domain) Fail("an allowed domain is not in stored form", input);
+    if (wt::net::ParseIpLiteral(domain) || domain.find('*') != std::string::npos ||
+        domain.find_first_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos)
+        Fail("an allowed domain is an address, a wildcard or not lower case", input);
+}
+
 void CheckChannel(const boost::json::value& body, std::string_view input) {
     static const wt::net::OutboundPolicy policy;
     auto channel = wt::notify::ParseNewChannel(body, policy);
@@ -46,7 +60,13 @@ void CheckChannel(const boost::json::value& body, std::string_view input) {
         if (!url || url->ToString() != channel->url) Fail("the stored URL does not parse back", input);
         if (!policy.CheckLiteralHost(url->ipv6_literal ? url->HostForUrl() : url->host).ok())
             Fail("a refused literal host was accepted", input);
+        if (channel->allowed_domains.size() > wt::notify::kMaxAllowedDomains || !Distinct(channel->allowed_domains))
+            Fail("allowed_domains out of bounds or repeated", input);
+        for (const auto& domain : channel->allowed_domains) CheckDomain(domain, input);
+        if (wt::notify::OutsideAllowedDomains(url->host, channel->allowed_domains))
+            Fail("a URL outside allowed_domains was accepted", input);
     } else if (channel->type == "email") {
+        if (!channel->allowed_domains.empty()) Fail("an email channel with allowed_domains", input);
         if (channel->recipients.empty() || channel->recipients.size() > wt::notify::kMaxRecipients ||
             !Distinct(channel->recipients))
             Fail("recipients out of bounds", input);
@@ -75,6 +95,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         wt::notify::VerifySignature(header, "whsec_other", input, 1'800'000'000))
         Fail("the signature does not verify as it should", input);
     (void)wt::notify::VerifySignature(input, "whsec_fuzz", "{}", 1'800'000'000);
+    if (auto domain = wt::notify::NormalizeAllowedDomain(input)) CheckDomain(*domain, input);
     boost::system::error_code ec;
     boost::json::parse_options options;
     options.max_depth = 32;

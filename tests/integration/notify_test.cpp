@@ -7,7 +7,9 @@
 // a name resolving to loopback and a redirect to loopback at delivery, each proved by a receiver
 // that counts its connections); email channels and alert.assigned landing in the file transport;
 // per-user settings; secrets never returned after creation nor logged; cross-tenant 404s; the
-// SLA scan's alert.sla_overdue once per alert.
+// SLA scan's alert.sla_overdue once per alert; a webhook's allowed_domains (URL refused at creation,
+// a matching name delivered, a PATCH that would exclude the URL refused); case events carrying the
+// case's environment.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -423,6 +425,59 @@ TEST_F(NotifyTest, RedirectsAreNotFollowed) {
     EXPECT_NE(StringAt(sent.Json(), "last_error").find("redirect"), std::string::npos) << sent.body;
     EXPECT_EQ(redirecting.connections(), 1);
     EXPECT_EQ(target.connections(), 0) << "the Location was contacted";
+    Delete(id);
+}
+
+TEST_F(NotifyTest, AllowedDomainsRestrictTheUrlWhenSavedAndDeliveriesGoOnlyToMatchingNames) {
+    Receiver receiver;
+    const std::string port = std::to_string(receiver.port());
+    auto hook = [&](const std::string& url, json::array domains) {
+        return CreateChannel({{"type", "webhook"},
+                              {"name", "listed"},
+                              {"url", url},
+                              {"events", {"alert.raised"}},
+                              {"allowed_domains", std::move(domains)}});
+    };
+    // The receiver's address is allowed by outbound.allow, but not by this channel's list.
+    auto outside = hook(receiver.Url(), {"example.com"});
+    ASSERT_EQ(outside.status, 422) << outside.body;
+    EXPECT_EQ(ErrorFields(outside), std::set<std::string>{"url"});
+    EXPECT_NE(outside.body.find("not in this channel's allowed_domains (example.com)"), std::string::npos)
+        << outside.body;
+    for (const char* entry : {"127.0.0.1", "2130706433", "[::1]", "*.localhost"}) {
+        auto refused = hook("http://localhost:" + port + "/hook", {entry});
+        EXPECT_EQ(refused.status, 422) << entry << ": " << refused.body;
+        EXPECT_EQ(ErrorFields(refused), std::set<std::string>{"allowed_domains[0]"}) << entry;
+    }
+
+    // A name the list allows is delivered (to the receiver on 127.0.0.1, through the SSRF guard).
+    auto listed = hook("http://localhost:" + port + "/hook", {"LOCALHOST"});
+    ASSERT_EQ(listed.status, 201) << listed.body;
+    server_->RememberSecret(StringAt(listed.Json(), "secret"));
+    const std::string id = StringAt(listed.Json(), "id");
+    EXPECT_EQ(Dump(listed.Json().at("allowed_domains")), R"(["localhost"])");
+    auto sent = TestSend(id);
+    ASSERT_EQ(sent.status, 200) << sent.body;
+    EXPECT_EQ(StringAt(sent.Json(), "status"), "delivered") << sent.body;
+    EXPECT_EQ(receiver.connections(), 1);
+
+    // The list may change, but only to one that still allows the URL's host; audited.
+    const std::string path = std::string(kChannels) + "/" + id;
+    auto narrowed = server_->As(admin_, "PATCH", path, R"({"allowed_domains": ["example.com"]})");
+    ASSERT_EQ(narrowed.status, 422) << narrowed.body;
+    EXPECT_EQ(ErrorFields(narrowed), std::set<std::string>{"allowed_domains"});
+    auto read = server_->As(admin_, "GET", path);
+    EXPECT_EQ(Dump(read.Json().at("allowed_domains")), R"(["localhost"])") << "a refused PATCH changes nothing";
+    auto cleared = server_->As(admin_, "PATCH", path, R"({"allowed_domains": []})");
+    ASSERT_EQ(cleared.status, 200) << cleared.body;
+    EXPECT_TRUE(cleared.Json().at("allowed_domains").as_array().empty());
+    EXPECT_TRUE(HasAuditTarget(server_->AuditEntries(admin_, "notification_channel.updated"), "notification_channel:" + id));
+    auto email = CreateChannel({{"type", "email"},
+                                {"name", "m"},
+                                {"recipients", {"ops@acme.test"}},
+                                {"events", {"alert.raised"}},
+                                {"allowed_domains", {"acme.test"}}});
+    EXPECT_EQ(ErrorFields(email), std::set<std::string>{"allowed_domains"}) << email.body;
     Delete(id);
 }
 

@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <arpa/inet.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <spdlog/sinks/ostream_sink.h>
 
 #include <limits>
@@ -109,6 +115,87 @@ TEST(ChannelValidationTest, EveryProblemIsNamed) {
     EXPECT_EQ(FieldsOf(patch.error()), std::set<std::string>{"secret"});
     EXPECT_FALSE(ParseChannelPatch(Parse("{}")));
     EXPECT_TRUE(ParseChannelPatch(Parse(R"({"enabled": false})")));
+}
+
+TEST(AllowedDomainsTest, EntriesAreLowerCasedDnsNamesNeverAddressesOrWildcards) {
+    EXPECT_EQ(*NormalizeAllowedDomain("Hooks.Example.COM."), "hooks.example.com");
+    EXPECT_EQ(*NormalizeAllowedDomain("localhost"), "localhost");
+    EXPECT_EQ(*NormalizeAllowedDomain("xn--bcher-kva.example"), "xn--bcher-kva.example");
+    for (const char* address : {"127.0.0.1", "2130706433", "0x7f000001", "127.1", "[::1]", "::1", "10.0.0.8",
+                                "example.123", "169.254.169.254"}) {
+        auto refused = NormalizeAllowedDomain(address);
+        ASSERT_FALSE(refused) << address;
+        EXPECT_EQ(FieldsOf(refused.error()), std::set<std::string>{"allowed_domains"}) << address;
+        EXPECT_NE(refused.error().fields.front().message.find("not an IP address"), std::string::npos) << address;
+    }
+    for (const char* name : {"*.example.com", "*", "example.*"})
+        EXPECT_NE(NormalizeAllowedDomain(name).error().fields.front().message.find("wildcards"), std::string::npos)
+            << name;
+    for (const char* name : {"", ".", "exa mple.com", "-a.example", "a-.example", "a..example", "a_b.example",
+                             "https://example.com", "example.com/x", "b\u00fccher.example"})
+        EXPECT_FALSE(NormalizeAllowedDomain(name)) << name;
+    EXPECT_FALSE(NormalizeAllowedDomain(std::string(64, 'a') + ".example"));
+    EXPECT_TRUE(NormalizeAllowedDomain(std::string(63, 'a') + ".example"));
+
+    // Matching: the name itself and its subdomains, nothing else.
+    const std::vector<std::string> domains{"example.com", "hooks.partner.net"};
+    EXPECT_FALSE(OutsideAllowedDomains("example.com", domains));
+    EXPECT_FALSE(OutsideAllowedDomains("a.b.example.com", domains));
+    EXPECT_FALSE(OutsideAllowedDomains("HOOKS.partner.net", domains));
+    EXPECT_TRUE(OutsideAllowedDomains("badexample.com", domains));
+    EXPECT_TRUE(OutsideAllowedDomains("partner.net", domains));
+    EXPECT_TRUE(OutsideAllowedDomains("example.com.evil.test", domains));
+    EXPECT_TRUE(OutsideAllowedDomains("127.0.0.1", domains));
+    EXPECT_FALSE(OutsideAllowedDomains("anything.test", {})) << "an empty list restricts nothing";
+    EXPECT_EQ(*OutsideAllowedDomains("x.test", domains),
+              "the host 'x.test' is not in this channel's allowed_domains (example.com, hooks.partner.net)");
+}
+
+TEST(AllowedDomainsTest, TheUrlMustMatchWhenTheChannelIsCreated) {
+    const net::OutboundPolicy policy;
+    auto channel = [&](const char* url, boost::json::value domains, const char* type = "webhook") {
+        boost::json::object body{{"type", type}, {"name", "n"}, {"events", {"alert.raised"}},
+                                 {"allowed_domains", std::move(domains)}};
+        if (std::string_view(type) == "webhook")
+            body["url"] = url;
+        else
+            body["recipients"] = {"ops@acme.test"};
+        return ParseNewChannel(body, policy);
+    };
+    auto ok = channel("https://hooks.Example.com/in", {"Example.com", "other.test"});
+    ASSERT_TRUE(ok) << ok.error().detail;
+    EXPECT_EQ(ok->allowed_domains, (std::vector<std::string>{"example.com", "other.test"}));
+    auto none = channel("https://anywhere.test/", boost::json::array());
+    ASSERT_TRUE(none);
+    EXPECT_TRUE(none->allowed_domains.empty());
+
+    auto outside = channel("https://badexample.com/", {"example.com"});
+    ASSERT_FALSE(outside);
+    EXPECT_EQ(FieldsOf(outside.error()), std::set<std::string>{"url"});
+    EXPECT_NE(outside.error().fields.front().message.find("allowed_domains (example.com)"), std::string::npos);
+    auto literal_url = channel("https://93.184.216.34/", {"example.com"});
+    ASSERT_FALSE(literal_url);
+    EXPECT_EQ(FieldsOf(literal_url.error()), std::set<std::string>{"url"});
+
+    auto bad_entries = channel("https://example.com/", {"example.com", "EXAMPLE.com", "10.0.0.1", "*.x.test", 7});
+    ASSERT_FALSE(bad_entries);
+    EXPECT_EQ(FieldsOf(bad_entries.error()), (std::set<std::string>{"allowed_domains[1]", "allowed_domains[2]",
+                                                                     "allowed_domains[3]", "allowed_domains[4]"}));
+    boost::json::array eleven;
+    for (int idx = 0; idx < 11; ++idx) eleven.emplace_back("d" + std::to_string(idx) + ".example.com");
+    EXPECT_EQ(FieldsOf(channel("https://d1.example.com/", eleven).error()), std::set<std::string>{"allowed_domains"});
+    EXPECT_EQ(FieldsOf(channel("https://example.com/", "example.com").error()),
+              std::set<std::string>{"allowed_domains"});
+    EXPECT_EQ(FieldsOf(channel("", {"example.com"}, "email").error()), std::set<std::string>{"allowed_domains"});
+
+    auto patch = ParseChannelPatch(Parse(R"({"allowed_domains": ["A.example"]})"));
+    ASSERT_TRUE(patch);
+    EXPECT_EQ(*patch->allowed_domains, std::vector<std::string>{"a.example"});
+    auto cleared = ParseChannelPatch(Parse(R"({"allowed_domains": []})"));
+    ASSERT_TRUE(cleared && cleared->allowed_domains);
+    EXPECT_TRUE(cleared->allowed_domains->empty());
+    EXPECT_EQ(FieldsOf(ParseChannelPatch(Parse(R"({"allowed_domains": ["1.2.3.4"]})")).error()),
+              std::set<std::string>{"allowed_domains[0]"});
 }
 
 TEST(SettingsTest, ParseAndDefaults) {
@@ -384,6 +471,79 @@ TEST_F(NotifierTest, ADisabledChannelReceivesNothingNotEvenEarlierDeliveriesButA
     }
     ASSERT_TRUE(notifier->DeliverNow(test_id));
     EXPECT_EQ(mails(), 1);
+}
+
+TEST_F(NotifierTest, AllowedDomainsArePatchedOnlyToMatchTheUrlAndEveryDeliveryChecksThemUnsent) {
+    // A listening socket on 127.0.0.1 that the policy allows: a connection attempt would queue on it.
+    const int listener = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in bound{};
+    bound.sin_family = AF_INET;
+    inet_pton(AF_INET, "127.0.0.1", &bound.sin_addr);
+    ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&bound), sizeof bound), 0);
+    ASSERT_EQ(listen(listener, 4), 0);
+    socklen_t length = sizeof bound;
+    getsockname(listener, reinterpret_cast<sockaddr*>(&bound), &length);
+    const std::string url = "http://localhost:" + std::to_string(ntohs(bound.sin_port)) + "/hook";
+
+    const auto channel = Channel(org_, fmt::format(R"({{"type": "webhook", "name": "w", "url": "{}",
+                                                       "events": ["alert.raised"], "allowed_domains": ["LocalHost"]}})",
+                                                   url)
+                                           .c_str());
+    {
+        auto read = db_.Read();
+        auto shown = GetChannel(*read, org_, channel);
+        ASSERT_TRUE(shown);
+        EXPECT_EQ(boost::json::serialize(shown->at("allowed_domains")), R"(["localhost"])");
+    }
+    auto patch = [&](std::vector<std::string> domains) {
+        auto tx = db_.Write();
+        ChannelPatch change;
+        change.allowed_domains = std::move(domains);
+        auto updated = UpdateChannel(*tx, org_, channel, change, {admin_, "", "", clock_.Now()});
+        if (updated) {
+            EXPECT_TRUE(tx->Commit());
+        }
+        return updated;
+    };
+    auto refused = patch({"example.com"});
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(FieldsOf(refused.error()), std::set<std::string>{"allowed_domains"});
+    auto cleared = patch({});
+    ASSERT_TRUE(cleared);
+    EXPECT_TRUE(cleared->at("allowed_domains").as_array().empty());
+    {
+        auto read = db_.Read();
+        auto audit = read->Query("SELECT details FROM audit_log WHERE action = 'notification_channel.updated'");
+        ASSERT_TRUE(audit && audit->size() == 1u) << "the refused patch is not audited, the clearing is";
+        EXPECT_NE((*audit)[0].GetText(0).find(R"("allowed_domains":[])"), std::string::npos);
+    }
+
+    // A row whose list no longer allows its URL (written outside the API): the delivery fails
+    // without a DNS query or a connection, and says why.
+    db_.ExecNow(R"(UPDATE notification_channels SET allowed_domains = '["example.com"]' WHERE id = $1)",
+                {Text(channel)});
+    auto allowing = net::OutboundPolicy::FromConfig("127.0.0.1/32");
+    ASSERT_TRUE(allowing);
+    Notifier notifier(db_.db(), keyring_, *allowing, std::shared_ptr<Clock>(&clock_, [](Clock*) {}), metrics_, log_,
+                      NotifierOptions{});
+    std::string delivery;
+    {
+        auto tx = db_.Write();
+        auto written = RecordTestDelivery(*tx, org_, channel, {admin_, "", "", clock_.Now()}, notifier.lease());
+        ASSERT_TRUE(written);
+        delivery = *written;
+        ASSERT_TRUE(tx->Commit());
+    }
+    ASSERT_TRUE(notifier.DeliverNow(delivery));
+    auto read = db_.Read();
+    auto shown = GetDelivery(*read, org_, delivery);
+    ASSERT_TRUE(shown);
+    EXPECT_EQ(shown->at("status"), "failed");
+    EXPECT_EQ(shown->at("last_error"),
+              "the host 'localhost' is not in this channel's allowed_domains (example.com); nothing was sent");
+    pollfd waiting{listener, POLLIN, 0};
+    EXPECT_EQ(poll(&waiting, 1, 200), 0) << "no connection reached the listener";
+    close(listener);
 }
 
 TEST_F(NotifierTest, TwoClaimsFromTheSameSnapshotOnlyTheFirstWins) {
