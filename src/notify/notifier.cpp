@@ -223,22 +223,30 @@ Result<std::optional<Notifier::Claimed>> Notifier::Claim(const std::optional<std
     constexpr const char* kColumns = "SELECT id, org_id, event_type, channel_id, user_id, payload, attempts, "
                                      "next_attempt_at FROM notification_deliveries WHERE delivered_at IS NULL AND "
                                      "failed_at IS NULL";
-    auto row = id ? tx->QueryOne(std::string(kColumns) + " AND id = $1", {Text(*id)})
-                  : tx->QueryOne(std::string(kColumns) + " AND next_attempt_at <= $1 ORDER BY next_attempt_at, id "
-                                                         "LIMIT 1",
-                                 {Int(now)});
-    if (!row) return std::move(row).error();
-    if (!*row) return std::optional<Claimed>();
-    const storage::Row& found = **row;
-    Claimed claimed{found.GetText(0), found.GetText(1), found.GetText(2), found.GetOptText(3),
-                    found.GetOptText(4), found.GetText(5), found.GetInt(6)};
     // A compare-and-set on what was read: on PostgreSQL another node may have read the same row
-    // in its own snapshot; only one UPDATE matches, and the loser skips the row.
-    WT_ASSIGN_OR_RETURN(const bool won, detail::ClaimLease(*tx, claimed.id, found.GetInt(7), claimed.attempts,
-                                                           now + options_.claim_lease));
-    if (!won) return std::optional<Claimed>();
-    WT_RETURN_IF_ERROR(tx->Commit());
-    return std::optional<Claimed>(std::move(claimed));
+    // in its own snapshot; only one UPDATE matches. The loser skips that row and looks for the
+    // next due one (each statement sees the winner's lease), a few times at most.
+    constexpr int kClaimTries = 3;
+    for (int tries = 0; tries < kClaimTries; ++tries) {
+        auto row = id ? tx->QueryOne(std::string(kColumns) + " AND id = $1", {Text(*id)})
+                      : tx->QueryOne(std::string(kColumns) + " AND next_attempt_at <= $1 ORDER BY "
+                                                             "next_attempt_at, id LIMIT 1",
+                                     {Int(now)});
+        if (!row) return std::move(row).error();
+        if (!*row) return std::optional<Claimed>();
+        const storage::Row& found = **row;
+        Claimed claimed{found.GetText(0), found.GetText(1), found.GetText(2), found.GetOptText(3),
+                        found.GetOptText(4), found.GetText(5), found.GetInt(6)};
+        WT_ASSIGN_OR_RETURN(const bool won, detail::ClaimLease(*tx, claimed.id, found.GetInt(7), claimed.attempts,
+                                                               now + options_.claim_lease));
+        if (!won) {
+            if (id) break;  // DeliverNow: someone else has it
+            continue;
+        }
+        WT_RETURN_IF_ERROR(tx->Commit());
+        return std::optional<Claimed>(std::move(claimed));
+    }
+    return std::optional<Claimed>();
 }
 
 std::string Notifier::FinalBody(const std::string& payload) const {

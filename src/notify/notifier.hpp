@@ -9,8 +9,10 @@
 /// ChannelsChanged(), which the channel routes call after each committed change.
 ///
 /// Dispatcher (its own std::jthread, like mail::Deliverer): claims one due delivery at a time with
-/// a lease (next_attempt_at moved `claim_lease` ahead, so a crash retries instead of losing it),
-/// delivers it outside any transaction, then records the outcome:
+/// a lease (next_attempt_at moved `claim_lease` ahead, so a crash retries instead of losing it;
+/// the move is a compare-and-set on the row as read, so of several servers on one PostgreSQL
+/// database exactly one claims it and the others skip it), delivers it outside any transaction,
+/// then records the outcome:
 ///   - webhook: first the channel's allowed_domains (notify/channels.hpp): a host outside it fails
 ///     the delivery unsent, before any DNS query. Then a POST of the payload, signed
 ///     (notify/signature.hpp), through the SSRF guard and the pinned client
