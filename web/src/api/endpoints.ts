@@ -20,6 +20,7 @@ import type {
   CaseSummary,
   Disposition,
   NotificationChannel,
+  NotificationChannelPatch,
   NotificationDelivery,
   NotificationSettings,
   CurrentOrganization,
@@ -246,6 +247,7 @@ export const notifications = {
   saveSettings: (settings: NotificationSettings) => api.put<NotificationSettings>('/notifications/settings', settings),
   channels: (cursor?: string | null) => api.get<Page<NotificationChannel>>('/orgs/notification-channels', { query: { cursor } }),
   createChannel: (body: Record<string, unknown>) => api.post<NotificationChannel>('/orgs/notification-channels', body),
+  updateChannel: (id: string, patch: NotificationChannelPatch) => api.patch<NotificationChannel>(`/orgs/notification-channels/${seg(id)}`, patch),
   deleteChannel: (id: string) => api.delete<void>(`/orgs/notification-channels/${seg(id)}`),
   testChannel: (id: string) => api.post<unknown>(`/orgs/notification-channels/${seg(id)}/test`),
   deliveries: (id: string, cursor?: string | null) =>

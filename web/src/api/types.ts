@@ -518,6 +518,8 @@ export interface NotificationChannel {
   type: 'webhook' | 'email';
   name: string;
   url?: string;
+  /** Webhooks only: the DNS names (each with its subdomains) the URL may point at; `[]` = any. */
+  allowed_domains?: string[];
   recipients?: string[];
   events: NotificationEvent[];
   min_severity?: RuleSeverity | null;
@@ -527,6 +529,16 @@ export interface NotificationChannel {
   updated_at?: string;
   /** Only in the creation answer of a webhook: its signing secret, shown once. */
   secret?: string;
+}
+
+/** `PATCH /orgs/notification-channels/{id}`: what may change (URL, recipients and secret never). */
+export interface NotificationChannelPatch {
+  name?: string;
+  events?: NotificationEvent[];
+  min_severity?: RuleSeverity;
+  enabled?: boolean;
+  /** Webhooks only; `[]` removes the restriction. Must still allow the URL's host. */
+  allowed_domains?: string[];
 }
 
 /** One delivery of the channel's log (newest first). */

@@ -3,9 +3,12 @@
 // mail settings (`GET/PUT /notifications/settings`: mail on or off, and for which events).
 // `/settings/channels` (ADMIN): the organization's channels — create a signed webhook (its
 // signing secret shown once, with Copy) or an email channel, send a test, read the delivery log,
-// delete behind a confirmation.
+// delete behind a confirmation. A webhook's allowed domains (`allowed_domains`: the DNS names its
+// URL may point at, "any" when none) are set at creation, shown under its address, and an ADMIN
+// changes them with `PATCH` (the server refuses a list that no longer allows the URL's host).
 import { useId, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
+import { useMe } from '../app/session';
 import { notifications as notificationsApi } from '../api/endpoints';
 import type { NotificationChannel, NotificationDelivery, RuleSeverity } from '../api/types';
 import { ConfirmDialog, DialogFormFooter } from '../components/ConfirmDialog';
@@ -16,7 +19,17 @@ import { PageError } from '../components/PageError';
 import { Alert, Badge, EmptyState, ErrorAlert, Icon, Loading, PageHeader, SelectField, TextAreaField, TextField } from '../components/ui';
 import { useLoaded } from '../hooks/useLoaded';
 import { usePagedList } from '../hooks/usePagedList';
-import { CHANNEL_EVENTS, channelBody, PERSONAL_EVENTS, type ChannelForm } from '../lib/notifications';
+import {
+  allowedDomainsError,
+  allowedDomainsText,
+  CHANNEL_EVENTS,
+  channelBody,
+  formatAllowedDomains,
+  MAX_ALLOWED_DOMAINS,
+  parseAllowedDomains,
+  PERSONAL_EVENTS,
+  type ChannelForm,
+} from '../lib/notifications';
 import { capitalize, SEVERITIES } from '../lib/rules';
 import { formatDateTime, formatRelative, formatShortDateTime } from '../lib/time';
 
@@ -105,6 +118,8 @@ export function ChannelsPage() {
   const [notice, setNotice] = useState<string | null>(null);
   const [actionError, setActionError] = useState<ApiError | null>(null);
   const [logOf, setLogOf] = useState<NotificationChannel | null>(null);
+  const [editingDomains, setEditingDomains] = useState<NotificationChannel | null>(null);
+  const canEdit = useMe().role === 'ADMIN';
 
   async function remove(channel: NotificationChannel) {
     setDeleteBusy(true);
@@ -187,6 +202,19 @@ export function ChannelsPage() {
                       <div className="cell-secondary cell-id cell-ellipsis" title={channelTarget(c)}>
                         {channelTarget(c)}
                       </div>
+                      {c.type === 'webhook' ? (
+                        <div className="cell-secondary channel-domains">
+                          Allowed domains: <span className="cell-id">{formatAllowedDomains(c.allowed_domains)}</span>
+                          {canEdit ? (
+                            <>
+                              {' '}
+                              <button type="button" className="btn-link" aria-label={`Edit the allowed domains of ${c.name}`} onClick={() => setEditingDomains(c)}>
+                                Edit
+                              </button>
+                            </>
+                          ) : null}
+                        </div>
+                      ) : null}
                     </td>
                     <td className="cell-secondary">{c.events.join(', ')}</td>
                     <td>{c.min_severity ? capitalize(c.min_severity) : '—'}</td>
@@ -226,13 +254,26 @@ export function ChannelsPage() {
           />
         ) : null}
       </Modal>
+      <Modal open={editingDomains !== null} title={editingDomains ? `Allowed domains of “${editingDomains.name}”` : 'Allowed domains'} onClose={() => setEditingDomains(null)}>
+        {editingDomains ? (
+          <AllowedDomainsEditor
+            channel={editingDomains}
+            onCancel={() => setEditingDomains(null)}
+            onSaved={(channel) => {
+              setEditingDomains(null);
+              setNotice(`Allowed domains of “${channel.name}”: ${formatAllowedDomains(channel.allowed_domains)}.`);
+              void list.reload({ quiet: true });
+            }}
+          />
+        ) : null}
+      </Modal>
       <SecretOnceDialog
         open={created !== null}
         title="Webhook created"
         confirmLabel="I have stored the secret"
         warning="Copy the signing secret now: it will not be shown again"
         explanation="Your receiver checks the X-WatchTower-Signature header of every delivery with it (docs/webhooks.md). To change it, delete the channel and create a new one."
-        facts={created ? [['Name', created.name], ['URL', <code key="url">{created.url}</code>]] : []}
+        facts={created ? [['Name', created.name], ['URL', <code key="url">{created.url}</code>], ['Allowed domains', formatAllowedDomains(created.allowed_domains)]] : []}
         copy={created?.secret ? { id: 'webhook-secret', label: 'Signing secret', value: created.secret } : null}
         onClose={() => setCreated(null)}
       />
@@ -262,6 +303,48 @@ export function ChannelsPage() {
 /** Where a channel sends: its webhook address, or its recipients. */
 function channelTarget(channel: NotificationChannel): string {
   return channel.type === 'webhook' ? (channel.url ?? '') : (channel.recipients ?? []).join(', ');
+}
+
+const ALLOWED_DOMAINS_HINT = `Optional. Up to ${MAX_ALLOWED_DOMAINS} DNS names, separated by commas or spaces; each allows itself and its subdomains (example.com allows hooks.example.com). No IP addresses or wildcards. Empty: any host.`;
+
+/** The server's errors on `allowed_domains` / `allowed_domains[i]` for the list that was sent. */
+function domainsErrorOf(error: ApiError | null, sent: readonly string[]) {
+  return error ? allowedDomainsError(error.fieldErrors, sent) : undefined;
+}
+
+/** Changes a webhook's `allowed_domains` (PATCH); an empty field removes the restriction. */
+function AllowedDomainsEditor({ channel, onCancel, onSaved }: { channel: NotificationChannel; onCancel: () => void; onSaved: (channel: NotificationChannel) => void }) {
+  const [text, setText] = useState(allowedDomainsText(channel.allowed_domains));
+  const [sent, setSent] = useState<string[]>([]);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const domainsError = domainsErrorOf(error, sent);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const domains = parseAllowedDomains(text);
+    setBusy(true);
+    setError(null);
+    setSent(domains);
+    try {
+      onSaved(await notificationsApi.updateChannel(channel.id, { allowed_domains: domains }));
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      setError(err);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={(e) => void submit(e)} noValidate>
+      <p className="muted">
+        URL: <code>{channel.url}</code>
+      </p>
+      <TextField label="Allowed domains" value={text} onChange={(e) => setText(e.target.value)} error={domainsError} placeholder="example.com, hooks.partner.net" hint={`${ALLOWED_DOMAINS_HINT} The list must still allow the URL’s host.`} spellCheck={false} autoFocus />
+      {error && !domainsError ? <ErrorAlert error={error} title="Not saved" /> : null}
+      <DialogFormFooter busy={busy} submitLabel="Save" busyLabel="Saving…" onCancel={onCancel} />
+    </form>
+  );
 }
 
 function DeliveryLog({ channel }: { channel: NotificationChannel }) {
@@ -324,8 +407,9 @@ function DeliveryRow({ delivery: d }: { delivery: NotificationDelivery }) {
 }
 
 function ChannelFormView({ onCancel, onCreated }: { onCancel: () => void; onCreated: (channel: NotificationChannel) => void }) {
-  const [form, setForm] = useState<ChannelForm>({ type: 'webhook', name: '', url: '', recipients: '', events: ['alert.raised'], minSeverity: 'high' });
+  const [form, setForm] = useState<ChannelForm>({ type: 'webhook', name: '', url: '', recipients: '', events: ['alert.raised'], minSeverity: 'high', allowedDomains: '' });
   const [error, setError] = useState<ApiError | null>(null);
+  const [sentDomains, setSentDomains] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
   const typeName = useId();
 
@@ -333,6 +417,7 @@ function ChannelFormView({ onCancel, onCreated }: { onCancel: () => void; onCrea
     event.preventDefault();
     setBusy(true);
     setError(null);
+    setSentDomains(parseAllowedDomains(form.allowedDomains));
     try {
       onCreated(await notificationsApi.createChannel(channelBody(form)));
     } catch (err) {
@@ -345,6 +430,7 @@ function ChannelFormView({ onCancel, onCreated }: { onCancel: () => void; onCrea
   const set = (patch: Partial<ChannelForm>) => setForm((f) => ({ ...f, ...patch }));
   const recipientsError = error?.fieldErrors.find((f) => f.field === 'recipients' || f.field.startsWith('recipients['))?.message;
   const eventsError = error?.fieldErrors.find((f) => f.field === 'events' || f.field.startsWith('events['))?.message;
+  const domainsError = domainsErrorOf(error, sentDomains);
   return (
     <form onSubmit={(e) => void submit(e)} noValidate>
       <fieldset className="choice-group choice-row">
@@ -361,15 +447,26 @@ function ChannelFormView({ onCancel, onCreated }: { onCancel: () => void; onCrea
       </fieldset>
       <TextField label="Name" value={form.name} onChange={(e) => set({ name: e.target.value })} error={error?.fieldMessage('name')} maxLength={100} autoFocus />
       {form.type === 'webhook' ? (
-        <TextField
-          label="URL"
-          value={form.url}
-          onChange={(e) => set({ url: e.target.value })}
-          error={error?.fieldMessage('url')}
-          placeholder="https://hooks.example.com/watchtower"
-          hint="http or https; private, loopback and link-local addresses are refused."
-          spellCheck={false}
-        />
+        <>
+          <TextField
+            label="URL"
+            value={form.url}
+            onChange={(e) => set({ url: e.target.value })}
+            error={error?.fieldMessage('url')}
+            placeholder="https://hooks.example.com/watchtower"
+            hint="http or https; private, loopback and link-local addresses are refused."
+            spellCheck={false}
+          />
+          <TextField
+            label="Allowed domains"
+            value={form.allowedDomains}
+            onChange={(e) => set({ allowedDomains: e.target.value })}
+            error={domainsError}
+            placeholder="example.com, hooks.partner.net"
+            hint={`${ALLOWED_DOMAINS_HINT} When set, the URL’s host must be one of them.`}
+            spellCheck={false}
+          />
+        </>
       ) : (
         <TextAreaField
           label="Recipients"
