@@ -184,6 +184,7 @@ export function ChannelsPage() {
               <thead>
                 <tr>
                   <th scope="col">Channel</th>
+                  <th scope="col">Allowed domains</th>
                   <th scope="col">Events</th>
                   <th scope="col">Minimum severity</th>
                   <th scope="col">Created</th>
@@ -202,9 +203,11 @@ export function ChannelsPage() {
                       <div className="cell-secondary cell-id cell-ellipsis" title={channelTarget(c)}>
                         {channelTarget(c)}
                       </div>
+                    </td>
+                    <td className="cell-secondary channel-domains">
                       {c.type === 'webhook' ? (
-                        <div className="cell-secondary channel-domains">
-                          Allowed domains: <span className="cell-id">{formatAllowedDomains(c.allowed_domains)}</span>
+                        <>
+                          <span className="cell-id">{formatAllowedDomains(c.allowed_domains)}</span>
                           {canEdit ? (
                             <>
                               {' '}
@@ -213,8 +216,10 @@ export function ChannelsPage() {
                               </button>
                             </>
                           ) : null}
-                        </div>
-                      ) : null}
+                        </>
+                      ) : (
+                        '—'
+                      )}
                     </td>
                     <td className="cell-secondary">{c.events.join(', ')}</td>
                     <td>{c.min_severity ? capitalize(c.min_severity) : '—'}</td>
@@ -305,7 +310,7 @@ function channelTarget(channel: NotificationChannel): string {
   return channel.type === 'webhook' ? (channel.url ?? '') : (channel.recipients ?? []).join(', ');
 }
 
-const ALLOWED_DOMAINS_HINT = `Optional. Up to ${MAX_ALLOWED_DOMAINS} DNS names, separated by commas or spaces; each allows itself and its subdomains (example.com allows hooks.example.com). No IP addresses or wildcards. Empty: any host.`;
+const ALLOWED_DOMAINS_HINT = `Optional: up to ${MAX_ALLOWED_DOMAINS} DNS names (no IP addresses), separated by commas or spaces; example.com also allows hooks.example.com. Empty: any host.`;
 
 /** The server's errors on `allowed_domains` / `allowed_domains[i]` for the list that was sent. */
 function domainsErrorOf(error: ApiError | null, sent: readonly string[]) {
@@ -463,7 +468,7 @@ function ChannelFormView({ onCancel, onCreated }: { onCancel: () => void; onCrea
             onChange={(e) => set({ allowedDomains: e.target.value })}
             error={domainsError}
             placeholder="example.com, hooks.partner.net"
-            hint={`${ALLOWED_DOMAINS_HINT} When set, the URL’s host must be one of them.`}
+            hint={ALLOWED_DOMAINS_HINT}
             spellCheck={false}
           />
         </>
