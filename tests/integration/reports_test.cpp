@@ -664,7 +664,23 @@ TEST_F(ReportsTest, AHundredThousandRowExportStreamsInBoundedServerMemory) {
     const auto lines = std::count(res.body.begin(), res.body.end(), '\n');
     EXPECT_EQ(lines, kRows + 1);
     EXPECT_GT(res.body.size(), 45'000'000u);
-    EXPECT_LT(peak_after - rss_before, 16 * 1024) << "peak grew by " << (peak_after - rss_before) << " KiB";
+    // Under AddressSanitizer freed blocks sit in its quarantine (up to 256 MiB) instead of being
+    // reused, so resident memory measures the allocations made, not the memory held: the bound is
+    // checked by the normal build (`make test`), the sanitizer build checks the rest.
+#if defined(__SANITIZE_ADDRESS__)
+    constexpr bool kMemoryIsMeasurable = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    constexpr bool kMemoryIsMeasurable = false;
+#else
+    constexpr bool kMemoryIsMeasurable = true;
+#endif
+#else
+    constexpr bool kMemoryIsMeasurable = true;
+#endif
+    if (kMemoryIsMeasurable) {
+        EXPECT_LT(peak_after - rss_before, 16 * 1024) << "peak grew by " << (peak_after - rss_before) << " KiB";
+    }
     std::printf("[reports] %zu CSV bytes, server peak resident memory grew by %lld KiB\n", res.body.size(),
                 peak_after - rss_before);
 }
