@@ -184,7 +184,6 @@ export function ChannelsPage() {
               <thead>
                 <tr>
                   <th scope="col">Channel</th>
-                  <th scope="col">Allowed domains</th>
                   <th scope="col">Events</th>
                   <th scope="col">Minimum severity</th>
                   <th scope="col">Created</th>
@@ -203,23 +202,18 @@ export function ChannelsPage() {
                       <div className="cell-secondary cell-id cell-ellipsis" title={channelTarget(c)}>
                         {channelTarget(c)}
                       </div>
-                    </td>
-                    <td className="cell-secondary channel-domains">
                       {c.type === 'webhook' ? (
-                        <>
-                          <span className="cell-id">{formatAllowedDomains(c.allowed_domains)}</span>
+                        <div className="cell-secondary channel-domains">
+                          <span className="channel-domains-list" title={formatAllowedDomains(c.allowed_domains)}>
+                            Allowed domains: <span className="cell-id">{formatAllowedDomains(c.allowed_domains)}</span>
+                          </span>
                           {canEdit ? (
-                            <>
-                              {' '}
-                              <button type="button" className="btn-link" aria-label={`Edit the allowed domains of ${c.name}`} onClick={() => setEditingDomains(c)}>
-                                Edit
-                              </button>
-                            </>
+                            <button type="button" className="btn-link" aria-label={`Edit the allowed domains of ${c.name}`} onClick={() => setEditingDomains(c)}>
+                              Edit
+                            </button>
                           ) : null}
-                        </>
-                      ) : (
-                        '—'
-                      )}
+                        </div>
+                      ) : null}
                     </td>
                     <td className="cell-secondary">{c.events.join(', ')}</td>
                     <td>{c.min_severity ? capitalize(c.min_severity) : '—'}</td>
@@ -342,7 +336,7 @@ function AllowedDomainsEditor({ channel, onCancel, onSaved }: { channel: Notific
 
   return (
     <form onSubmit={(e) => void submit(e)} noValidate>
-      <p className="muted">
+      <p className="modal-lead">
         URL: <code>{channel.url}</code>
       </p>
       <TextField label="Allowed domains" value={text} onChange={(e) => setText(e.target.value)} error={domainsError} placeholder="example.com, hooks.partner.net" hint={`${ALLOWED_DOMAINS_HINT} The list must still allow the URL’s host.`} spellCheck={false} autoFocus />
