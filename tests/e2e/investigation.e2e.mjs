@@ -14,9 +14,11 @@
 // opens one with Enter, selects alerts with a shift-click, creates a case from them, comments, uploads evidence (a
 // refused type first), moves the status, closes the case with resolution `sar_filed` and a note
 // (the timeline shows every step; the report document opens), reads the dashboard and the reports
-// page (a CSV export), creates a webhook channel (a loopback URL refused at the field; the secret
-// shown once) and sends a test. An ANALYST then sees no "assign to someone" and no case closing; a
-// VIEWER sees the queue with no actions. Screenshots: dashboard.png, alert-queue.png, case.png (and
+// page (a CSV export), creates a webhook channel (a loopback URL refused at the field, then a URL
+// outside the allowed domains typed with it refused at the URL field; the secret shown once), edits
+// its allowed domains (a list that no longer allows the URL refused at the field) and sends a test.
+// An ANALYST then sees no "assign to someone" and no case closing; a VIEWER sees the queue with no
+// actions. Screenshots: dashboard.png, alert-queue.png, case.png (and
 // cases.png, reports.png, channels.png, channel-deliveries.png).
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -351,7 +353,7 @@ await runSuite(
       await tallScreenshot(page, 'reports', 1000);
     });
 
-    await check('channels: a loopback webhook is refused at the field; a webhook shows its secret once; a test is sent', async () => {
+    await check('channels: a loopback webhook and a URL outside its allowed domains are refused at the URL field; a webhook shows its secret once; its allowed domains are edited; a test is sent', async () => {
       await page.goto(`${BASE}/settings/channels`);
       await page.getByRole('heading', { level: 1, name: 'Notification channels' }).waitFor();
       await page.getByRole('button', { name: 'New channel' }).first().click();
@@ -362,6 +364,14 @@ await runSuite(
       await dialog.getByRole('button', { name: 'Create channel' }).click();
       await dialog.locator('.field-invalid .field-error').first().waitFor();
       await url.fill('https://hooks.example.test/watchtower');
+      const domains = dialog.getByRole('textbox', { name: 'Allowed domains' });
+      await domains.fill('partner.test');
+      await dialog.getByRole('button', { name: 'Create channel' }).click();
+      const urlError = dialog.locator('.field-invalid', { has: page.getByRole('textbox', { name: 'URL' }) }).locator('.field-error');
+      await urlError.waitFor();
+      const urlMessage = await urlError.textContent();
+      assert(/hooks\.example\.test.*allowed_domains/.test(urlMessage), `the URL field says: ${urlMessage}`);
+      await domains.fill('example.test');
       await dialog.getByRole('button', { name: 'Create channel' }).click();
       const secretDialog = page.getByRole('dialog', { name: 'Webhook created' });
       await secretDialog.waitFor();
@@ -369,6 +379,19 @@ await runSuite(
       assert(/^whsec_/.test(secret), `the secret shown is ${secret.slice(0, 8)}…`);
       await secretDialog.getByRole('button', { name: 'I have stored the secret' }).click();
       assert((await page.content()).indexOf(secret) < 0, 'the secret stays in the page after the dialog closed');
+      await page.locator('.channel-domains .cell-id', { hasText: /^example\.test$/ }).waitFor();
+      await page.getByRole('button', { name: 'Edit the allowed domains of Ops webhook' }).click();
+      const edit = page.getByRole('dialog', { name: /^Allowed domains of/ });
+      const editField = edit.getByRole('textbox', { name: 'Allowed domains' });
+      await editField.fill('partner.test');
+      await edit.getByRole('button', { name: 'Save' }).click();
+      const editError = edit.locator('.field-invalid .field-error');
+      await editError.waitFor();
+      assert(/hooks\.example\.test/.test(await editError.textContent()), 'the edit dialog does not say which host is left out');
+      await editField.fill('example.test, partner.test');
+      await edit.getByRole('button', { name: 'Save' }).click();
+      await edit.waitFor({ state: 'hidden' });
+      await page.locator('.channel-domains .cell-id', { hasText: /^example\.test, partner\.test$/ }).waitFor();
       await page.getByRole('button', { name: 'Send test' }).first().click();
       const log = page.getByRole('dialog', { name: /^Deliveries of/ });
       await log.getByText('test', { exact: true }).first().waitFor();
