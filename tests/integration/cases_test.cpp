@@ -23,21 +23,6 @@ namespace json = boost::json;
 
 constexpr const char* kCases = "/api/v1/cases";
 
-std::string StringAt(const json::value& value, const char* name) {
-    const auto* member = value.is_object() ? value.as_object().if_contains(name) : nullptr;
-    return member && member->is_string() ? std::string(member->as_string()) : std::string("<missing>");
-}
-
-// The fields a 422 names.
-std::set<std::string> ErrorFields(const HttpResponse& res) {
-    std::set<std::string> fields;
-    EXPECT_EQ(res.status, 422) << res.body;
-    EXPECT_EQ(res.Code(), "validation_failed") << res.body;
-    auto body = res.Json();
-    if (const auto* errors = body.is_object() ? body.as_object().if_contains("errors") : nullptr)
-        for (const auto& error : errors->as_array()) fields.insert(StringAt(error, "field"));
-    return fields;
-}
 
 std::vector<std::string> TimelineActions(const json::value& view) {
     std::vector<std::string> actions;
@@ -310,17 +295,17 @@ TEST_F(CasesTest, AnalystJourneyFromSimulatedTrafficToTheSarReport) {
 
 TEST_F(CasesTest, BadBodiesAndQueriesNameTheirFields) {
     const std::string alert = Raise("acc-bad-1");
-    EXPECT_EQ(ErrorFields(Create(analyst_, {})), (std::set<std::string>{"title", "alert_ids"}));
-    EXPECT_EQ(ErrorFields(Create(analyst_, {{"title", "  "}, {"alert_ids", json::array{}}, {"priority", "urgent"}})),
+    EXPECT_EQ(ProblemFields(Create(analyst_, {})), (std::set<std::string>{"title", "alert_ids"}));
+    EXPECT_EQ(ProblemFields(Create(analyst_, {{"title", "  "}, {"alert_ids", json::array{}}, {"priority", "urgent"}})),
               (std::set<std::string>{"title", "alert_ids", "priority"}));
-    EXPECT_EQ(ErrorFields(Create(analyst_, {{"title", "t"},
+    EXPECT_EQ(ProblemFields(Create(analyst_, {{"title", "t"},
                                             {"alert_ids", json::array{json::value(alert), json::value(alert), 7}},
                                             {"color", "red"}})),
               (std::set<std::string>{"alert_ids[1]", "alert_ids[2]", "color"}));
-    EXPECT_EQ(ErrorFields(
+    EXPECT_EQ(ProblemFields(
                   Create(analyst_, {{"title", std::string(201, 'x')}, {"alert_ids", json::array{json::value(alert)}}})),
               (std::set<std::string>{"title"}));
-    EXPECT_EQ(ErrorFields(Create(analyst_, {{"title", "t"}, {"alert_ids", json::array{json::value("alr_unknown")}}})),
+    EXPECT_EQ(ProblemFields(Create(analyst_, {{"title", "t"}, {"alert_ids", json::array{json::value("alr_unknown")}}})),
               (std::set<std::string>{"alert_ids[0]"}));
     auto not_json =
         server_->As(analyst_, "POST", kCases, "title=t", {{"Content-Type", "application/x-www-form-urlencoded"}});
@@ -329,18 +314,18 @@ TEST_F(CasesTest, BadBodiesAndQueriesNameTheirFields) {
     EXPECT_EQ(garbled.status, 400) << garbled.body;
 
     const std::string id = NewCase({alert});
-    EXPECT_EQ(ErrorFields(On(analyst_, "PATCH", id, "", {})), (std::set<std::string>{""}));
-    EXPECT_EQ(ErrorFields(On(analyst_, "PATCH", id, "", {{"status", "closed"}})), (std::set<std::string>{"status"}));
-    EXPECT_EQ(ErrorFields(On(analyst_, "PATCH", id, "", {{"status", "done"}, {"priority", "p1"}, {"title", ""}})),
+    EXPECT_EQ(ProblemFields(On(analyst_, "PATCH", id, "", {})), (std::set<std::string>{""}));
+    EXPECT_EQ(ProblemFields(On(analyst_, "PATCH", id, "", {{"status", "closed"}})), (std::set<std::string>{"status"}));
+    EXPECT_EQ(ProblemFields(On(analyst_, "PATCH", id, "", {{"status", "done"}, {"priority", "p1"}, {"title", ""}})),
               (std::set<std::string>{"status", "priority", "title"}));
-    EXPECT_EQ(ErrorFields(On(analyst_, "PATCH", id, "", {{"assignee_id", 5}})), (std::set<std::string>{"assignee_id"}));
-    EXPECT_EQ(ErrorFields(On(analyst_, "POST", id, "/comments", {{"body", " \n "}})), (std::set<std::string>{"body"}));
-    EXPECT_EQ(ErrorFields(On(analyst_, "POST", id, "/comments", {{"body", std::string(10001, 'c')}})),
+    EXPECT_EQ(ProblemFields(On(analyst_, "PATCH", id, "", {{"assignee_id", 5}})), (std::set<std::string>{"assignee_id"}));
+    EXPECT_EQ(ProblemFields(On(analyst_, "POST", id, "/comments", {{"body", " \n "}})), (std::set<std::string>{"body"}));
+    EXPECT_EQ(ProblemFields(On(analyst_, "POST", id, "/comments", {{"body", std::string(10001, 'c')}})),
               (std::set<std::string>{"body"}));
-    EXPECT_EQ(ErrorFields(On(lead_, "POST", id, "/close", {{"resolution", "fraud"}})),
+    EXPECT_EQ(ProblemFields(On(lead_, "POST", id, "/close", {{"resolution", "fraud"}})),
               (std::set<std::string>{"resolution", "note"}));
-    EXPECT_EQ(ErrorFields(On(lead_, "POST", id, "/reopen", {})), (std::set<std::string>{"note"}));
-    EXPECT_EQ(ErrorFields(On(analyst_, "POST", id, "/alerts", {{"alert_ids", "alr_x"}})),
+    EXPECT_EQ(ProblemFields(On(lead_, "POST", id, "/reopen", {})), (std::set<std::string>{"note"}));
+    EXPECT_EQ(ProblemFields(On(analyst_, "POST", id, "/alerts", {{"alert_ids", "alr_x"}})),
               (std::set<std::string>{"alert_ids"}));
     for (const char* query : {"status=lost", "priority=p0", "environment=staging", "limit=0", "status=open,lost",
                               "status=open,", "status=,open"}) {
@@ -443,7 +428,7 @@ TEST_F(CasesTest, AnAnalystAssignsOnlyThemselvesAndCannotClose) {
     auto taken = On(lead_, "PATCH", id, "", {{"assignee_id", lead_id_}});
     ASSERT_EQ(taken.status, 200) << taken.body;
     EXPECT_EQ(On(analyst_, "PATCH", id, "", {{"assignee_id", analyst_id_}}).status, 403);
-    EXPECT_EQ(ErrorFields(On(lead_, "PATCH", id, "", {{"assignee_id", server_->other_admin_id}})),
+    EXPECT_EQ(ProblemFields(On(lead_, "PATCH", id, "", {{"assignee_id", server_->other_admin_id}})),
               (std::set<std::string>{"assignee_id"}));
     EXPECT_EQ(On(viewer_, "POST", id, "/comments", {{"body", "hi"}}).status, 403);
     EXPECT_EQ(Close(analyst_, id).status, 403);
@@ -463,9 +448,9 @@ TEST_F(CasesTest, AlertsJoinOneCaseOfOneEnvironment) {
     EXPECT_EQ(twice.status, 409) << twice.body;
     EXPECT_EQ(twice.Code(), "conflict");
     EXPECT_EQ(
-        ErrorFields(Create(admin_, {{"title", "t"}, {"alert_ids", json::array{json::value(b), json::value(sandbox)}}})),
+        ProblemFields(Create(admin_, {{"title", "t"}, {"alert_ids", json::array{json::value(b), json::value(sandbox)}}})),
         (std::set<std::string>{"alert_ids"}));
-    EXPECT_EQ(ErrorFields(On(analyst_, "POST", id, "/alerts", {{"alert_ids", json::array{json::value(sandbox)}}})),
+    EXPECT_EQ(ProblemFields(On(analyst_, "POST", id, "/alerts", {{"alert_ids", json::array{json::value(sandbox)}}})),
               (std::set<std::string>{"alert_ids"}));
     // A closed alert joins without changing its status; an open one is escalated.
     ASSERT_EQ(server_
@@ -540,18 +525,18 @@ TEST_F(CasesTest, EvidenceIsCheckedStoredDurablyAndServedToTheOrganizationOnly) 
     auto huge = Upload(analyst_, id, "huge.pdf", "application/pdf", "%PDF-" + std::string(10 * 1024 * 1024, 'x'));
     EXPECT_EQ(huge.status, 413) << huge.body.substr(0, 200);
     EXPECT_EQ(huge.Code(), "payload_too_large");
-    EXPECT_EQ(ErrorFields(Upload(analyst_, id, "fake.pdf", "application/pdf", "<html>not a pdf</html>")),
+    EXPECT_EQ(ProblemFields(Upload(analyst_, id, "fake.pdf", "application/pdf", "<html>not a pdf</html>")),
               (std::set<std::string>{"body"}));
-    EXPECT_EQ(ErrorFields(Upload(analyst_, id, "fake.png", "image/png", "GIF89a....")),
+    EXPECT_EQ(ProblemFields(Upload(analyst_, id, "fake.png", "image/png", "GIF89a....")),
               (std::set<std::string>{"body"}));
-    EXPECT_EQ(ErrorFields(Upload(analyst_, id, "binary.txt", "text/plain", std::string("a\0b", 3))),
+    EXPECT_EQ(ProblemFields(Upload(analyst_, id, "binary.txt", "text/plain", std::string("a\0b", 3))),
               (std::set<std::string>{"body"}));
-    EXPECT_EQ(ErrorFields(Upload(analyst_, id, "empty.txt", "text/plain", "")), (std::set<std::string>{"body"}));
-    EXPECT_EQ(ErrorFields(Upload(analyst_, id, "photo.exe", "image/png", png)), (std::set<std::string>{"filename"}));
-    EXPECT_EQ(ErrorFields(Upload(analyst_, id, "", "image/png", png)), (std::set<std::string>{"filename"}));
-    EXPECT_EQ(ErrorFields(Upload(analyst_, id, ".hidden.png", "image/png", png)), (std::set<std::string>{"filename"}));
-    EXPECT_EQ(ErrorFields(Upload(analyst_, id, "a%0Ab.png", "image/png", png)), (std::set<std::string>{"filename"}));
-    EXPECT_EQ(ErrorFields(Upload(analyst_, id, std::string(201, 'n') + ".png", "image/png", png)),
+    EXPECT_EQ(ProblemFields(Upload(analyst_, id, "empty.txt", "text/plain", "")), (std::set<std::string>{"body"}));
+    EXPECT_EQ(ProblemFields(Upload(analyst_, id, "photo.exe", "image/png", png)), (std::set<std::string>{"filename"}));
+    EXPECT_EQ(ProblemFields(Upload(analyst_, id, "", "image/png", png)), (std::set<std::string>{"filename"}));
+    EXPECT_EQ(ProblemFields(Upload(analyst_, id, ".hidden.png", "image/png", png)), (std::set<std::string>{"filename"}));
+    EXPECT_EQ(ProblemFields(Upload(analyst_, id, "a%0Ab.png", "image/png", png)), (std::set<std::string>{"filename"}));
+    EXPECT_EQ(ProblemFields(Upload(analyst_, id, std::string(201, 'n') + ".png", "image/png", png)),
               (std::set<std::string>{"filename"}));
     EXPECT_EQ(Upload(viewer_, id, "v.png", "image/png", png).status, 403);
 
@@ -603,7 +588,7 @@ TEST_F(CasesTest, AnotherOrganizationsCasesAreNotFoundOnEveryCaseRoute) {
     EXPECT_EQ(theirs.body.find(id), std::string::npos);
     const std::string spare = Raise("acc-tenant-3");
     auto with_ours = Create(other, {{"title", "theirs"}, {"alert_ids", json::array{json::value(spare)}}});
-    EXPECT_EQ(ErrorFields(with_ours), (std::set<std::string>{"alert_ids[0]"}));
+    EXPECT_EQ(ProblemFields(with_ours), (std::set<std::string>{"alert_ids[0]"}));
     EXPECT_EQ(with_ours.body.find("acc-tenant"), std::string::npos);
     auto spare_alert = server_->As(admin_, "GET", "/api/v1/alerts/" + spare).Json();
     EXPECT_TRUE(spare_alert.at("case_id").is_null());

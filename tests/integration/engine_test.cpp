@@ -63,11 +63,6 @@ std::string Str(const json::value& value) {
     return value.is_string() ? std::string(value.as_string()) : std::string("<not a string>");
 }
 
-std::string StringAt(const json::value& value, const char* name) {
-    const auto* member = value.is_object() ? value.as_object().if_contains(name) : nullptr;
-    return member && member->is_string() ? std::string(member->as_string()) : std::string("<missing>");
-}
-
 std::string Id(const HttpResponse& res) { return StringAt(res.Json(), "id"); }
 
 // A transaction body; `extra` members are added (or replace the defaults).

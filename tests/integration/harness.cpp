@@ -934,6 +934,21 @@ bool HasAuditTarget(const boost::json::array& entries, const std::string& target
 
 std::string Dump(const boost::json::value& value) { return boost::json::serialize(value); }
 
+std::string StringAt(const boost::json::value& value, const char* name) {
+    const auto* member = value.is_object() ? value.as_object().if_contains(name) : nullptr;
+    return member && member->is_string() ? std::string(member->as_string()) : std::string("<missing>");
+}
+
+std::set<std::string> ProblemFields(const HttpResponse& res) {
+    std::set<std::string> fields;
+    EXPECT_EQ(res.status, 422) << res.body;
+    EXPECT_EQ(res.Code(), "validation_failed") << res.body;
+    auto body = res.Json();
+    if (const auto* errors = body.is_object() ? body.as_object().if_contains("errors") : nullptr)
+        for (const auto& error : errors->as_array()) fields.insert(StringAt(error, "field"));
+    return fields;
+}
+
 void ExpectSecurityHeaders(const HttpResponse& res, bool api, const std::string& what) {
     SCOPED_TRACE(what + " (status " + std::to_string(res.status) + ")");
     EXPECT_EQ(res.Header("X-Frame-Options").value_or("<missing>"), "DENY");

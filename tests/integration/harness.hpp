@@ -316,6 +316,12 @@ void EndSuiteServer(Server*& server);
 /// Whether one of `entries` (audit entries) has `target`.
 bool HasAuditTarget(const boost::json::array& entries, const std::string& target);
 
+/// The string member `name` of a JSON object, or "<missing>" (not a string, or not an object).
+std::string StringAt(const boost::json::value& value, const char* name);
+
+/// The fields a `422 validation_failed` problem names (EXPECTs the status and the code).
+std::set<std::string> ProblemFields(const HttpResponse& res);
+
 /// Sorted-key string of a JSON value, for exact comparisons in messages.
 std::string Dump(const boost::json::value& value);
 

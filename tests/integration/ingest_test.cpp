@@ -77,11 +77,6 @@ HttpResponse Post(const Server& server, const std::string& key, const std::strin
     return server.Call("POST", path, body, WithKey(key, std::move(headers)));
 }
 
-std::string StringAt(const json::value& value, const char* name) {
-    const auto* member = value.is_object() ? value.as_object().if_contains(name) : nullptr;
-    return member && member->is_string() ? std::string(member->as_string()) : std::string("<missing>");
-}
-
 // The `field` of every `errors[]` entry of a problem, sorted (the order is not part of the API).
 std::vector<std::string> ErrorFields(const json::value& problem) {
     std::vector<std::string> fields;

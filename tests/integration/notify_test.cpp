@@ -37,18 +37,6 @@ constexpr const char* kSettings = "/api/v1/notifications/settings";
 const std::string kOk = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
 const std::string kError = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\nConnection: close\r\n\r\nfail";
 
-std::string StringAt(const json::value& value, const char* name) {
-    const auto* member = value.is_object() ? value.as_object().if_contains(name) : nullptr;
-    return member && member->is_string() ? std::string(member->as_string()) : std::string("<missing>");
-}
-
-std::set<std::string> ErrorFields(const HttpResponse& res) {
-    std::set<std::string> fields;
-    auto body = res.Json();
-    if (const auto* errors = body.is_object() ? body.as_object().if_contains("errors") : nullptr)
-        for (const auto& error : errors->as_array()) fields.insert(StringAt(error, "field"));
-    return fields;
-}
 
 /// One HTTP request as the receiver saw it.
 struct Received {
@@ -441,13 +429,13 @@ TEST_F(NotifyTest, AllowedDomainsRestrictTheUrlWhenSavedAndDeliveriesGoOnlyToMat
     // The receiver's address is allowed by outbound.allow, but not by this channel's list.
     auto outside = hook(receiver.Url(), {"example.com"});
     ASSERT_EQ(outside.status, 422) << outside.body;
-    EXPECT_EQ(ErrorFields(outside), std::set<std::string>{"url"});
+    EXPECT_EQ(ProblemFields(outside), std::set<std::string>{"url"});
     EXPECT_NE(outside.body.find("not in this channel's allowed_domains (example.com)"), std::string::npos)
         << outside.body;
     for (const char* entry : {"127.0.0.1", "2130706433", "[::1]", "*.localhost"}) {
         auto refused = hook("http://localhost:" + port + "/hook", {entry});
         EXPECT_EQ(refused.status, 422) << entry << ": " << refused.body;
-        EXPECT_EQ(ErrorFields(refused), std::set<std::string>{"allowed_domains[0]"}) << entry;
+        EXPECT_EQ(ProblemFields(refused), std::set<std::string>{"allowed_domains[0]"}) << entry;
     }
 
     // A name the list allows is delivered (to the receiver on 127.0.0.1, through the SSRF guard).
@@ -465,7 +453,7 @@ TEST_F(NotifyTest, AllowedDomainsRestrictTheUrlWhenSavedAndDeliveriesGoOnlyToMat
     const std::string path = std::string(kChannels) + "/" + id;
     auto narrowed = server_->As(admin_, "PATCH", path, R"({"allowed_domains": ["example.com"]})");
     ASSERT_EQ(narrowed.status, 422) << narrowed.body;
-    EXPECT_EQ(ErrorFields(narrowed), std::set<std::string>{"allowed_domains"});
+    EXPECT_EQ(ProblemFields(narrowed), std::set<std::string>{"allowed_domains"});
     auto read = server_->As(admin_, "GET", path);
     EXPECT_EQ(Dump(read.Json().at("allowed_domains")), R"(["localhost"])") << "a refused PATCH changes nothing";
     auto cleared = server_->As(admin_, "PATCH", path, R"({"allowed_domains": []})");
@@ -477,7 +465,7 @@ TEST_F(NotifyTest, AllowedDomainsRestrictTheUrlWhenSavedAndDeliveriesGoOnlyToMat
                                 {"recipients", {"ops@acme.test"}},
                                 {"events", {"alert.raised"}},
                                 {"allowed_domains", {"acme.test"}}});
-    EXPECT_EQ(ErrorFields(email), std::set<std::string>{"allowed_domains"}) << email.body;
+    EXPECT_EQ(ProblemFields(email), std::set<std::string>{"allowed_domains"}) << email.body;
     Delete(id);
 }
 
@@ -486,7 +474,7 @@ TEST_F(NotifyTest, ChannelValidationNamesTheField) {
         auto res = CreateChannel(body);
         EXPECT_EQ(res.status, 422) << res.body;
         EXPECT_EQ(res.Code(), "validation_failed") << res.body;
-        return ErrorFields(res);
+        return ProblemFields(res);
     };
     const json::object hook{{"type", "webhook"}, {"name", "x"}, {"url", "https://hooks.example.com/a"},
                             {"events", {"alert.raised"}}};
@@ -534,7 +522,7 @@ TEST_F(NotifyTest, ChannelValidationNamesTheField) {
     EXPECT_FALSE(renamed.Json().at("enabled").as_bool());
     auto refused = server_->As(admin_, "PATCH", path, R"({"url": "https://elsewhere.example.com/"})");
     EXPECT_EQ(refused.status, 422) << refused.body;
-    EXPECT_EQ(ErrorFields(refused), std::set<std::string>{"url"});
+    EXPECT_EQ(ProblemFields(refused), std::set<std::string>{"url"});
     EXPECT_TRUE(HasAuditTarget(server_->AuditEntries(admin_, "notification_channel.updated"),
                                "notification_channel:" + patched_id));
     Delete(patched_id);
@@ -608,7 +596,7 @@ TEST_F(NotifyTest, SettingsAreEachUsersOwnAndValidated) {
     auto fields = [&](const std::string& body) {
         auto res = server_->As(analyst, "PUT", kSettings, body);
         EXPECT_EQ(res.status, 422) << res.body;
-        return ErrorFields(res);
+        return ProblemFields(res);
     };
     EXPECT_EQ(fields(R"({"email": true, "events": ["alert.raised"]})"), std::set<std::string>{"events[0]"})
         << "alert.raised is for organization channels";
@@ -657,7 +645,7 @@ TEST(NotifySsrfTest, RefusedAddressesNeverGetAConnection) {
                                                           {"url", "http://" + host + ":" + port + "/hook"},
                                                           {"events", {"alert.raised"}}}));
         EXPECT_EQ(res.status, 422) << host << ": " << res.body;
-        EXPECT_EQ(ErrorFields(res), std::set<std::string>{"url"}) << host;
+        EXPECT_EQ(ProblemFields(res), std::set<std::string>{"url"}) << host;
     }
     // A name that resolves to loopback passes creation and is refused when delivering.
     auto created = server.As(admin, "POST", kChannels,

@@ -22,21 +22,6 @@ namespace json = boost::json;
 constexpr const char* kAlerts = "/api/v1/alerts";
 constexpr const char* kBulk = "/api/v1/alerts/bulk";
 
-std::string StringAt(const json::value& value, const char* name) {
-    const auto* member = value.is_object() ? value.as_object().if_contains(name) : nullptr;
-    return member && member->is_string() ? std::string(member->as_string()) : std::string("<missing>");
-}
-
-// The fields a 422 names.
-std::set<std::string> ErrorFields(const HttpResponse& res) {
-    std::set<std::string> fields;
-    EXPECT_EQ(res.status, 422) << res.body;
-    EXPECT_EQ(res.Code(), "validation_failed") << res.body;
-    auto body = res.Json();
-    if (const auto* errors = body.is_object() ? body.as_object().if_contains("errors") : nullptr)
-        for (const auto& error : errors->as_array()) fields.insert(StringAt(error, "field"));
-    return fields;
-}
 
 class TriageTest : public ::testing::Test {
   protected:
@@ -191,12 +176,12 @@ TEST_F(TriageTest, AnAnalystTakesReviewsAndClosesWithADispositionAndANote) {
     EXPECT_TRUE(reviewing.Json().at("closed_at").is_null());
 
     // Closing needs both a disposition and a note; each missing one is named.
-    EXPECT_EQ(ErrorFields(Patch(analyst_, id, {{"status", "closed"}})), (std::set<std::string>{"disposition", "note"}));
-    EXPECT_EQ(ErrorFields(Patch(analyst_, id, {{"status", "closed"}, {"disposition", "false_positive"}})),
+    EXPECT_EQ(ProblemFields(Patch(analyst_, id, {{"status", "closed"}})), (std::set<std::string>{"disposition", "note"}));
+    EXPECT_EQ(ProblemFields(Patch(analyst_, id, {{"status", "closed"}, {"disposition", "false_positive"}})),
               std::set<std::string>{"note"});
-    EXPECT_EQ(ErrorFields(Patch(analyst_, id, {{"status", "closed"}, {"disposition", "maybe"}, {"note", "x"}})),
+    EXPECT_EQ(ProblemFields(Patch(analyst_, id, {{"status", "closed"}, {"disposition", "maybe"}, {"note", "x"}})),
               std::set<std::string>{"disposition"});
-    EXPECT_EQ(ErrorFields(Patch(analyst_, id, {{"status", "closed"}, {"disposition", "duplicate"}, {"note", "  "}})),
+    EXPECT_EQ(ProblemFields(Patch(analyst_, id, {{"status", "closed"}, {"disposition", "duplicate"}, {"note", "  "}})),
               std::set<std::string>{"note"});
     EXPECT_EQ(Alert(id).at("status"), "in_review") << "a refused close changed the alert";
 
@@ -229,13 +214,13 @@ TEST_F(TriageTest, AnAnalystTakesReviewsAndClosesWithADispositionAndANote) {
 
 TEST_F(TriageTest, MalformedChangesAre422NamingTheField) {
     const std::string id = RaiseOne("acc-malformed");
-    EXPECT_EQ(ErrorFields(Patch(analyst_, id, {{"disposition", "duplicate"}})), std::set<std::string>{"disposition"});
-    EXPECT_EQ(ErrorFields(Patch(analyst_, id, {{"status", "in_review"}, {"note", "why"}})), std::set<std::string>{"note"});
-    EXPECT_EQ(ErrorFields(Patch(analyst_, id, {{"status", "done"}})), std::set<std::string>{"status"});
-    EXPECT_EQ(ErrorFields(Patch(analyst_, id, {{"assignee_id", 7}})), std::set<std::string>{"assignee_id"});
-    EXPECT_EQ(ErrorFields(Patch(analyst_, id, {{"status", "open"}, {"priority", "high"}})),
+    EXPECT_EQ(ProblemFields(Patch(analyst_, id, {{"disposition", "duplicate"}})), std::set<std::string>{"disposition"});
+    EXPECT_EQ(ProblemFields(Patch(analyst_, id, {{"status", "in_review"}, {"note", "why"}})), std::set<std::string>{"note"});
+    EXPECT_EQ(ProblemFields(Patch(analyst_, id, {{"status", "done"}})), std::set<std::string>{"status"});
+    EXPECT_EQ(ProblemFields(Patch(analyst_, id, {{"assignee_id", 7}})), std::set<std::string>{"assignee_id"});
+    EXPECT_EQ(ProblemFields(Patch(analyst_, id, {{"status", "open"}, {"priority", "high"}})),
               std::set<std::string>{"priority"});
-    EXPECT_EQ(ErrorFields(Patch(analyst_, id, {})), std::set<std::string>{""});
+    EXPECT_EQ(ProblemFields(Patch(analyst_, id, {})), std::set<std::string>{""});
     EXPECT_TRUE(Alert(id).at("events").as_array().empty());
 }
 
@@ -275,9 +260,9 @@ TEST_F(TriageTest, AnAnalystAssignsOnlyThemselvesAndCannotReopen) {
 
 TEST_F(TriageTest, OnlyMembersOfTheOrganizationCanBeAssigned) {
     const std::string id = RaiseOne("acc-members");
-    EXPECT_EQ(ErrorFields(Patch(lead_, id, {{"assignee_id", server_->other_admin_id}})),
+    EXPECT_EQ(ProblemFields(Patch(lead_, id, {{"assignee_id", server_->other_admin_id}})),
               std::set<std::string>{"assignee_id"});
-    EXPECT_EQ(ErrorFields(Patch(admin_, id, {{"assignee_id", "usr_nobody"}})), std::set<std::string>{"assignee_id"});
+    EXPECT_EQ(ProblemFields(Patch(admin_, id, {{"assignee_id", "usr_nobody"}})), std::set<std::string>{"assignee_id"});
     auto assigned = Patch(admin_, id, {{"assignee_id", analyst_id_}});
     ASSERT_EQ(assigned.status, 200) << assigned.body;
     EXPECT_EQ(StringAt(assigned.Json(), "assignee_id"), analyst_id_);
@@ -345,21 +330,21 @@ TEST_F(TriageTest, BulkBodiesAreValidated) {
     json::array one{json::value(id)};
     json::array too_many;
     for (int idx = 0; idx < 501; ++idx) too_many.push_back(json::value(id + std::to_string(idx)));
-    EXPECT_EQ(ErrorFields(Bulk(lead_, {{"alert_ids", too_many}, {"action", "assign"}, {"assignee_id", nullptr}})),
+    EXPECT_EQ(ProblemFields(Bulk(lead_, {{"alert_ids", too_many}, {"action", "assign"}, {"assignee_id", nullptr}})),
               std::set<std::string>{"alert_ids"});
-    EXPECT_EQ(ErrorFields(Bulk(lead_, {{"alert_ids", json::array{}}, {"action", "assign"}, {"assignee_id", nullptr}})),
+    EXPECT_EQ(ProblemFields(Bulk(lead_, {{"alert_ids", json::array{}}, {"action", "assign"}, {"assignee_id", nullptr}})),
               std::set<std::string>{"alert_ids"});
-    EXPECT_EQ(ErrorFields(Bulk(lead_, {{"alert_ids", json::array{json::value(id), json::value(id)}},
+    EXPECT_EQ(ProblemFields(Bulk(lead_, {{"alert_ids", json::array{json::value(id), json::value(id)}},
                                        {"action", "assign"},
                                        {"assignee_id", nullptr}})),
               std::set<std::string>{"alert_ids[1]"});
-    EXPECT_EQ(ErrorFields(Bulk(lead_, {{"alert_ids", one}, {"action", "delete"}})), std::set<std::string>{"action"});
-    EXPECT_EQ(ErrorFields(Bulk(lead_, {{"alert_ids", one}, {"action", "assign"}})), std::set<std::string>{"assignee_id"});
-    EXPECT_EQ(ErrorFields(Bulk(lead_, {{"alert_ids", one}, {"action", "close"}, {"disposition", "duplicate"}})),
+    EXPECT_EQ(ProblemFields(Bulk(lead_, {{"alert_ids", one}, {"action", "delete"}})), std::set<std::string>{"action"});
+    EXPECT_EQ(ProblemFields(Bulk(lead_, {{"alert_ids", one}, {"action", "assign"}})), std::set<std::string>{"assignee_id"});
+    EXPECT_EQ(ProblemFields(Bulk(lead_, {{"alert_ids", one}, {"action", "close"}, {"disposition", "duplicate"}})),
               std::set<std::string>{"note"});
-    EXPECT_EQ(ErrorFields(Bulk(lead_, {{"action", "close"}, {"disposition", "duplicate"}, {"note", "n"}})),
+    EXPECT_EQ(ProblemFields(Bulk(lead_, {{"action", "close"}, {"disposition", "duplicate"}, {"note", "n"}})),
               std::set<std::string>{"alert_ids"});
-    EXPECT_EQ(ErrorFields(Bulk(lead_, {{"alert_ids", one}, {"action", "assign"}, {"assignee_id", nullptr},
+    EXPECT_EQ(ProblemFields(Bulk(lead_, {{"alert_ids", one}, {"action", "assign"}, {"assignee_id", nullptr},
                                        {"note", "n"}})),
               std::set<std::string>{"note"});
     EXPECT_EQ(Bulk(viewer_, {{"alert_ids", one}, {"action", "assign"}, {"assignee_id", nullptr}}).status, 403);
@@ -410,7 +395,7 @@ TEST_F(TriageTest, QueueViewsAndFilters) {
              {"environment=staging", "environment"},
              {"entity_key=" + std::string(301, 'e'), "entity_key"}}) {
         SCOPED_TRACE(query);
-        EXPECT_EQ(ErrorFields(server_->As(admin_, "GET", std::string(kAlerts) + "?" + query)),
+        EXPECT_EQ(ProblemFields(server_->As(admin_, "GET", std::string(kAlerts) + "?" + query)),
                   std::set<std::string>{field});
     }
 }
@@ -420,8 +405,8 @@ TEST_F(TriageTest, TheSlaSettingMakesAlertsOverdue) {
     // The setting is validated per severity.
     auto bad = server_->As(admin_, "PATCH", "/api/v1/orgs/current",
                            R"({"settings": {"alert_sla_hours": {"high": 0, "urgent": 1}}})");
-    EXPECT_EQ(ErrorFields(bad), (std::set<std::string>{"settings.alert_sla_hours.high", "settings.alert_sla_hours.urgent"}));
-    EXPECT_EQ(ErrorFields(server_->As(admin_, "PATCH", "/api/v1/orgs/current", R"({"settings": {"alert_sla_hours": 4}})")),
+    EXPECT_EQ(ProblemFields(bad), (std::set<std::string>{"settings.alert_sla_hours.high", "settings.alert_sla_hours.urgent"}));
+    EXPECT_EQ(ProblemFields(server_->As(admin_, "PATCH", "/api/v1/orgs/current", R"({"settings": {"alert_sla_hours": 4}})")),
               std::set<std::string>{"settings.alert_sla_hours"});
     auto set = server_->As(admin_, "PATCH", "/api/v1/orgs/current", R"({"settings": {"alert_sla_hours": {"high": 1}}})");
     ASSERT_EQ(set.status, 200) << set.body;
