@@ -62,12 +62,7 @@ class CasesTest : public ::testing::Test {
         delete production_;
         delete sandbox_;
         production_ = sandbox_ = nullptr;
-        if (!server_) return;
-        EXPECT_EQ(server_->Stop(), 0);
-        auto leaked = server_->LeakedSecrets();
-        EXPECT_TRUE(leaked.empty()) << "secret in the logs: " << leaked.front();
-        delete server_;
-        server_ = nullptr;
+        EndSuiteServer(server_);
     }
     void SetUp() override {
         ASSERT_NE(server_, nullptr) << "the suite's server did not start";

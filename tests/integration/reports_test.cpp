@@ -123,12 +123,7 @@ class ReportsTest : public ::testing::Test {
     static void TearDownTestSuite() {
         delete production_;
         delete sandbox_;
-        if (!server_) return;
-        EXPECT_EQ(server_->Stop(), 0);
-        auto leaked = server_->LeakedSecrets();
-        EXPECT_TRUE(leaked.empty()) << "secret in the logs: " << leaked.front();
-        delete server_;
-        server_ = nullptr;
+        EndSuiteServer(server_);
     }
     void SetUp() override { ASSERT_NE(server_, nullptr) << "the suite's server did not start"; }
 
