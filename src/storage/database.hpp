@@ -88,10 +88,15 @@ struct Dialect {
     Kind kind;
 };
 
-/// What a WAL checkpoint did, in the figures `sqlite3_wal_checkpoint_v2` reports.
+/// What a WAL checkpoint did, in the figures `sqlite3_wal_checkpoint_v2` reports (of its last pass,
+/// when it made several).
 struct CheckpointResult {
     std::int64_t wal_frames = 0;           // frames in the write-ahead log; -1 when unknown
     std::int64_t checkpointed_frames = 0;  // of those, frames copied back into the database; -1 when unknown
+    /// How long the checkpoint kept this process's writers waiting (SQLite: its pass under the
+    /// writer lock, which lets a log that a busy writer keeps growing start over); -1 when it took
+    /// no lock.
+    std::int64_t writer_pause_micros = -1;
 };
 
 class Database {
@@ -106,12 +111,13 @@ public:
     /// Storage reachable and schema current (used by /readyz).
     virtual Status Ping() = 0;
     /// Copies what the write-ahead log holds back into the database without waiting for, or
-    /// blocking, readers or writers (SQLite: a PASSIVE checkpoint on a pooled connection, never the
-    /// writer lock). Frames that a reader's snapshot still needs stay in the log, so
-    /// `checkpointed_frames < wal_frames` is a normal, successful outcome; so is a checkpoint that
-    /// could not start because another one was running (figures -1). Meant for a background
-    /// timer when `OpenOptions::background_checkpoint` is set; harmless otherwise. Backends
-    /// without a log of their own to manage return {-1, -1}.
+    /// blocking, readers, and blocking writers only briefly (SQLite: PASSIVE checkpoints on a
+    /// pooled connection; when the log is long, the last one under the writer lock so that the
+    /// log can start over: see sqlite_database.hpp). Frames that a reader's snapshot still needs
+    /// stay in the log, so `checkpointed_frames < wal_frames` is a normal, successful outcome; so
+    /// is a checkpoint that could not start because another one was running (figures -1). Meant
+    /// for a background timer when `OpenOptions::background_checkpoint` is set; harmless
+    /// otherwise. Backends without a log of their own to manage return {-1, -1}.
     /// Fails with kUnavailable after `Close` or when no connection frees up within the busy
     /// timeout; kUnavailable / kInternal for backend errors, as for every other call.
     virtual Result<CheckpointResult> Checkpoint() = 0;

@@ -25,6 +25,18 @@ constexpr std::size_t kStatementCacheCapacity = 256;
 constexpr int kMaxParameterIndex = 32766;
 constexpr std::size_t kMaxSqlInMessages = 300;
 
+// Checkpoint() (see the header). The locked pass copies what arrived during the pass before it:
+// unlocked passes repeat (at most kMaxUnlockedPasses in all) until one takes under
+// kLockedPassTarget, so the pause stays about that short.
+constexpr auto kLockedPassTarget = std::chrono::milliseconds(5);
+constexpr int kMaxUnlockedPasses = 4;
+// How long Checkpoint() waits for the write transaction in progress to end (writers arriving
+// meanwhile queue behind it; they would have waited for that transaction anyway).
+constexpr auto kWriterLockWait = std::chrono::milliseconds(100);
+// PRAGMA journal_size_limit with background_checkpoint: the -wal file is cut back to this size
+// when the log starts over, so a burst does not leave a huge file behind.
+constexpr std::int64_t kJournalSizeLimitBytes = std::int64_t{256} << 20;
+
 std::string Abbreviate(std::string_view sql) {
     if (sql.size() <= kMaxSqlInMessages) return std::string(sql);
     return std::string(sql.substr(0, kMaxSqlInMessages)) + "...";
@@ -211,6 +223,9 @@ class Connection {
             // Per connection: the commit that crosses the threshold checkpoints on its own
             // connection, so one connection left at the default would bring the stall back.
             WT_RETURN_IF_ERROR(ExecRaw(handle, "PRAGMA wal_autocheckpoint = 0", "set wal_autocheckpoint"));
+            // Per connection too: SQLite applies it in the commit that starts the log over.
+            const std::string limit = "PRAGMA journal_size_limit = " + std::to_string(kJournalSizeLimitBytes);
+            WT_RETURN_IF_ERROR(ExecRaw(handle, limit.c_str(), "set journal_size_limit"));
         }
         return connection;
     }
@@ -374,28 +389,44 @@ bool ConnectionPool::closed() const {
 }
 
 Status ConnectionPool::LockWriter() {
-    {
-        std::lock_guard lock(writer_owner_mutex_);
-        if (writer_owner_ == std::this_thread::get_id()) {
-            return Error::Internal("sqlite: a thread began a write transaction while holding one (would deadlock)");
-        }
+    std::unique_lock lock(writer_mutex_);
+    if (writer_held_ && writer_owner_ == std::this_thread::get_id()) {
+        return Error::Internal("sqlite: a thread began a write transaction while holding one (would deadlock)");
     }
-    if (!writer_mutex_.try_lock_for(std::chrono::milliseconds(options_.busy_timeout_ms))) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.busy_timeout_ms);
+    if (!writer_released_.wait_until(lock, deadline, [this] { return !writer_held_ && writer_first_waiters_ == 0; })) {
         return Unavailable(
             "the database is busy, try again later",
             "sqlite: waited " + std::to_string(options_.busy_timeout_ms) + " ms for the in-process writer lock");
     }
-    std::lock_guard lock(writer_owner_mutex_);
+    writer_held_ = true;
     writer_owner_ = std::this_thread::get_id();
     return Ok();
 }
 
+bool ConnectionPool::LockWriterFirst(std::chrono::milliseconds wait) {
+    std::unique_lock lock(writer_mutex_);
+    if (writer_held_ && writer_owner_ == std::this_thread::get_id()) return false;
+    ++writer_first_waiters_;
+    const bool released = writer_released_.wait_for(lock, wait, [this] { return !writer_held_; });
+    --writer_first_waiters_;
+    if (!released) {
+        lock.unlock();
+        writer_released_.notify_all();  // LockWriter callers that gave way to this call
+        return false;
+    }
+    writer_held_ = true;
+    writer_owner_ = std::this_thread::get_id();
+    return true;
+}
+
 void ConnectionPool::UnlockWriter() {
     {
-        std::lock_guard lock(writer_owner_mutex_);
+        std::lock_guard lock(writer_mutex_);
+        writer_held_ = false;
         writer_owner_ = std::thread::id();
     }
-    writer_mutex_.unlock();
+    writer_released_.notify_all();  // all: a LockWriterFirst caller must not miss it
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -588,6 +619,72 @@ class SqliteTransaction final : public Transaction {
     bool aborted_ = false;
 };
 
+/// One PASSIVE checkpoint.
+struct CheckpointPass {
+    CheckpointResult figures;
+    bool complete = false;  // it copied every frame of the log it saw (frames appended since remain)
+    std::chrono::steady_clock::time_point started;  // it copies nothing appended after this
+};
+
+std::chrono::steady_clock::duration SinceStart(const CheckpointPass& pass) {
+    return std::chrono::steady_clock::now() - pass.started;
+}
+
+Result<CheckpointPass> PassiveCheckpoint(sqlite3* db) {
+    CheckpointPass pass;
+    pass.started = std::chrono::steady_clock::now();
+    int wal_frames = -1;
+    int checkpointed_frames = -1;
+    const int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames, &checkpointed_frames);
+    // SQLITE_BUSY: another connection (or process) is checkpointing; the figures say how far the
+    // log got (-1 when this call could not look).
+    if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY) return FromSqlite(rc, db, "wal_checkpoint");
+    pass.figures = CheckpointResult{wal_frames, checkpointed_frames};
+    pass.complete = rc == SQLITE_OK && wal_frames >= 0 && checkpointed_frames == wal_frames;
+    return pass;
+}
+
+/// Syncs the database file of `db`. SQLite syncs it only in a checkpoint pass that catches up with
+/// the log; a pass that a writer outran leaves the pages it copied to the OS, and the pass that
+/// does catch up (the locked one) would flush them all while writers wait.
+Status SyncDatabaseFile(sqlite3* db) {
+    sqlite3_file* file = nullptr;
+    int rc = sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &file);
+    if (rc != SQLITE_OK) return FromSqlite(rc, db, "database file pointer");
+    if (file == nullptr || file->pMethods == nullptr) return Ok();  // not open: nothing written
+    rc = file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
+    if (rc != SQLITE_OK) return FromSqlite(rc, std::string_view(), "sync the database file");
+    return Ok();
+}
+
+/// `SqliteDatabase::Checkpoint()` on `db` (a pooled connection): PASSIVE passes, then, when the log
+/// is long, one more under the writer lock so that the next write transaction starts it over.
+Result<CheckpointResult> CheckpointAndRestart(ConnectionPool& pool, sqlite3* db) {
+    WT_ASSIGN_OR_RETURN(CheckpointPass pass, PassiveCheckpoint(db));
+    // A short log is not worth a pause; an incomplete pass (a reader's snapshot still needs
+    // frames, or another checkpoint ran) would be incomplete under the lock too: next time.
+    if (!pass.complete || pass.figures.wal_frames < kWalRestartFrames) return pass.figures;
+    // The locked pass copies what the writer appended since the previous pass started: repeat
+    // that pass (and the sync after it) until it is short.
+    WT_RETURN_IF_ERROR(SyncDatabaseFile(db));
+    for (int pass_idx = 1; pass_idx < kMaxUnlockedPasses && SinceStart(pass) > kLockedPassTarget; ++pass_idx) {
+        const std::int64_t previous_log = pass.figures.wal_frames;
+        WT_ASSIGN_OR_RETURN(pass, PassiveCheckpoint(db));
+        // Nothing appended since a pass that caught up: the next write transaction starts the
+        // log over without help.
+        if (!pass.complete || pass.figures.wal_frames == previous_log) return pass.figures;
+        WT_RETURN_IF_ERROR(SyncDatabaseFile(db));
+    }
+    if (!pool.LockWriterFirst(kWriterLockWait)) return pass.figures;
+    const auto locked_at = std::chrono::steady_clock::now();
+    Result<CheckpointPass> locked = PassiveCheckpoint(db);
+    const auto pause = std::chrono::steady_clock::now() - locked_at;
+    pool.UnlockWriter();
+    WT_RETURN_IF_ERROR(locked);
+    locked->figures.writer_pause_micros = std::chrono::duration_cast<std::chrono::microseconds>(pause).count();
+    return locked->figures;
+}
+
 constexpr const char* kCreateSchemaMigrations =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
@@ -674,19 +771,9 @@ Status SqliteDatabase::Ping() {
 }
 
 Result<CheckpointResult> SqliteDatabase::Checkpoint() {
-    // A pooled connection, not the writer lock: PASSIVE copies what no reader needs and does not
-    // hold up the writer, and the ingestion writer must never queue behind a checkpoint.
+    // A pooled connection, and the writer lock only for the short last pass (see the header).
     WT_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection, pool_->Acquire());
-    int wal_frames = -1;
-    int checkpointed_frames = -1;
-    const int rc = sqlite3_wal_checkpoint_v2(connection->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames,
-                                             &checkpointed_frames);
-    // SQLITE_BUSY: another connection (or process) is checkpointing; the figures say how far the
-    // log got (-1 when this call could not look).
-    Result<CheckpointResult> result =
-        rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY
-            ? Result<CheckpointResult>(CheckpointResult{wal_frames, checkpointed_frames})
-            : Result<CheckpointResult>(FromSqlite(rc, connection->db(), "wal_checkpoint"));
+    Result<CheckpointResult> result = CheckpointAndRestart(*pool_, connection->db());
     pool_->Release(std::move(connection));
     return result;
 }

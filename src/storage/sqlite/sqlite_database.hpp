@@ -3,21 +3,38 @@
 ///
 /// Connections: a bounded pool of `OpenOptions::pool_size` connections, opened lazily. Every
 /// connection runs `PRAGMA busy_timeout=<busy_timeout_ms>`, `journal_mode=WAL`,
-/// `synchronous=FULL` and `foreign_keys=ON` (and `wal_autocheckpoint=0` when
-/// `OpenOptions::background_checkpoint`), and keeps its own LRU cache of prepared statements
-/// keyed by the SQL text as written (`$N` parameters, rewritten once to SQLite's `?N`).
+/// `synchronous=FULL` and `foreign_keys=ON` (and `wal_autocheckpoint=0` and
+/// `journal_size_limit=256 MiB` when `OpenOptions::background_checkpoint`), and keeps its own
+/// LRU cache of prepared statements keyed by the SQL text as written (`$N` parameters, rewritten
+/// once to SQLite's `?N`).
 ///
 /// Checkpoints: by default SQLite checkpoints inside the commit that takes the WAL past 1000
 /// pages, and that commit waits for it (measured under ingestion load: p99 3.1 ms -> 12.8 ms).
-/// With `background_checkpoint` no commit checkpoints; `Checkpoint()` runs
-/// `sqlite3_wal_checkpoint_v2(PASSIVE)` on a pooled connection instead, outside the writer lock,
-/// so it neither waits for nor blocks readers and writers. SQLITE_BUSY from it (another checkpoint
-/// running) is a result, not an error. It never truncates: once every frame is checkpointed, the
-/// next write transaction rewinds the WAL to its start unless a reader is still using it, so
-/// the file keeps its high-water size (for example 65,536 frames, about 256 MiB at 4 KiB pages,
-/// after a long burst) but stops growing. A RESTART / TRUNCATE checkpoint would shrink it, at the
-/// cost of waiting for readers and the writer, which is what this option exists to avoid. The
-/// last connection to close still checkpoints the whole log (SQLite does that on close).
+/// With `background_checkpoint` no commit checkpoints; `Checkpoint()` does, on a pooled connection:
+///  1. `sqlite3_wal_checkpoint_v2(PASSIVE)` outside the writer lock: it copies what no reader
+///     needs, neither waiting for nor blocking readers and writers. SQLITE_BUSY from it (another
+///     checkpoint running) is a result, not an error. That is all when the log is shorter than
+///     `kWalRestartFrames`, or when the pass could not copy every frame (a reader's snapshot).
+///  2. Otherwise the log would never start over under a writer that never pauses (the ingestion
+///     writer): SQLite rewinds it only when a write transaction begins while every frame is copied
+///     and no reader uses it, and a PASSIVE pass only copies what was there when it started. So:
+///     the database file is synced (SQLite syncs it only in a pass that catches up, which would
+///     otherwise flush everything the earlier passes copied while writers wait), and PASSIVE
+///     passes repeat (at most 4 in all) until one, with its sync, took under 5 ms.
+///  3. One more PASSIVE pass under the in-process writer lock, taken ahead of waiting writers
+///     (`LockWriterFirst`, waiting at most 100 ms for the transaction in progress): no write
+///     transaction of this process runs meanwhile, so it copies the few frames the last pass did
+///     not see and catches up; the next write transaction then starts the log over from the
+///     beginning of the file, reusing its blocks. Writers wait for this pass: about one fsync of
+///     the database file (`CheckpointResult::writer_pause_micros`). A reader that began before it
+///     still holds the log: the rewind fails silently and the next `Checkpoint()` tries again.
+/// No RESTART / TRUNCATE checkpoint: those wait in the busy handler for readers and writers.
+/// The file keeps its high-water size (a restart reuses it) except that each connection sets
+/// `PRAGMA journal_size_limit` to 256 MiB: the commit that starts the log over cuts a larger file
+/// back to that, so a burst (or a long reader) does not leave gigabytes behind. Under continuous
+/// load the file holds what is written between two `Checkpoint()` calls (about one second's worth
+/// in the server). The last connection to close still checkpoints the whole log (SQLite does that
+/// on close).
 ///
 /// Transactions: `TxMode::kRead` is a deferred `BEGIN` (a WAL snapshot taken at the first read)
 /// and refuses statements that write. `TxMode::kWrite` first takes an in-process writer lock (so
@@ -41,6 +58,7 @@
 /// `Error::internal`; `Error::detail` is generic.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -67,6 +85,13 @@ struct RewrittenSql {
 /// PostgreSQL would refuse too.
 Result<RewrittenSql> RewriteParameters(std::string_view sql);
 
+/// The log length (frames: 16 MiB at 4 KiB pages) from which `Checkpoint()` makes its last pass
+/// under the writer lock so that the log can start over (see the top of this file). Below it the
+/// log is left to grow: 16 MiB of file costs less than pausing the writers every second, and a
+/// writer that pauses at all lets the log start over without help. The pause itself does not
+/// depend on it (it copies what arrived during one short pass).
+inline constexpr std::int64_t kWalRestartFrames = 4096;
+
 class Connection;  // one sqlite3 handle and its statement cache (defined in the .cpp)
 
 /// The state shared by a `SqliteDatabase` and the transactions it handed out, so that a
@@ -90,8 +115,14 @@ class ConnectionPool {
     bool closed() const;
 
     /// The in-process writer lock. REQUIRES: not already held by the calling thread (checked:
-    /// kInternal). kUnavailable after `busy_timeout_ms`.
+    /// kInternal). Waits behind `LockWriterFirst` callers. kUnavailable after `busy_timeout_ms`.
     Status LockWriter();
+    /// The writer lock ahead of every `LockWriter` caller, for `Checkpoint()`'s locked pass: a plain
+    /// wait would rarely win, since a writer that commits back to back retakes the lock before a
+    /// woken waiter runs. Waits at most `wait` for the current holder (writers arriving meanwhile
+    /// queue behind this call; they would have waited for that holder anyway). false on timeout or
+    /// when the calling thread holds the lock.
+    bool LockWriterFirst(std::chrono::milliseconds wait);
     /// REQUIRES: held by the calling thread.
     void UnlockWriter();
 
@@ -108,9 +139,13 @@ class ConnectionPool {
     int open_count_ = 0;                             // GUARDED_BY(mutex_): idle + borrowed + opening
     bool closed_ = false;                            // GUARDED_BY(mutex_)
 
-    std::timed_mutex writer_mutex_;  // held by the one in-process write transaction
-    std::mutex writer_owner_mutex_;
-    std::thread::id writer_owner_;  // GUARDED_BY(writer_owner_mutex_): thread holding writer_mutex_
+    // The writer lock: a flag under a mutex rather than a std::timed_mutex, so that
+    // LockWriterFirst can make LockWriter callers give way.
+    std::mutex writer_mutex_;
+    std::condition_variable writer_released_;  // signalled by UnlockWriter and a LockWriterFirst timeout
+    bool writer_held_ = false;                 // GUARDED_BY(writer_mutex_): by the one in-process writer
+    std::thread::id writer_owner_;             // GUARDED_BY(writer_mutex_): the thread holding it
+    int writer_first_waiters_ = 0;             // GUARDED_BY(writer_mutex_): LockWriterFirst calls waiting
 };
 
 class SqliteDatabase final : public Database {
@@ -123,8 +158,8 @@ class SqliteDatabase final : public Database {
     Result<int> Migrate() override;
     Result<int> SchemaVersion() override;
     Status Ping() override;
-    /// A PASSIVE checkpoint (see the top of this file); the figures are SQLite's `*pnLog` and
-    /// `*pnCkpt`.
+    /// PASSIVE checkpoints, the last under the writer lock when the log is long (see the top of
+    /// this file); the figures are SQLite's `*pnLog` and `*pnCkpt` of the last pass.
     Result<CheckpointResult> Checkpoint() override;
     void Close() override;
     Dialect dialect() const override { return Dialect{Dialect::Kind::kSqlite}; }

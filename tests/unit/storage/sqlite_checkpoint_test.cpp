@@ -2,13 +2,19 @@
 // OpenOptions::background_checkpoint and Database::Checkpoint() on real SQLite files: the WAL is
 // measured on disk (its frames) and through what Checkpoint() reports, so each test fails if
 // SQLite still checkpoints inside commits, or if Checkpoint() copies nothing / does not let the
-// log rewind / errors out next to a reader.
+// log rewind / errors out next to a reader, or if the log grows without bound while a writer
+// never pauses.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "storage/database.hpp"
@@ -62,6 +68,15 @@ class SqliteCheckpointTest : public ::testing::Test {
         const auto size = static_cast<std::int64_t>(std::filesystem::file_size(Path() + "-wal", ec));
         if (ec || size < kWalHeaderBytes) return 0;
         return (size - kWalHeaderBytes) / (page_size_ + kFrameHeaderBytes);
+    }
+
+    /// The -wal header's checkpoint sequence number, which SQLite increments each time the log
+    /// starts over (big-endian, bytes 12-15); -1 when there is no header.
+    std::int64_t WalCheckpointSequence() const {
+        std::ifstream wal(Path() + "-wal", std::ios::binary);
+        unsigned char header[16] = {};
+        if (!wal.read(reinterpret_cast<char*>(header), sizeof header)) return -1;
+        return (std::int64_t{header[12]} << 24) | (header[13] << 16) | (header[14] << 8) | header[15];
     }
 
     void Write(int commits, int rows_per_commit, char fill = 'x') {
@@ -226,6 +241,86 @@ TEST_F(SqliteCheckpointTest, CheckpointNextToAReaderOfTheCheckpointedFileIsNotAn
     const CheckpointResult full = CheckpointOk();
     EXPECT_EQ(full.checkpointed_frames, full.wal_frames);
     EXPECT_EQ(Count(), 10 * kRowsPerCommit);
+}
+
+TEST_F(SqliteCheckpointTest, CheckpointRestartsTheWalWhileAWriterNeverPauses) {
+    // The ingestion writer's pattern: one thread committing transaction after transaction. A
+    // PASSIVE checkpoint alone never catches up with it (the writer appends while it copies), so
+    // the log would never start over and the -wal file would grow for as long as the load lasts.
+    OpenWith(/*background_checkpoint=*/true);
+    constexpr auto kMinDuration = std::chrono::milliseconds(2000);
+    constexpr auto kMaxDuration = std::chrono::milliseconds(6000);
+    constexpr auto kInterval = std::chrono::milliseconds(100);
+    constexpr std::int64_t kMinRestarts = 4;
+    // Enough frames that a log which never restarts is far past the threshold.
+    constexpr std::int64_t kMinFramesWritten = 6 * kWalRestartFrames;
+
+    std::atomic<bool> stop{false};
+    std::atomic<std::int64_t> rows_committed{0};
+    std::string writer_error;  // written by the writer thread, read after join
+    std::thread writer([&] {
+        const std::string body(kBodyBytes, 'w');
+        while (!stop.load()) {
+            auto tx = db_->Begin(TxMode::kWrite);
+            if (!tx) {
+                writer_error = "begin: " + Describe(tx.error());
+                return;
+            }
+            for (int row_idx = 0; row_idx < kRowsPerCommit; ++row_idx) {
+                if (auto inserted = (*tx)->Exec("INSERT INTO payloads (body) VALUES ($1)", {Text(body)}); !inserted) {
+                    writer_error = "insert: " + Describe(inserted.error());
+                    return;
+                }
+            }
+            if (Status committed = (*tx)->Commit(); !committed.ok()) {
+                writer_error = "commit: " + Describe(committed.error());
+                return;
+            }
+            rows_committed += kRowsPerCommit;
+        }
+    });
+
+    // Facts on disk rather than what Checkpoint() reports: how often the log started over (the
+    // -wal header's checkpoint sequence number), the -wal file's size, and at least how many
+    // frames the writer appended (every row is written into some page at least once).
+    const std::int64_t rows_per_page = std::max<std::int64_t>(1, page_size_ / static_cast<std::int64_t>(kBodyBytes));
+    const auto frames_written = [&] { return rows_committed.load() / rows_per_page; };
+    const std::int64_t first_sequence = WalCheckpointSequence();
+    ASSERT_GE(first_sequence, 0);
+    std::int64_t restarts = 0;
+    std::int64_t max_file_frames = 0;
+    std::int64_t locked_passes = 0;
+    std::int64_t max_pause_micros = 0;
+    const auto start = std::chrono::steady_clock::now();
+    while (writer_error.empty()) {
+        std::this_thread::sleep_for(kInterval);
+        const CheckpointResult result = CheckpointOk();
+        if (result.writer_pause_micros >= 0) ++locked_passes;
+        max_pause_micros = std::max(max_pause_micros, result.writer_pause_micros);
+        max_file_frames = std::max(max_file_frames, WalFileFrames());
+        restarts = WalCheckpointSequence() - first_sequence;
+        const auto elapsed = std::chrono::steady_clock::now() - start;
+        if (elapsed >= kMaxDuration ||
+            (elapsed >= kMinDuration && restarts >= kMinRestarts && frames_written() >= kMinFramesWritten)) {
+            break;
+        }
+    }
+    stop = true;
+    writer.join();
+    ASSERT_TRUE(writer_error.empty()) << writer_error;
+    if (frames_written() < kMinFramesWritten) {
+        GTEST_SKIP() << "the writer appended only " << frames_written() << " frames: too slow a disk for this test";
+    }
+
+    EXPECT_GE(restarts, kMinRestarts) << frames_written() << " frames written";
+    EXPECT_GE(locked_passes, 1);
+    // A pause of the writer, not a stall (about one fsync: see sqlite_database.hpp).
+    EXPECT_LT(max_pause_micros, 1'000'000);
+    RecordProperty("max_writer_pause_micros", std::to_string(max_pause_micros));
+    // The file was reused from its start: it holds what was written between two restarts, not
+    // everything written.
+    EXPECT_LE(max_file_frames, frames_written() / 2) << restarts << " restarts";
+    EXPECT_EQ(Count(), rows_committed.load());
 }
 
 TEST_F(SqliteCheckpointTest, DataSurviveReopenAndCheckpointAfterCloseIsUnavailable) {
