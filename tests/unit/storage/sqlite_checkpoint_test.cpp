@@ -114,10 +114,12 @@ class SqliteCheckpointTest : public ::testing::Test {
     std::int64_t page_size_ = 0;
 };
 
-TEST_F(SqliteCheckpointTest, BackgroundCheckpointSetsWalAutocheckpointZeroOnEveryConnection) {
+TEST_F(SqliteCheckpointTest, BackgroundCheckpointSetsItsPragmasOnEveryConnection) {
     for (const bool background : {true, false}) {
         OpenWith(background);
         const std::string expected = background ? "0" : std::to_string(kSqliteAutocheckpointPages);
+        // 256 MiB with the option (sqlite_database.hpp), SQLite's default (no limit) without.
+        const std::int64_t expected_limit = background ? std::int64_t{256} << 20 : -1;
         // Pin `conn_idx` connections with read transactions so that each round asks another one.
         for (int conn_idx = 0; conn_idx < 4; ++conn_idx) {
             std::vector<std::unique_ptr<Transaction>> pinned;
@@ -132,6 +134,10 @@ TEST_F(SqliteCheckpointTest, BackgroundCheckpointSetsWalAutocheckpointZeroOnEver
             auto row = (*tx)->QueryOne("PRAGMA wal_autocheckpoint");
             ASSERT_TRUE(row.ok() && row->has_value());
             EXPECT_EQ(std::to_string((*row)->GetInt(0)), expected)
+                << "connection " << conn_idx << ", background_checkpoint=" << background;
+            auto limit = (*tx)->QueryOne("PRAGMA journal_size_limit");
+            ASSERT_TRUE(limit.ok() && limit->has_value());
+            EXPECT_EQ((*limit)->GetInt(0), expected_limit)
                 << "connection " << conn_idx << ", background_checkpoint=" << background;
         }
         db_->Close();
