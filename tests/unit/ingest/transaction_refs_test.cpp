@@ -36,9 +36,10 @@ const std::array<std::string, 2> kEnvironments = {"production", "sandbox"};
 constexpr std::array<const char*, 3> kRefNames = {"account", "customer", "hour"};
 // "acc-a01" / "acc-b01" / "x01" and "cus-a07" / "cus-b07" share their last two characters, so their
 // bucket too; "acc-never01" and "cus-never07" are never stored but fall in those same buckets.
-const std::vector<std::string> kAccounts = {"acc-a01", "acc-b01", "x01", "acc-c02", "acc-7", "acc-zz"};
-const std::vector<std::string> kQueriedAccounts = {"acc-a01", "acc-b01", "x01",   "acc-c02",
-                                                   "acc-7",   "acc-zz",  "acc-never01"};
+// "konto-äü" ends in characters beyond ASCII (unicode() code points in the bucket).
+const std::vector<std::string> kAccounts = {"acc-a01", "acc-b01", "x01", "acc-c02", "acc-7", "acc-zz", "konto-äü"};
+const std::vector<std::string> kQueriedAccounts = {"acc-a01", "acc-b01", "x01",      "acc-c02",
+                                                   "acc-7",   "acc-zz",  "konto-äü", "acc-never01"};
 const std::vector<std::string> kCustomers = {"cus-a07", "cus-b07", "cus-9"};  // plus NULL
 const std::vector<std::string> kQueriedCustomers = {"cus-a07", "cus-b07", "cus-9", "cus-never07"};
 constexpr int kHoursSpread = 9;  // occurred_at falls in the 9 hours before kNow
@@ -463,6 +464,62 @@ TEST_P(TransactionRefsRebuildTest, VerifyRebuildsAfterTampering) {
     ASSERT_NO_FATAL_FAILURE(WriteTraffic(6));
     ExpectRefTablesMatchWatermarks();
     ASSERT_NO_FATAL_FAILURE(ExpectAllQueriesMatchBruteForce());
+}
+
+// Upgrade: a database at schema version 9 with stored transactions gets migration 10, whose SQL
+// computes the buckets itself. Its references must be exactly what RefBucketSql and the hour
+// expression look up, every watermark at the newest row, and the writer must go on from there.
+TEST_F(TransactionRefsTest, MigrationTenReferencesTheRowsOfAVersionNineDatabase) {
+    // Back to version 9: without the reference tables, with the three indexes migration 10 drops
+    // (their columns do not matter to it).
+    for (const char* statement :
+         {"DROP TABLE transaction_account_refs", "DROP TABLE transaction_customer_refs",
+          "DROP TABLE transaction_hour_refs", "DROP TABLE transaction_refs_state",
+          "CREATE INDEX transactions_by_account_bucket ON transactions(account_id)",
+          "CREATE INDEX transactions_by_customer_bucket ON transactions(customer_id)",
+          "CREATE INDEX transactions_by_occurred_hour ON transactions(occurred_at)",
+          "DELETE FROM schema_migrations WHERE version = 10"})
+        db_.ExecNow(statement);
+    {
+        auto tx = db_.Write();
+        for (int row_idx = 0; row_idx < 300; ++row_idx) {
+            PendingWrite item = RandomItem();
+            ASSERT_TRUE(decider_.Decide(*tx, item, nullptr).ok());
+            const Transaction& transaction = item.transaction;
+            auto inserted = tx->Exec(
+                "INSERT INTO transactions (id, org_id, environment, external_id, idempotency_key, fingerprint, "
+                "occurred_at, received_at, amount_minor, currency, direction, type, account_id, customer_id, metadata, "
+                "decision, score, api_key_id) VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, 'USD', 'outbound', 'other', "
+                "$9, $10, '{}', $11, 0, 'key_test')",
+                {Text(crypto::NewId("txn")), Text(org_), Text(item.environment), Text(transaction.external_id),
+                 Text(item.fingerprint), Int(*transaction.occurred_at), Int(item.received_at),
+                 Int(transaction.amount_minor), Text(transaction.account_id),
+                 storage::OptText(transaction.customer_id), Text(item.decision)});
+            ASSERT_TRUE(inserted.ok()) << inserted.error().internal;
+        }
+        ASSERT_TRUE(tx->Commit().ok());
+    }
+
+    auto applied = db_.db().Migrate();
+    ASSERT_TRUE(applied.ok()) << applied.error().internal;
+    EXPECT_EQ(*applied, 1);
+    EXPECT_EQ(Ids("SELECT ref || ' ' || through_rowid || ' ' || through_id FROM transaction_refs_state ORDER BY ref",
+                  {}),
+              Ids("SELECT ref || ' ' || rowid || ' ' || id FROM (SELECT 'account' AS ref UNION ALL SELECT 'customer' "
+                  "UNION ALL SELECT 'hour') CROSS JOIN (SELECT rowid, id FROM transactions ORDER BY rowid DESC "
+                  "LIMIT 1) ORDER BY ref",
+                  {}));
+    ExpectRefTablesMatchWatermarks();
+    ASSERT_NO_FATAL_FAILURE(ExpectAllQueriesMatchBruteForce());
+    ASSERT_NO_FATAL_FAILURE(ExpectNextHourMatchesBruteForce());
+    auto verified = VerifyTransactionRefs(db_.db());
+    ASSERT_TRUE(verified.ok());
+    EXPECT_FALSE(*verified) << "a migrated database is consistent";
+
+    ASSERT_NO_FATAL_FAILURE(WriteTraffic(8));
+    ExpectRefTablesMatchWatermarks();
+    ASSERT_NO_FATAL_FAILURE(ExpectAllQueriesMatchBruteForce());
+    ASSERT_NO_FATAL_FAILURE(ExpectNextHourMatchesBruteForce());
 }
 
 INSTANTIATE_TEST_SUITE_P(
