@@ -12,6 +12,7 @@ would have after ingesting those rows (its observer keeps the same figures as th
 
 usage: load.py <db file> <org id> <rows> <days>
 """
+import os
 import sqlite3
 import sys
 import time
@@ -88,6 +89,9 @@ con.execute(
     SELECT org_id, environment, occurred_at / 3600000000, rule_id, severity, COUNT(*)
     FROM alerts GROUP BY org_id, environment, occurred_at / 3600000000, rule_id, severity""")
 con.execute("COMMIT")
+# The deferred account, customer and hour references of the loaded rows.
+with open(os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "transaction_refs.sql")) as refs:
+    con.executescript("BEGIN;\n" + refs.read() + "\nCOMMIT;")
 con.execute("PRAGMA journal_mode=WAL")
 counts = con.execute("SELECT (SELECT COUNT(*) FROM rollup_transactions_hourly), (SELECT COUNT(*) FROM alerts)").fetchone()
 print(f"load: done in {time.time() - began:,.0f} s; {counts[0]:,} rollup rows, {counts[1]:,} alerts", file=sys.stderr)

@@ -75,7 +75,7 @@ std::string CaseId(const Request& request) { return std::string(request.param("i
 // The view a change answers, read after its commit.
 Result<boost::json::object> ViewOf(ApiContext& ctx, const std::string& org_id, const std::string& case_id) {
     WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kRead));
-    WT_ASSIGN_OR_RETURN(auto view, cases::GetCase(*tx, org_id, case_id, ctx.db.dialect()));
+    WT_ASSIGN_OR_RETURN(auto view, cases::GetCase(*tx, org_id, case_id));
     boost::json::array types;
     for (const auto& type : cases::EvidenceContentTypes()) types.push_back(boost::json::value(type));
     view["evidence_limits"] = boost::json::object{{"max_bytes", cases::kMaxEvidenceBytes}, {"content_types", types}};
@@ -270,7 +270,7 @@ Result<Response> SarReport(ApiContext& ctx, const Request& request, const Princi
     {
         WT_ASSIGN_OR_RETURN(auto tx, ctx.db.Begin(storage::TxMode::kWrite));
         WT_ASSIGN_OR_RETURN(view, cases::ReportCase(*tx, principal.org_id(), CaseId(request),
-                                                    ActorOf(ctx, request, principal), ctx.db.dialect()));
+                                                    ActorOf(ctx, request, principal)));
         WT_RETURN_IF_ERROR(tx->Commit());
     }
     const auto& user = principal.session.user;

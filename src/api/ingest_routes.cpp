@@ -17,6 +17,7 @@
 #include "api/detail/engine_support.hpp"
 #include "engine/alerts.hpp"
 #include "ingest/transaction.hpp"
+#include "ingest/transaction_refs.hpp"
 #include "ingest/writer.hpp"
 
 namespace wt::api::detail {
@@ -251,40 +252,39 @@ Result<ListFilter> ReadListFilter(const Request& request) {
     return filter;
 }
 
-// Newest first by id (ids are time-ordered by reception). The index used follows the most
-// selective filter given: the account's bucket, the customer's bucket, else the organization's
-// environment.
+// Newest first by id (ids are time-ordered by reception). An account or customer filter reads
+// that reference table (ingest/transaction_refs.hpp: one bucket, newest first, stopping at the
+// page) plus the newest rows not referenced yet; otherwise the organization's environment index.
 Result<std::string> ListTransactions(storage::Database& db, const std::string& org_id, const ListFilter& filter) {
-    std::string sql = fmt::format("SELECT {} FROM transactions WHERE org_id = $1 AND environment = $2", kColumns);
     std::vector<storage::Value> params{storage::Text(org_id), storage::Text(filter.environment)};
-    auto add = [&](std::string_view condition, storage::Value value) {
+    std::vector<ingest::RefCondition> conditions;
+    auto add = [&](std::string_view column, std::string_view op, storage::Value value) {
         params.push_back(std::move(value));
-        sql += fmt::format(" AND {} ${}", condition, params.size());
+        conditions.push_back({column, fmt::format("{} ${}", op, params.size())});
     };
-    // The account and customer indexes are bucketed (storage migration 3): the bucket term must
-    // repeat the index expression literally for the index to be used; the equality on the id
-    // itself then filters the bucket's entries (from the index, before any table row is read).
-    // SQLite writes that equality `+column = $n`: a plain `column = $n` would be propagated as a
-    // constant into the bucket term, which then no longer matches the index expression.
-    const bool postgres = db.dialect().kind == storage::Dialect::Kind::kPostgres;
-    auto bucket = [postgres](std::string_view of) {
-        return postgres ? fmt::format("((ascii(right({0}, 1)) * 31 + ascii(right({0}, 2))) % 64)", of)
-                        : fmt::format("((unicode(substr({0}, -1)) * 31 + unicode(substr({0}, -2))) % 64)", of);
-    };
-    auto add_bucketed = [&](std::string_view column, const std::string& value) {
-        params.push_back(storage::Text(value));
-        const std::string param = fmt::format("${}", params.size());
-        sql += fmt::format(" AND {} = {} AND {}{} = {}", bucket(column), bucket(param), postgres ? "" : "+", column,
-                           param);
-    };
-    if (filter.account_id) add_bucketed("account_id", *filter.account_id);
-    if (filter.customer_id) add_bucketed("customer_id", *filter.customer_id);
-    if (filter.decision) add("decision =", storage::Text(*filter.decision));
-    if (filter.from) add("occurred_at >=", storage::Int(*filter.from));
-    if (filter.to) add("occurred_at <", storage::Int(*filter.to));
-    if (filter.cursor) add("id <", storage::Text(*filter.cursor));
+    std::optional<ingest::RefKey> key;
+    std::string key_value;
+    if (filter.account_id || filter.customer_id) {
+        key = filter.account_id ? ingest::RefKey::kAccount : ingest::RefKey::kCustomer;
+        params.push_back(storage::Text(filter.account_id ? *filter.account_id : *filter.customer_id));
+        key_value = fmt::format("${}", params.size());
+    }
+    if (filter.account_id && filter.customer_id) add("customer_id", "=", storage::Text(*filter.customer_id));
+    if (filter.decision) add("decision", "=", storage::Text(*filter.decision));
+    if (filter.from) add("occurred_at", ">=", storage::Int(*filter.from));
+    if (filter.to) add("occurred_at", "<", storage::Int(*filter.to));
+    if (filter.cursor) add("id", "<", storage::Text(*filter.cursor));
     params.push_back(storage::Int(filter.limit + 1));
-    sql += fmt::format(" ORDER BY id DESC LIMIT ${}", params.size());
+    const std::string limit = fmt::format("${}", params.size());
+
+    std::string sql;
+    if (key) {
+        sql = ingest::RefQuerySql({*key, kColumns, key_value, std::move(conditions), true, limit});
+    } else {
+        sql = fmt::format("SELECT {} FROM transactions WHERE org_id = $1 AND environment = $2", kColumns);
+        for (const auto& condition : conditions) sql += fmt::format(" AND {} {}", condition.column, condition.op_and_operand);
+        sql += fmt::format(" ORDER BY id DESC LIMIT {}", limit);
+    }
 
     WT_ASSIGN_OR_RETURN(auto tx, db.Begin(storage::TxMode::kRead));
     WT_ASSIGN_OR_RETURN(auto rows, tx->Query(sql, params));

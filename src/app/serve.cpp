@@ -24,6 +24,7 @@
 #include "http/access_log.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
+#include "ingest/transaction_refs.hpp"
 #include "ingest/writer.hpp"
 #include "mail/deliverer.hpp"
 #include "net/ssrf_guard.hpp"
@@ -91,11 +92,12 @@ Result<std::vector<auth::Cidr>> ParseTrustedProxies(const std::string& text) {
 /// when destroyed.
 class Upkeep {
 public:
-    Upkeep(storage::Database& db, auth::ApiKeyAuthenticator& api_keys, engine::Engine& rules_engine, Metrics& metrics,
-           std::shared_ptr<spdlog::logger> log)
+    Upkeep(storage::Database& db, auth::ApiKeyAuthenticator& api_keys, engine::Engine& rules_engine,
+           const ingest::Writer& writer, Metrics& metrics, std::shared_ptr<spdlog::logger> log)
         : db_(db),
           api_keys_(api_keys),
           engine_(rules_engine),
+          writer_(writer),
           metrics_(metrics),
           log_(std::move(log)),
           thread_([this] { Run(); }) {}
@@ -125,6 +127,11 @@ private:
             log_->warn("recording API-key usage failed (kept for the next attempt): {}", flushed.error().internal);
         if (auto checkpoint = db_.Checkpoint(); !checkpoint)
             log_->warn("WAL checkpoint failed (retried in a second): {}", checkpoint.error().internal);
+        // The writer's group commit: items per group is items ÷ groups between two scrapes.
+        metrics_.SetGauge("wt_ingest_groups_committed", "Write transactions committed by the ingestion writer",
+                          static_cast<std::int64_t>(writer_.groups_committed()));
+        metrics_.SetGauge("wt_ingest_items_committed", "Transactions stored by the ingestion writer's groups",
+                          static_cast<std::int64_t>(writer_.items_committed()));
         ++ticks_;
         // Every 10 minutes: a snapshot of the rules engine's windows, so that a start after a crash
         // replays at most 10 minutes of transactions instead of all of them.
@@ -152,6 +159,7 @@ private:
     storage::Database& db_;
     auth::ApiKeyAuthenticator& api_keys_;
     engine::Engine& engine_;
+    const ingest::Writer& writer_;
     Metrics& metrics_;
     std::uint64_t ticks_ = 0;  // upkeep thread only
     std::shared_ptr<spdlog::logger> log_;
@@ -326,6 +334,15 @@ int RunServe(const Config& config) {
     // Dashboard rollups, written in each group's own transaction (reports/rollups.hpp).
     reports::RollupObserver rollups;
     writer_options.observers.push_back(&rollups);
+    // The deferred account, customer and hour references (ingest/transaction_refs.hpp), checked
+    // before the first group: rebuilt if a copy of the database renumbered the rows.
+    if (auto rebuilt = ingest::VerifyTransactionRefs(*db); !rebuilt)
+        return Fail(rebuilt.error());
+    else if (*rebuilt)
+        log->warn("the transactions' account, customer and hour references did not match the stored rows "
+                  "(rowids renumbered by a copy?): rebuilt");
+    ingest::TransactionRefs transaction_refs;
+    writer_options.observers.push_back(&transaction_refs);
     ingest::Writer writer(*db, writer_options);
     ctx.writer = &writer;
     std::unique_ptr<TokenBuckets> ingest_limiter;
@@ -356,7 +373,7 @@ int RunServe(const Config& config) {
     else
         log->info("mail: {} transport{}", config.mail_transport,
                   config.mail_transport == "file" ? " into " + config.data_dir + "/mail" : " to " + config.smtp_url);
-    auto upkeep = std::make_unique<Upkeep>(*db, api_keys, rules_engine, metrics, log);
+    auto upkeep = std::make_unique<Upkeep>(*db, api_keys, rules_engine, writer, metrics, log);
 
     http::Router router;
     auto specs = api::RegisterRoutes(router, ctx);

@@ -12,6 +12,7 @@
 #include "crypto/crypto.hpp"
 #include "engine/alerts.hpp"
 #include "ingest/transaction.hpp"
+#include "ingest/transaction_refs.hpp"
 #include "notify/events.hpp"
 
 namespace wt::cases {
@@ -267,7 +268,7 @@ boost::json::object TransactionJson(const storage::Row& row, bool linked) {
 // `account:<id>`), at most kMaxRelatedTransactions, the alerts' own first, shown newest first.
 Result<boost::json::array> RelatedTransactions(storage::Transaction& tx, const std::string& org_id,
                                                const std::string& environment, const std::set<std::string>& linked,
-                                               const std::set<std::string>& accounts, storage::Dialect dialect) {
+                                               const std::set<std::string>& accounts) {
     std::map<std::string, boost::json::object> chosen;  // by id
     std::map<std::string, UnixMicros> occurred;
     const auto full = [&] { return chosen.size() >= static_cast<std::size_t>(kMaxRelatedTransactions); };
@@ -286,21 +287,12 @@ Result<boost::json::array> RelatedTransactions(storage::Transaction& tx, const s
                                                 {Text(id), Text(org_id)}));
         take(rows, true);
     }
-    // The account index is bucketed (storage migration 3): repeat its expression literally.
-    const bool postgres = dialect.kind == storage::Dialect::Kind::kPostgres;
-    const std::string bucket_of_column =
-        postgres ? "((ascii(right(account_id, 1)) * 31 + ascii(right(account_id, 2))) % 64)"
-                 : "((unicode(substr(account_id, -1)) * 31 + unicode(substr(account_id, -2))) % 64)";
-    const std::string bucket_of_param = postgres ? "((ascii(right($3, 1)) * 31 + ascii(right($3, 2))) % 64)"
-                                                 : "((unicode(substr($3, -1)) * 31 + unicode(substr($3, -2))) % 64)";
+    // The account's references (ingest/transaction_refs.hpp), newest first.
+    const std::string by_account = ingest::RefQuerySql(
+        {ingest::RefKey::kAccount, kTransactionColumns, "$3", {}, true, std::to_string(kMaxRelatedTransactions)});
     for (const auto& account : accounts) {
         if (full()) break;
-        WT_ASSIGN_OR_RETURN(
-            auto rows,
-            tx.Query(fmt::format("SELECT {} FROM transactions WHERE org_id = $1 AND environment = $2 AND {} = {} AND "
-                                 "{}account_id = $3 ORDER BY id DESC LIMIT $4",
-                                 kTransactionColumns, bucket_of_column, bucket_of_param, postgres ? "" : "+"),
-                     {Text(org_id), Text(environment), Text(account), Int(kMaxRelatedTransactions)}));
+        WT_ASSIGN_OR_RETURN(auto rows, tx.Query(by_account, {Text(org_id), Text(environment), Text(account)}));
         take(rows, false);
     }
     std::vector<std::string> order;
@@ -423,8 +415,7 @@ Result<boost::json::object> ListCases(storage::Transaction& tx, const std::strin
     return boost::json::object{{"data", std::move(data)}, {"next_cursor", std::move(next_cursor)}};
 }
 
-Result<boost::json::object> GetCase(storage::Transaction& tx, const std::string& org_id, const std::string& case_id,
-                                    storage::Dialect dialect) {
+Result<boost::json::object> GetCase(storage::Transaction& tx, const std::string& org_id, const std::string& case_id) {
     WT_ASSIGN_OR_RETURN(auto row, LoadCase(tx, org_id, case_id));
     boost::json::object view = CaseJson(row);
     view["resolution_note"] = OptText(row, kResolutionNote);
@@ -457,7 +448,7 @@ Result<boost::json::object> GetCase(storage::Transaction& tx, const std::string&
     }
     view["alerts"] = std::move(alerts);
     WT_ASSIGN_OR_RETURN(auto transactions,
-                        RelatedTransactions(tx, org_id, row.GetText(kEnvironment), linked, accounts, dialect));
+                        RelatedTransactions(tx, org_id, row.GetText(kEnvironment), linked, accounts));
     view["transactions"] = std::move(transactions);
 
     WT_ASSIGN_OR_RETURN(
@@ -652,8 +643,8 @@ Result<Evidence> FindEvidence(storage::Transaction& tx, const std::string& org_i
 }
 
 Result<boost::json::object> ReportCase(storage::Transaction& tx, const std::string& org_id, const std::string& case_id,
-                                       const Actor& actor, storage::Dialect dialect) {
-    WT_ASSIGN_OR_RETURN(auto view, GetCase(tx, org_id, case_id, dialect));
+                                       const Actor& actor) {
+    WT_ASSIGN_OR_RETURN(auto view, GetCase(tx, org_id, case_id));
     if (view.at("status").as_string() != "closed" || view.at("resolution") != boost::json::value("sar_filed"))
         return Error::Make(ErrorCode::kConflict,
                            "a suspicious-activity report exists only for a case closed with resolution sar_filed");

@@ -97,9 +97,7 @@ Result<boost::json::object> ListCases(storage::Transaction& tx, const std::strin
 /// kMaxRelatedTransactions, newest first, `linked: true` on the alerts' own), `comments`,
 /// `evidence` and `timeline: [{at, actor: {id, name}, action, details}]` oldest first.
 /// kNotFound for another organization's case.
-/// `dialect`: the storage backend's (the account index's expression differs).
-Result<boost::json::object> GetCase(storage::Transaction& tx, const std::string& org_id, const std::string& case_id,
-                                    storage::Dialect dialect);
+Result<boost::json::object> GetCase(storage::Transaction& tx, const std::string& org_id, const std::string& case_id);
 
 /// Applies a validated `change`: kNotFound, kConflict (closed case), kForbidden (assignment the
 /// actor may not make), kValidationFailed on `assignee_id` (not a member). Records `title_changed`,
@@ -162,6 +160,6 @@ Result<Evidence> FindEvidence(storage::Transaction& tx, const std::string& org_i
 /// resolution `sar_filed`. Adds `organization: {id, name}` and `user_names: {user id: "Name
 /// <email>"}` (assignee, creator, closer). Audits `case.report_generated` (in `tx`).
 Result<boost::json::object> ReportCase(storage::Transaction& tx, const std::string& org_id, const std::string& case_id,
-                                       const Actor& actor, storage::Dialect dialect);
+                                       const Actor& actor);
 
 }  // namespace wt::cases

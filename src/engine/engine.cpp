@@ -24,6 +24,7 @@
 #include "crypto/crypto.hpp"
 #include "engine/catalog.hpp"
 #include "engine/records.hpp"
+#include "ingest/transaction_refs.hpp"
 #include "orgs/organizations.hpp"
 
 namespace wt::engine {
@@ -899,8 +900,8 @@ Result<Engine::BacktestResult> Engine::Backtest(const std::string& org_id, std::
     std::map<std::int64_t, std::int64_t> by_day;  // local day number -> hits
     constexpr std::size_t kSamples = 20;
     std::deque<std::pair<std::string, std::string>> samples;
-    // Hour by hour (storage migration 4: transactions_by_occurred_hour, whose expression the query
-    // repeats literally): every row of the hour, in id pages, then sorted by (occurred_at, id).
+    // Hour by hour (the hour references of ingest/transaction_refs.hpp): every row of the hour, in
+    // id pages, then sorted by (occurred_at, id).
     auto process = [&](const storage::Row& row) {
         rules::TransactionView view = ViewOfRow(row);
         if (view.occurred_at >= from) {
@@ -918,6 +919,8 @@ Result<Engine::BacktestResult> Engine::Backtest(const std::string& org_id, std::
         replay.store.Record(view, context, nullptr);
         NoteFirstSeen(replay, view.account_id, view.occurred_at, nullptr);
     };
+    const std::string hour_page = ingest::RefQuerySql(
+        {ingest::RefKey::kHour, kViewColumns, "$3", {{"id", "> $4"}}, false, std::to_string(kScanPage)});
     for (std::int64_t hour = scan_start / kMicrosPerHour; hour <= (to - 1) / kMicrosPerHour; ++hour) {
         if (std::chrono::steady_clock::now() > deadline) {
             Error error = Error::Make(ErrorCode::kUnavailable, "the backtest took too long; choose a shorter period");
@@ -930,10 +933,7 @@ Result<Engine::BacktestResult> Engine::Backtest(const std::string& org_id, std::
             WT_ASSIGN_OR_RETURN(auto tx, impl_->db.Begin(storage::TxMode::kRead));
             WT_ASSIGN_OR_RETURN(
                 auto page,
-                tx->Query(fmt::format("SELECT {} FROM transactions WHERE org_id = $1 AND environment = $2 AND "
-                                      "(occurred_at / 3600000000) = $3 AND id > $4 ORDER BY id LIMIT {}",
-                                      kViewColumns, kScanPage),
-                          {Text(org_id), Text(std::string(kEnvironments[env])), Int(hour), Text(after)}));
+                tx->Query(hour_page, {Text(org_id), Text(std::string(kEnvironments[env])), Int(hour), Text(after)}));
             const bool last_page = page.size() < static_cast<std::size_t>(kScanPage);
             if (!page.empty()) after = page.back().GetText(0);
             for (auto& row : page) {

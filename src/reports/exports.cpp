@@ -7,6 +7,7 @@
 
 #include "audit/audit_log.hpp"
 #include "ingest/transaction.hpp"
+#include "ingest/transaction_refs.hpp"
 #include "reports/csv.hpp"
 #include "reports/rollups.hpp"
 
@@ -141,17 +142,19 @@ Result<bool> CsvExport::Next(std::string& out) {
     return true;
 }
 
-// Walks the occurred_at hours of the period through transactions_by_occurred_hour (migration 4):
-// within an hour by id, then on to the next hour that has rows.
+// Walks the occurred_at hours of the period through the hour references
+// (ingest/transaction_refs.hpp): within an hour by id, then on to the next hour that has rows.
 Result<void> CsvExport::NextTransactions(std::string& out) {
     const std::int64_t last_hour = HourOf(period_.to - 1);
     WT_ASSIGN_OR_RETURN(auto tx, db_.Begin(storage::TxMode::kRead));
     WT_ASSIGN_OR_RETURN(
         auto rows,
-        tx->Query(fmt::format("SELECT {} FROM transactions WHERE org_id = $1 AND environment = $2 AND "
-                              "occurred_at / 3600000000 = $3 AND id > $4 AND occurred_at >= $5 AND occurred_at < $6 "
-                              "ORDER BY id LIMIT $7",
-                              kTransactionColumns),
+        tx->Query(ingest::RefQuerySql({ingest::RefKey::kHour,
+                                       kTransactionColumns,
+                                       "$3",
+                                       {{"id", "> $4"}, {"occurred_at", ">= $5"}, {"occurred_at", "< $6"}},
+                                       false,
+                                       "$7"}),
                   {Text(org_id_), Text(period_.environment), Int(cursor_number_), Text(cursor_id_), Int(period_.from),
                    Int(period_.to), Int(page_rows_)}));
     for (const auto& row : rows) {
@@ -176,13 +179,9 @@ Result<void> CsvExport::NextTransactions(std::string& out) {
         cursor_id_ = rows.back().GetText(0);
         return {};
     }
-    WT_ASSIGN_OR_RETURN(auto next, tx->QueryOne("SELECT occurred_at / 3600000000 FROM transactions WHERE org_id = $1 "
-                                                "AND environment = $2 AND occurred_at / 3600000000 > $3 AND "
-                                                "occurred_at / 3600000000 <= $4 ORDER BY occurred_at / 3600000000 "
-                                                "LIMIT 1",
-                                                {Text(org_id_), Text(period_.environment), Int(cursor_number_),
-                                                 Int(last_hour)}));
-    if (!next) {
+    WT_ASSIGN_OR_RETURN(auto next, tx->QueryOne(ingest::RefNextHourSql(), {Text(org_id_), Text(period_.environment),
+                                                                          Int(cursor_number_), Int(last_hour)}));
+    if (!next || next->IsNull(0)) {
         done_ = true;
         return {};
     }

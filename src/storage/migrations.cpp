@@ -383,10 +383,11 @@ CREATE INDEX alerts_by_assignee ON alerts(org_id, environment, assignee_id, id)
 
 }  // namespace
 
-// Migrations 7-9 live in their own files (migrations_v7_cases.cpp, ...), one per subsystem.
+// Migrations 7 and later live in their own files (migrations_v7_cases.cpp, ...).
 extern const char kV7Cases[];
 extern const char kV8Rollups[];
 extern const char kV9Notifications[];
+extern const char kV10TransactionRefs[];
 
 namespace {
 
@@ -403,6 +404,8 @@ constexpr Migration kMigrations[] = {
     {7, "cases: cases, linked alerts, comments, timeline, evidence files", kV7Cases, nullptr},
     {8, "dashboard: rollups maintained as transactions and alerts commit", kV8Rollups, nullptr},
     {9, "notifications: channels, per-user settings, deliveries", kV9Notifications, nullptr},
+    {10, "ingestion: deferred account, customer and occurred-hour references instead of scattered indexes",
+     kV10TransactionRefs, nullptr},
 };
 
 }  // namespace

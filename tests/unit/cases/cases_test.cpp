@@ -79,7 +79,7 @@ class CaseDomainTest : public ::testing::Test {
     }
     boost::json::object View(const std::string& id) {
         auto tx = db_.Read();
-        auto view = GetCase(*tx, org_, id, db_.db().dialect());
+        auto view = GetCase(*tx, org_, id);
         EXPECT_TRUE(view.ok()) << view.error().detail;
         return view.ok() ? *view : boost::json::object{};
     }
@@ -193,7 +193,7 @@ TEST_F(CaseDomainTest, AClosedCaseRefusesEveryChangeButReopening) {
     conflict(Change([&](auto& tx) { return CloseCase(tx, org_, *id, "other", "again", actor); }), "close");
     {
         auto tx = db_.Write();
-        auto report = ReportCase(*tx, org_, *id, actor, db_.db().dialect());
+        auto report = ReportCase(*tx, org_, *id, actor);
         ASSERT_TRUE(report.ok()) << report.error().detail;
         EXPECT_EQ(report->at("organization").at("name"), "Acme");
         ASSERT_TRUE(tx->Commit().ok());
@@ -202,7 +202,7 @@ TEST_F(CaseDomainTest, AClosedCaseRefusesEveryChangeButReopening) {
     conflict(Change([&](auto& tx) { return ReopenCase(tx, org_, *id, "again", actor); }), "reopen");
     {
         auto tx = db_.Write();
-        auto report = ReportCase(*tx, org_, *id, actor, db_.db().dialect());
+        auto report = ReportCase(*tx, org_, *id, actor);
         ASSERT_FALSE(report.ok());
         EXPECT_EQ(report.error().code, ErrorCode::kConflict) << "no report without a closed sar_filed case";
     }
@@ -221,7 +221,7 @@ TEST_F(CaseDomainTest, AnotherOrganizationsCaseIsNotFound) {
     auto id = Create({Alert()});
     ASSERT_TRUE(id.ok());
     auto tx = db_.Write();
-    auto view = GetCase(*tx, other_org_, *id, db_.db().dialect());
+    auto view = GetCase(*tx, other_org_, *id);
     ASSERT_FALSE(view.ok());
     EXPECT_EQ(view.error().code, ErrorCode::kNotFound);
     Actor theirs{{other_admin_, "", "", 5}, true};
