@@ -29,7 +29,7 @@ constexpr std::size_t kMaxSqlInMessages = 300;
 // unlocked passes repeat (at most kMaxUnlockedPasses in all) until one takes under
 // kLockedPassTarget, so the pause stays about that short.
 constexpr auto kLockedPassTarget = std::chrono::milliseconds(5);
-constexpr int kMaxUnlockedPasses = 4;
+constexpr int kMaxUnlockedPasses = 8;
 // How long Checkpoint() waits for the write transaction in progress to end (writers arriving
 // meanwhile queue behind it; they would have waited for that transaction anyway).
 constexpr auto kWriterLockWait = std::chrono::milliseconds(100);
@@ -661,18 +661,23 @@ Status SyncDatabaseFile(sqlite3* db) {
 /// is long, one more under the writer lock so that the next write transaction starts it over.
 Result<CheckpointResult> CheckpointAndRestart(ConnectionPool& pool, sqlite3* db) {
     WT_ASSIGN_OR_RETURN(CheckpointPass pass, PassiveCheckpoint(db));
-    // A short log is not worth a pause; an incomplete pass (a reader's snapshot still needs
-    // frames, or another checkpoint ran) would be incomplete under the lock too: next time.
-    if (!pass.complete || pass.figures.wal_frames < kWalRestartFrames) return pass.figures;
+    // A short log is not worth a pause (-1: another checkpoint is running).
+    if (pass.figures.wal_frames < kWalRestartFrames) return pass.figures;
     // The locked pass copies what the writer appended since the previous pass started: repeat
-    // that pass (and the sync after it) until it is short.
+    // that pass (and the sync after it) until it is short. A pass may miss the last commit's
+    // frames (the writer still held its snapshot when the pass looked), so an incomplete pass
+    // is followed by another too.
     WT_RETURN_IF_ERROR(SyncDatabaseFile(db));
-    for (int pass_idx = 1; pass_idx < kMaxUnlockedPasses && SinceStart(pass) > kLockedPassTarget; ++pass_idx) {
-        const std::int64_t previous_log = pass.figures.wal_frames;
+    for (int pass_idx = 1; pass_idx < kMaxUnlockedPasses && (!pass.complete || SinceStart(pass) > kLockedPassTarget);
+         ++pass_idx) {
+        const CheckpointResult previous = pass.figures;
         WT_ASSIGN_OR_RETURN(pass, PassiveCheckpoint(db));
         // Nothing appended since a pass that caught up: the next write transaction starts the
         // log over without help.
-        if (!pass.complete || pass.figures.wal_frames == previous_log) return pass.figures;
+        if (pass.complete && pass.figures.wal_frames == previous.wal_frames) return pass.figures;
+        // Frames the previous pass saw are still not copied: a reader's snapshot holds them, and
+        // would hold them under the lock too (or the pass could not run: -1).
+        if (pass.figures.checkpointed_frames < previous.wal_frames) return pass.figures;
         WT_RETURN_IF_ERROR(SyncDatabaseFile(db));
     }
     if (!pool.LockWriterFirst(kWriterLockWait)) return pass.figures;

@@ -14,13 +14,16 @@
 ///  1. `sqlite3_wal_checkpoint_v2(PASSIVE)` outside the writer lock: it copies what no reader
 ///     needs, neither waiting for nor blocking readers and writers. SQLITE_BUSY from it (another
 ///     checkpoint running) is a result, not an error. That is all when the log is shorter than
-///     `kWalRestartFrames`, or when the pass could not copy every frame (a reader's snapshot).
+///     `kWalRestartFrames`.
 ///  2. Otherwise the log would never start over under a writer that never pauses (the ingestion
 ///     writer): SQLite rewinds it only when a write transaction begins while every frame is copied
 ///     and no reader uses it, and a PASSIVE pass only copies what was there when it started. So:
 ///     the database file is synced (SQLite syncs it only in a pass that catches up, which would
 ///     otherwise flush everything the earlier passes copied while writers wait), and PASSIVE
-///     passes repeat (at most 4 in all) until one, with its sync, took under 5 ms.
+///     passes repeat (at most 8 in all) until one, with its sync, took under 5 ms and copied
+///     every frame it saw. Done when a pass finds frames that the one before it saw still not
+///     copied (a reader's snapshot holds them; it would under the lock too), or finds nothing
+///     new after a pass that caught up (the next write transaction starts the log over).
 ///  3. One more PASSIVE pass under the in-process writer lock, taken ahead of waiting writers
 ///     (`LockWriterFirst`, waiting at most 100 ms for the transaction in progress): no write
 ///     transaction of this process runs meanwhile, so it copies the few frames the last pass did

@@ -70,13 +70,14 @@ class SqliteCheckpointTest : public ::testing::Test {
         return (size - kWalHeaderBytes) / (page_size_ + kFrameHeaderBytes);
     }
 
-    /// The -wal header's checkpoint sequence number, which SQLite increments each time the log
-    /// starts over (big-endian, bytes 12-15); -1 when there is no header.
-    std::int64_t WalCheckpointSequence() const {
+    /// The -wal header's salt-1, which SQLite increments each time the log starts over (bytes
+    /// 16-19, big-endian; the checkpoint sequence number at 12-15 is counted per connection);
+    /// -1 when there is no header.
+    std::int64_t WalSalt1() const {
         std::ifstream wal(Path() + "-wal", std::ios::binary);
-        unsigned char header[16] = {};
+        unsigned char header[20] = {};
         if (!wal.read(reinterpret_cast<char*>(header), sizeof header)) return -1;
-        return (std::int64_t{header[12]} << 24) | (header[13] << 16) | (header[14] << 8) | header[15];
+        return (std::int64_t{header[16]} << 24) | (header[17] << 16) | (header[18] << 8) | header[19];
     }
 
     void Write(int commits, int rows_per_commit, char fill = 'x') {
@@ -287,12 +288,12 @@ TEST_F(SqliteCheckpointTest, CheckpointRestartsTheWalWhileAWriterNeverPauses) {
     });
 
     // Facts on disk rather than what Checkpoint() reports: how often the log started over (the
-    // -wal header's checkpoint sequence number), the -wal file's size, and at least how many
+    // -wal header's salt-1), the -wal file's size, and at least how many
     // frames the writer appended (every row is written into some page at least once).
     const std::int64_t rows_per_page = std::max<std::int64_t>(1, page_size_ / static_cast<std::int64_t>(kBodyBytes));
     const auto frames_written = [&] { return rows_committed.load() / rows_per_page; };
-    const std::int64_t first_sequence = WalCheckpointSequence();
-    ASSERT_GE(first_sequence, 0);
+    const std::int64_t first_salt = WalSalt1();
+    ASSERT_GE(first_salt, 0);
     std::int64_t restarts = 0;
     std::int64_t max_file_frames = 0;
     std::int64_t locked_passes = 0;
@@ -304,7 +305,7 @@ TEST_F(SqliteCheckpointTest, CheckpointRestartsTheWalWhileAWriterNeverPauses) {
         if (result.writer_pause_micros >= 0) ++locked_passes;
         max_pause_micros = std::max(max_pause_micros, result.writer_pause_micros);
         max_file_frames = std::max(max_file_frames, WalFileFrames());
-        restarts = WalCheckpointSequence() - first_sequence;
+        restarts = (WalSalt1() - first_salt) & 0xffffffff;  // it may wrap
         const auto elapsed = std::chrono::steady_clock::now() - start;
         if (elapsed >= kMaxDuration ||
             (elapsed >= kMinDuration && restarts >= kMinRestarts && frames_written() >= kMinFramesWritten)) {
