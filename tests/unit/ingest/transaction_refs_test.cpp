@@ -323,6 +323,35 @@ class TransactionRefsTest : public ::testing::Test {
                       {}));
     }
 
+    // After a migration or a rebuild: every table references every row, and names the newest.
+    void ExpectEveryWatermarkAtTheNewestRow() {
+        EXPECT_EQ(Ids("SELECT ref || ' ' || through_rowid || ' ' || through_id FROM transaction_refs_state "
+                      "ORDER BY ref",
+                      {}),
+                  Ids("SELECT ref || ' ' || rowid || ' ' || id FROM (SELECT 'account' AS ref UNION ALL SELECT "
+                      "'customer' UNION ALL SELECT 'hour') CROSS JOIN (SELECT rowid, id FROM transactions ORDER BY "
+                      "rowid DESC LIMIT 1) ORDER BY ref",
+                      {}));
+    }
+
+    void ExpectEverythingMatchesBruteForce() {
+        ExpectRefTablesMatchWatermarks();
+        ASSERT_NO_FATAL_FAILURE(ExpectAllQueriesMatchBruteForce());
+        ASSERT_NO_FATAL_FAILURE(ExpectNextHourMatchesBruteForce());
+    }
+
+    // After a migration or a rebuild: every row referenced and exact answers, the start-up check has
+    // nothing to do, and the writer goes on flushing from these watermarks.
+    void ExpectCompleteAndConsistentThenWritesGoOn() {
+        ExpectEveryWatermarkAtTheNewestRow();
+        ASSERT_NO_FATAL_FAILURE(ExpectEverythingMatchesBruteForce());
+        auto verified = VerifyTransactionRefs(db_.db());
+        ASSERT_TRUE(verified.ok());
+        EXPECT_FALSE(*verified) << "consistent: nothing to rebuild";
+        ASSERT_NO_FATAL_FAILURE(WriteTraffic(8));
+        ASSERT_NO_FATAL_FAILURE(ExpectEverythingMatchesBruteForce());
+    }
+
     // Everything the reference tables and their state hold, as text, to compare before and after.
     std::vector<std::string> RefsSnapshot() {
         std::vector<std::string> snapshot;
@@ -365,9 +394,7 @@ TEST_F(TransactionRefsTest, QueriesEqualBruteForceWhileTrafficFlushesInTurn) {
         for (RefKey key : {RefKey::kAccount, RefKey::kCustomer, RefKey::kHour})
             some_unflushed = some_unflushed || Watermark(key) < newest_rowid;
         compared_with_unflushed_rows += some_unflushed ? 1 : 0;
-        ASSERT_NO_FATAL_FAILURE(ExpectAllQueriesMatchBruteForce());
-        ASSERT_NO_FATAL_FAILURE(ExpectNextHourMatchesBruteForce());
-        ExpectRefTablesMatchWatermarks();
+        ASSERT_NO_FATAL_FAILURE(ExpectEverythingMatchesBruteForce());
     }
     EXPECT_GE(Number("SELECT COUNT(*) FROM transactions"), 200);
     EXPECT_GT(compared_with_unflushed_rows, 20) << "most comparisons must see rows above some watermark";
@@ -414,9 +441,7 @@ TEST_F(TransactionRefsTest, AFailedGroupLeavesNoTrace) {
     EXPECT_EQ(spy_.groups().back(), flushed_in_failed_group) << "the turn did not move with the failed group";
     ExpectRefTablesMatchWatermarks();
     ASSERT_NO_FATAL_FAILURE(WriteTraffic(6));
-    ExpectRefTablesMatchWatermarks();
-    ASSERT_NO_FATAL_FAILURE(ExpectAllQueriesMatchBruteForce());
-    ASSERT_NO_FATAL_FAILURE(ExpectNextHourMatchesBruteForce());
+    ASSERT_NO_FATAL_FAILURE(ExpectEverythingMatchesBruteForce());
 }
 
 TEST_F(TransactionRefsTest, VerifyChangesNothingOnAConsistentDatabase) {
@@ -447,23 +472,7 @@ TEST_P(TransactionRefsRebuildTest, VerifyRebuildsAfterTampering) {
     auto rebuilt = VerifyTransactionRefs(db_.db());
     ASSERT_TRUE(rebuilt.ok()) << rebuilt.error().internal;
     EXPECT_TRUE(*rebuilt);
-    EXPECT_EQ(Ids("SELECT ref || ' ' || through_rowid || ' ' || through_id FROM transaction_refs_state ORDER BY ref",
-                  {}),
-              Ids("SELECT ref || ' ' || rowid || ' ' || id FROM (SELECT 'account' AS ref UNION ALL SELECT 'customer' "
-                  "UNION ALL SELECT 'hour') CROSS JOIN (SELECT rowid, id FROM transactions ORDER BY rowid DESC "
-                  "LIMIT 1) ORDER BY ref",
-                  {}));
-    ExpectRefTablesMatchWatermarks();
-    ASSERT_NO_FATAL_FAILURE(ExpectAllQueriesMatchBruteForce());
-    ASSERT_NO_FATAL_FAILURE(ExpectNextHourMatchesBruteForce());
-
-    auto again = VerifyTransactionRefs(db_.db());
-    ASSERT_TRUE(again.ok());
-    EXPECT_FALSE(*again) << "a rebuilt database is consistent";
-    // The writer goes on flushing from the rebuilt watermarks.
-    ASSERT_NO_FATAL_FAILURE(WriteTraffic(6));
-    ExpectRefTablesMatchWatermarks();
-    ASSERT_NO_FATAL_FAILURE(ExpectAllQueriesMatchBruteForce());
+    ASSERT_NO_FATAL_FAILURE(ExpectCompleteAndConsistentThenWritesGoOn());
 }
 
 // Upgrade: a database at schema version 9 with stored transactions gets migration 10, whose SQL
@@ -503,23 +512,7 @@ TEST_F(TransactionRefsTest, MigrationTenReferencesTheRowsOfAVersionNineDatabase)
     auto applied = db_.db().Migrate();
     ASSERT_TRUE(applied.ok()) << applied.error().internal;
     EXPECT_EQ(*applied, 1);
-    EXPECT_EQ(Ids("SELECT ref || ' ' || through_rowid || ' ' || through_id FROM transaction_refs_state ORDER BY ref",
-                  {}),
-              Ids("SELECT ref || ' ' || rowid || ' ' || id FROM (SELECT 'account' AS ref UNION ALL SELECT 'customer' "
-                  "UNION ALL SELECT 'hour') CROSS JOIN (SELECT rowid, id FROM transactions ORDER BY rowid DESC "
-                  "LIMIT 1) ORDER BY ref",
-                  {}));
-    ExpectRefTablesMatchWatermarks();
-    ASSERT_NO_FATAL_FAILURE(ExpectAllQueriesMatchBruteForce());
-    ASSERT_NO_FATAL_FAILURE(ExpectNextHourMatchesBruteForce());
-    auto verified = VerifyTransactionRefs(db_.db());
-    ASSERT_TRUE(verified.ok());
-    EXPECT_FALSE(*verified) << "a migrated database is consistent";
-
-    ASSERT_NO_FATAL_FAILURE(WriteTraffic(8));
-    ExpectRefTablesMatchWatermarks();
-    ASSERT_NO_FATAL_FAILURE(ExpectAllQueriesMatchBruteForce());
-    ASSERT_NO_FATAL_FAILURE(ExpectNextHourMatchesBruteForce());
+    ASSERT_NO_FATAL_FAILURE(ExpectCompleteAndConsistentThenWritesGoOn());
 }
 
 INSTANTIATE_TEST_SUITE_P(
