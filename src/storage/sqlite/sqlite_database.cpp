@@ -410,11 +410,8 @@ bool ConnectionPool::LockWriterFirst(std::chrono::milliseconds wait) {
     ++writer_first_waiters_;
     const bool released = writer_released_.wait_for(lock, wait, [this] { return !writer_held_; });
     --writer_first_waiters_;
-    if (!released) {
-        lock.unlock();
-        writer_released_.notify_all();  // LockWriter callers that gave way to this call
-        return false;
-    }
+    // On timeout the lock is still held: LockWriter callers go on waiting for its UnlockWriter.
+    if (!released) return false;
     writer_held_ = true;
     writer_owner_ = std::this_thread::get_id();
     return true;

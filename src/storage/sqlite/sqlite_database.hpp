@@ -145,7 +145,7 @@ class ConnectionPool {
     // The writer lock: a flag under a mutex rather than a std::timed_mutex, so that
     // LockWriterFirst can make LockWriter callers give way.
     std::mutex writer_mutex_;
-    std::condition_variable writer_released_;  // signalled by UnlockWriter and a LockWriterFirst timeout
+    std::condition_variable writer_released_;  // signalled by UnlockWriter
     bool writer_held_ = false;                 // GUARDED_BY(writer_mutex_): by the one in-process writer
     std::thread::id writer_owner_;             // GUARDED_BY(writer_mutex_): the thread holding it
     int writer_first_waiters_ = 0;             // GUARDED_BY(writer_mutex_): LockWriterFirst calls waiting

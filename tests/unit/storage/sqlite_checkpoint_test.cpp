@@ -330,6 +330,114 @@ TEST_F(SqliteCheckpointTest, CheckpointRestartsTheWalWhileAWriterNeverPauses) {
     EXPECT_EQ(Count(), rows_committed.load());
 }
 
+TEST_F(SqliteCheckpointTest, LongLogBehindAReaderSnapshotIsLeftWithoutPausingWriters) {
+    // Past the threshold, but a reader's snapshot holds frames back: a pass under the writer lock
+    // could not copy them either, so Checkpoint() must not take it.
+    OpenWith(/*background_checkpoint=*/true);
+    Write(/*commits=*/5, kRowsPerCommit, 'a');
+    auto reader = db_->Begin(TxMode::kRead);
+    ASSERT_TRUE(reader.ok()) << Describe(reader.error());
+    ASSERT_EQ(Count(**reader), 5 * kRowsPerCommit);  // the snapshot is taken here
+    const std::int64_t frames_in_snapshot = WalFileFrames();
+    // Two rows per page: enough commits to take the log past the threshold.
+    const int commits = static_cast<int>(kWalRestartFrames * 2 / kRowsPerCommit) + 10;
+    Write(commits, kRowsPerCommit, 'b');
+    ASSERT_GE(WalFileFrames(), kWalRestartFrames);
+
+    const CheckpointResult held = CheckpointOk();
+    EXPECT_EQ(held.checkpointed_frames, frames_in_snapshot);
+    EXPECT_GE(held.wal_frames, kWalRestartFrames);
+    EXPECT_EQ(held.writer_pause_micros, -1);
+    ASSERT_TRUE((*reader)->Commit().ok());
+
+    const CheckpointResult full = CheckpointOk();
+    EXPECT_EQ(full.checkpointed_frames, full.wal_frames);
+    const std::int64_t salt = WalSalt1();
+    Write(/*commits=*/1, /*rows_per_commit=*/1);
+    EXPECT_NE(WalSalt1(), salt) << "the log did not start over";
+    EXPECT_EQ(Count(), (5 + commits) * kRowsPerCommit + 1);
+}
+
+/// Takes the writer lock of `pool` on a thread of its own and holds it until `release` is set;
+/// `locked` is set once it holds it.
+std::thread HoldWriter(ConnectionPool& pool, std::atomic<bool>& locked, std::atomic<bool>& release) {
+    return std::thread([&] {
+        const bool ok = pool.LockWriter().ok();
+        EXPECT_TRUE(ok);
+        locked = true;
+        while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        if (ok) pool.UnlockWriter();
+    });
+}
+
+TEST_F(SqliteCheckpointTest, LockWriterFirstGoesAheadOfWaitingWriters) {
+    // A writer that commits back to back takes the lock again before a plain waiter runs, and
+    // several queued writers would each come before it with some luck: Checkpoint()'s locked
+    // pass relies on LockWriterFirst being served at the holder's next release.
+    ConnectionPool pool(Path(), OpenOptions{});
+    std::atomic<bool> locked{false};
+    std::atomic<bool> release{false};
+    std::thread holder = HoldWriter(pool, locked, release);
+    while (!locked) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+    std::atomic<int> next_turn{0};
+    std::atomic<int> first_turn{-1};
+    std::thread first([&] {
+        if (pool.LockWriterFirst(std::chrono::milliseconds(5000))) {
+            first_turn = next_turn++;
+            pool.UnlockWriter();
+        }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // `first` is waiting by now
+    constexpr int kWriters = 4;
+    std::vector<std::thread> writers;
+    for (int writer_idx = 0; writer_idx < kWriters; ++writer_idx) {
+        writers.emplace_back([&] {
+            if (pool.LockWriter().ok()) {
+                ++next_turn;
+                pool.UnlockWriter();
+            }
+        });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // and so are the writers
+    release = true;
+    holder.join();
+    first.join();
+    for (std::thread& writer : writers) writer.join();
+    EXPECT_EQ(first_turn, 0);
+    EXPECT_EQ(next_turn, kWriters + 1);  // and every writer went after it
+}
+
+TEST_F(SqliteCheckpointTest, LockWriterFirstGivesUpAfterItsWaitAndLetsWritersThrough) {
+    ConnectionPool pool(Path(), OpenOptions{});
+    std::atomic<bool> locked{false};
+    std::atomic<bool> release{false};
+    std::thread holder = HoldWriter(pool, locked, release);
+    while (!locked) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+    std::atomic<bool> writer_locked{false};
+    std::thread writer([&] {
+        if (pool.LockWriter().ok()) {
+            writer_locked = true;
+            pool.UnlockWriter();
+        }
+    });
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_FALSE(pool.LockWriterFirst(std::chrono::milliseconds(100)));
+    EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
+    release = true;
+    holder.join();
+    writer.join();
+    EXPECT_TRUE(writer_locked);  // it gave way to LockWriterFirst only while that waited
+
+    // And on the thread that holds the lock it refuses at once instead of deadlocking.
+    ASSERT_TRUE(pool.LockWriter().ok());
+    EXPECT_FALSE(pool.LockWriterFirst(std::chrono::milliseconds(5000)));
+    pool.UnlockWriter();
+    EXPECT_TRUE(pool.LockWriterFirst(std::chrono::milliseconds(0)));
+    pool.UnlockWriter();
+}
+
 TEST_F(SqliteCheckpointTest, DataSurviveReopenAndCheckpointAfterCloseIsUnavailable) {
     OpenWith(/*background_checkpoint=*/true);
     Write(/*commits=*/5, kRowsPerCommit, 'a');
