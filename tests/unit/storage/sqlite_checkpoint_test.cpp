@@ -358,27 +358,41 @@ TEST_F(SqliteCheckpointTest, LongLogBehindAReaderSnapshotIsLeftWithoutPausingWri
     EXPECT_EQ(Count(), (5 + commits) * kRowsPerCommit + 1);
 }
 
-/// Takes the writer lock of `pool` on a thread of its own and holds it until `release` is set;
-/// `locked` is set once it holds it.
-std::thread HoldWriter(ConnectionPool& pool, std::atomic<bool>& locked, std::atomic<bool>& release) {
-    return std::thread([&] {
-        const bool ok = pool.LockWriter().ok();
-        EXPECT_TRUE(ok);
-        locked = true;
-        while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        if (ok) pool.UnlockWriter();
-    });
-}
+/// Holds the writer lock of a pool on a thread of its own, from construction (which returns once
+/// it is held) until `Release()`.
+class WriterHolder {
+  public:
+    explicit WriterHolder(ConnectionPool& pool)
+        : thread_([this, &pool] {
+              const bool ok = pool.LockWriter().ok();
+              EXPECT_TRUE(ok);
+              locked_ = true;
+              while (!release_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+              if (ok) pool.UnlockWriter();
+          }) {
+        while (!locked_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ~WriterHolder() { Release(); }
+    WriterHolder(const WriterHolder&) = delete;
+    WriterHolder& operator=(const WriterHolder&) = delete;
+
+    void Release() {
+        release_ = true;
+        if (thread_.joinable()) thread_.join();
+    }
+
+  private:
+    std::atomic<bool> locked_{false};
+    std::atomic<bool> release_{false};
+    std::thread thread_;  // declared last: started once the flags exist
+};
 
 TEST_F(SqliteCheckpointTest, LockWriterFirstGoesAheadOfWaitingWriters) {
     // A writer that commits back to back takes the lock again before a plain waiter runs, and
     // several queued writers would each come before it with some luck: Checkpoint()'s locked
     // pass relies on LockWriterFirst being served at the holder's next release.
     ConnectionPool pool(Path(), OpenOptions{});
-    std::atomic<bool> locked{false};
-    std::atomic<bool> release{false};
-    std::thread holder = HoldWriter(pool, locked, release);
-    while (!locked) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    WriterHolder holder(pool);
 
     std::atomic<int> next_turn{0};
     std::atomic<int> first_turn{-1};
@@ -400,8 +414,7 @@ TEST_F(SqliteCheckpointTest, LockWriterFirstGoesAheadOfWaitingWriters) {
         });
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));  // and so are the writers
-    release = true;
-    holder.join();
+    holder.Release();
     first.join();
     for (std::thread& writer : writers) writer.join();
     EXPECT_EQ(first_turn, 0);
@@ -410,10 +423,7 @@ TEST_F(SqliteCheckpointTest, LockWriterFirstGoesAheadOfWaitingWriters) {
 
 TEST_F(SqliteCheckpointTest, LockWriterFirstGivesUpAfterItsWaitAndLetsWritersThrough) {
     ConnectionPool pool(Path(), OpenOptions{});
-    std::atomic<bool> locked{false};
-    std::atomic<bool> release{false};
-    std::thread holder = HoldWriter(pool, locked, release);
-    while (!locked) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    WriterHolder holder(pool);
 
     std::atomic<bool> writer_locked{false};
     std::thread writer([&] {
@@ -425,8 +435,7 @@ TEST_F(SqliteCheckpointTest, LockWriterFirstGivesUpAfterItsWaitAndLetsWritersThr
     const auto start = std::chrono::steady_clock::now();
     EXPECT_FALSE(pool.LockWriterFirst(std::chrono::milliseconds(100)));
     EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
-    release = true;
-    holder.join();
+    holder.Release();
     writer.join();
     EXPECT_TRUE(writer_locked);  // it gave way to LockWriterFirst only while that waited
 
