@@ -88,20 +88,21 @@ void Metrics::Increment(std::string_view name, std::string_view help, const Labe
 }
 
 void Metrics::Observe(std::string_view name, std::string_view help, const Labels& labels, double seconds) {
+    HistogramFor(name, help, labels).Observe(seconds);
+}
+
+Histogram& Metrics::HistogramFor(std::string_view name, std::string_view help, const Labels& labels) {
     Family& family = FamilyFor(name, help, "histogram");
     std::string key = RenderLabels(labels);
     {
         std::shared_lock lock(mutex_);
         auto it = family.histograms.find(key);
-        if (it != family.histograms.end()) {
-            it->second->Observe(seconds);
-            return;
-        }
+        if (it != family.histograms.end()) return *it->second;
     }
     std::unique_lock lock(mutex_);
     auto& slot = family.histograms[key];
     if (!slot) slot = std::make_unique<Histogram>();
-    slot->Observe(seconds);
+    return *slot;
 }
 
 void Metrics::SetGauge(std::string_view name, std::string_view help, std::int64_t value) {

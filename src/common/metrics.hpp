@@ -35,6 +35,10 @@ public:
     /// `name` must be a valid Prometheus metric name; `help` is its HELP line.
     void Increment(std::string_view name, std::string_view help, const Labels& labels, std::uint64_t by = 1);
     void Observe(std::string_view name, std::string_view help, const Labels& labels, double seconds);
+    /// The histogram series of `name` and `labels`, created if new. The reference stays valid for
+    /// the life of the registry: a hot path resolves it once and then observes with atomic adds
+    /// only (no label rendering, no lookup, no lock).
+    Histogram& HistogramFor(std::string_view name, std::string_view help, const Labels& labels);
     void SetGauge(std::string_view name, std::string_view help, std::int64_t value);
     void AddGauge(std::string_view name, std::string_view help, std::int64_t delta);
     /// The whole registry in Prometheus text exposition format 0.0.4.
