@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "ingest/transaction.hpp"
+#include "simulate/detail/json_text.hpp"
 
 namespace wt::simulate {
 namespace {
@@ -147,6 +148,40 @@ TEST(GeneratorTest, StreamIsByteIdenticalToTheGoldenDigests) {
     GeneratorOptions some = Options(3, 0.2);
     some.patterns = *ParsePatternList("dormant,new-counterparty,pass-through");
     EXPECT_EQ(DigestOf(some, 5'000), "810e6e20131517e2");
+}
+
+// The bodies are written without Boost.JSON; each byte must still be escaped as its serializer does.
+TEST(JsonTextTest, EscapesEveryByteAsBoostJsonDoes) {
+    for (int byte = 0; byte < 256; ++byte) {
+        std::string text = std::string("a") + static_cast<char>(byte) + "b";
+        std::string written;
+        detail::AppendJsonString(written, text);
+        EXPECT_EQ(written, boost::json::serialize(boost::json::string(text))) << "byte " << byte;
+    }
+    std::string unicode = "Zo\xc3\xab \"Q\" \\ S\xc3\xa3o/Paulo \xe2\x82\xac\t\x01\x1f\x7f";
+    std::string written;
+    detail::AppendJsonString(written, unicode);
+    EXPECT_EQ(written, boost::json::serialize(boost::json::string(unicode)));
+}
+
+TEST(JsonTextTest, ObjectWriterMatchesTheDom) {
+    std::string written;
+    detail::JsonObjectWriter writer(written);
+    writer.String("a", "1");
+    writer.OpenObject("empty");
+    writer.CloseObject();
+    writer.OpenObject("nested");
+    writer.String("x", "\"");
+    writer.String("y", "");
+    writer.CloseObject();
+    writer.String("z", "last");
+    writer.Close();
+    boost::json::object dom;
+    dom["a"] = "1";
+    dom["empty"] = boost::json::object();
+    dom["nested"] = {{"x", "\""}, {"y", ""}};
+    dom["z"] = "last";
+    EXPECT_EQ(written, boost::json::serialize(dom));
 }
 
 TEST(GeneratorTest, CountOnlyTruncatesTheStream) {
