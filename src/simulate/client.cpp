@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/beast/core.hpp>
@@ -11,6 +12,8 @@
 #include <cctype>
 #include <csignal>
 #include <set>
+
+#include "simulate/detail/request_text.hpp"
 
 namespace wt::simulate {
 
@@ -101,6 +104,8 @@ struct Shared {
     const ProgressSink& on_progress;
     tcp::resolver::results_type endpoints;
     std::string target;
+    std::string request_head;  // detail::RequestHead of this run
+    boost::json::parser answer_parser;  // reused for every answer: its stack stays allocated
     SteadyClock::time_point t0;
     SteadyClock::time_point last_contact;  // last successful connect or answer
     std::uint64_t next_slot = 0;
@@ -144,6 +149,7 @@ struct Connection {
     explicit Connection(const asio::any_io_executor& executor) : stream(executor) {}
     beast::tcp_stream stream;
     beast::flat_buffer buffer;
+    std::string wire;  // the request being sent, reused
     bool open = false;
     std::uint64_t answered = 0;  // requests answered on this connection
 
@@ -207,11 +213,12 @@ bool IsClosedByPeer(const beast::error_code& ec) {
            ec == asio::error::broken_pipe || ec == asio::error::connection_aborted;
 }
 
-asio::awaitable<Exchanged> Exchange(Shared& s, Connection& conn, http::request<http::string_body>& request) {
+// Sends `conn.wire` and reads the answer.
+asio::awaitable<Exchanged> Exchange(Shared& s, Connection& conn) {
     Exchanged out;
     auto started = SteadyClock::now();
     conn.stream.expires_after(s.options.request_timeout);
-    auto [write_ec, written] = co_await http::async_write(conn.stream, request, kTuple);
+    auto [write_ec, written] = co_await asio::async_write(conn.stream, asio::buffer(conn.wire), kTuple);
     (void)written;
     if (write_ec) {
         out.ec = write_ec;
@@ -232,36 +239,6 @@ asio::awaitable<Exchanged> Exchange(Shared& s, Connection& conn, http::request<h
     ++conn.answered;
     out.response = parser.release();
     co_return out;
-}
-
-http::request<http::string_body> BuildRequest(const Shared& s, const std::vector<Outgoing>& items) {
-    bool batch = s.options.batch > 1;
-    http::request<http::string_body> request{http::verb::post, s.target, 11};
-    request.set(http::field::host, s.options.endpoint.HostHeader());
-    request.set(http::field::user_agent, "watchtower-simulate");
-    request.set(http::field::authorization, "Bearer " + s.options.api_key);
-    request.set(http::field::content_type, "application/json");
-    request.set(http::field::accept, "application/json");
-    request.keep_alive(true);
-    if (batch) {
-        // Batch items are keyed by their external_id (API.md): no Idempotency-Key header.
-        std::size_t size = 20;
-        for (const auto& item : items) size += item.body.size() + 1;
-        std::string body;
-        body.reserve(size);
-        body += "{\"transactions\":[";
-        for (std::size_t idx = 0; idx < items.size(); ++idx) {
-            if (idx > 0) body += ',';
-            body += items[idx].body;
-        }
-        body += "]}";
-        request.body() = std::move(body);
-    } else {
-        request.set("Idempotency-Key", items.front().idempotency_key);
-        request.body() = items.front().body;
-    }
-    request.prepare_payload();
-    return request;
 }
 
 std::string StringAt(const boost::json::value* value, std::string_view key) {
@@ -310,8 +287,19 @@ void Deliver(Shared& s, const std::vector<Outgoing>& items, const Exchanged& exc
 
     const auto& response = exchanged.response;
     int http_status = static_cast<int>(response.result_int());
+    // The answer's DOM lives in an arena on the stack (a batch answer may spill to the heap), and
+    // the parser is the run's: no allocation per JSON node or per answer.
+    std::array<unsigned char, 4096> arena_buffer;
+    boost::json::monotonic_resource arena(arena_buffer.data(), arena_buffer.size());
     boost::system::error_code parse_ec;
-    boost::json::value json = boost::json::parse(response.body(), parse_ec);
+    s.answer_parser.reset(boost::json::storage_ptr(&arena));
+    s.answer_parser.write(response.body().data(), response.body().size(), parse_ec);
+    boost::json::value json;
+    if (parse_ec) {
+        s.answer_parser.reset();  // drop the partial DOM while its arena is alive
+    } else {
+        json = s.answer_parser.release();
+    }
     const boost::json::value* body = parse_ec ? nullptr : &json;
     auto base = [&] {
         Outcome outcome;
@@ -326,7 +314,7 @@ void Deliver(Shared& s, const std::vector<Outgoing>& items, const Exchanged& exc
 
     if (s.options.batch <= 1 || http_status != 200) {
         // A single answer, or a batch refused as a whole (401, 413, 422 envelope, 5xx...).
-        bool replay_header = Lower(std::string(response["Idempotent-Replayed"])) == "true";
+        bool replay_header = beast::iequals(response["Idempotent-Replayed"], "true");
         for (const auto& item : items) {
             Outcome outcome = base();
             outcome.status = http_status;
@@ -382,12 +370,12 @@ asio::awaitable<void> Worker(Shared& s) {
             s.Drain("count reached");
             break;
         }
-        auto request = BuildRequest(s, items);
-        Exchanged exchanged = co_await Exchange(s, conn, request);
+        detail::WriteRequest(conn.wire, s.request_head, items, s.options.batch > 1);
+        Exchanged exchanged = co_await Exchange(s, conn);
         if (!exchanged.answered && exchanged.stale && !s.aborting) {
             // The server closed an idle keep-alive connection as we reused it: the request never
             // reached it. Resend once on a new connection (safe: every request is idempotent).
-            if (co_await ConnectOnce(s, conn)) exchanged = co_await Exchange(s, conn, request);
+            if (co_await ConnectOnce(s, conn)) exchanged = co_await Exchange(s, conn);
         }
         Deliver(s, items, exchanged);
         if (!exchanged.answered || !exchanged.response.keep_alive()) conn.Close();
@@ -418,6 +406,7 @@ Result<DriverReport> RunDriver(const DriverOptions& options, const Source& sourc
     asio::io_context io(1);  // after `s`: pending coroutine frames go before the state they use
     const bool batch = options.batch > 1;
     s.target = options.endpoint.path_prefix + (batch ? "/api/v1/transactions/batch" : "/api/v1/transactions");
+    s.request_head = detail::RequestHead(s.target, options.endpoint.HostHeader(), options.api_key);
     std::string where = fmt::format("{}:{}", options.endpoint.host, options.endpoint.port);
 
     boost::system::error_code resolve_ec;

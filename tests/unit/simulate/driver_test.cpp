@@ -20,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include "simulate/detail/request_text.hpp"
+#include "simulate/generator.hpp"
 #include "simulate/simulate.hpp"
 
 namespace wt::simulate {
@@ -209,6 +211,58 @@ Ran RunIt(const SimulateOptions& options) {
 
 std::uint64_t Get(const boost::json::object& summary, std::string_view group, std::string_view key) {
     return boost::json::value_to<std::uint64_t>(summary.at(group).as_object().at(key));
+}
+
+// The request as the driver built it with Beast before it wrote the bytes itself (kept here, for
+// this comparison only).
+std::string BeastRequest(const std::string& target, const Endpoint& endpoint, const std::string& api_key,
+                         const std::vector<Outgoing>& items, bool batch) {
+    http::request<http::string_body> request{http::verb::post, target, 11};
+    request.set(http::field::host, endpoint.HostHeader());
+    request.set(http::field::user_agent, "watchtower-simulate");
+    request.set(http::field::authorization, "Bearer " + api_key);
+    request.set(http::field::content_type, "application/json");
+    request.set(http::field::accept, "application/json");
+    request.keep_alive(true);
+    if (batch) {
+        std::string body = "{\"transactions\":[";
+        for (std::size_t idx = 0; idx < items.size(); ++idx) body += (idx > 0 ? "," : "") + items[idx].body;
+        request.body() = body + "]}";
+    } else {
+        request.set("Idempotency-Key", items.front().idempotency_key);
+        request.body() = items.front().body;
+    }
+    request.prepare_payload();
+    std::ostringstream out;
+    out << request;
+    return out.str();
+}
+
+TEST(DriverTest, RequestBytesAreThoseBeastWrote) {
+    Generator generator([] {
+        GeneratorOptions options;
+        options.seed = 5;
+        options.start = *ParseRfc3339("2026-11-23T12:00:00Z");
+        return options;
+    }());
+    std::vector<Outgoing> items;
+    for (int idx = 0; idx < 7; ++idx) {
+        auto txn = generator.Next();
+        items.push_back({txn->seq, txn->external_id, txn->idempotency_key, txn->body, -1});
+    }
+    for (const char* url : {"http://127.0.0.1:8080", "http://[::1]/prefix", "http://example.test:80/x/"}) {
+        auto endpoint = *ParseUrl(url);
+        for (bool batch : {false, true}) {
+            std::string target = endpoint.path_prefix + (batch ? "/api/v1/transactions/batch" : "/api/v1/transactions");
+            std::string head = detail::RequestHead(target, endpoint.HostHeader(), "wt_live_k3y");
+            std::string written = "left over from the previous request";
+            detail::WriteRequest(written, head, items, batch);
+            EXPECT_EQ(written, BeastRequest(target, endpoint, "wt_live_k3y", items, batch)) << url << " " << batch;
+            std::vector<Outgoing> one(items.begin(), items.begin() + 1);
+            detail::WriteRequest(written, head, one, batch);
+            EXPECT_EQ(written, BeastRequest(target, endpoint, "wt_live_k3y", one, batch)) << url << " " << batch;
+        }
+    }
 }
 
 TEST(DriverTest, SendsExactlyCountSingleRequestsWithTheRightHeaders) {
