@@ -864,7 +864,9 @@ SimTransaction Generator::Emit(std::unique_ptr<Planned> planned) {
     txn.body.reserve(kBodyReserve);
     detail::JsonObjectWriter body(txn.body);
     body.String("external_id", txn.external_id);
-    body.String("occurred_at", FormatRfc3339(txn.occurred_at));
+    std::array<char, 20> time_text;
+    std::string time_fallback;
+    body.String("occurred_at", detail::Rfc3339Seconds(txn.occurred_at, time_text, time_fallback));
     body.String("amount", Decimal(planned->amount_minor, planned->currency->exponent));
     body.String("currency", planned->currency->code);
     body.String("direction", planned->inbound ? "inbound" : "outbound");

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/ip/address.hpp>
 #include <boost/json.hpp>
 #include <map>
@@ -162,6 +163,19 @@ TEST(JsonTextTest, EscapesEveryByteAsBoostJsonDoes) {
     std::string written;
     detail::AppendJsonString(written, unicode);
     EXPECT_EQ(written, boost::json::serialize(boost::json::string(unicode)));
+}
+
+TEST(JsonTextTest, TimesAreThoseOfFormatRfc3339) {
+    std::array<char, 20> text;
+    std::string fallback;
+    std::vector<UnixMicros> times = {0, -1, 1, kStart, kStart - 1, *ParseRfc3339("2024-02-29T23:59:59Z"),
+                                     *ParseRfc3339("2000-03-01T00:00:00Z"), *ParseRfc3339("1969-12-31T23:59:59Z"),
+                                     *ParseRfc3339("0001-01-01T00:00:00Z"), *ParseRfc3339("9999-12-31T23:59:59Z")};
+    // Every 7 hours, 13 minutes and 17.25 seconds from 1900 to 2100: all months, leap days, hours.
+    for (UnixMicros t = *ParseRfc3339("1900-01-01T00:00:00Z"); t < *ParseRfc3339("2100-01-01T00:00:00Z");
+         t += 25'997'250'000)
+        times.push_back(t);
+    for (UnixMicros t : times) EXPECT_EQ(detail::Rfc3339Seconds(t, text, fallback), FormatRfc3339(t)) << t;
 }
 
 TEST(JsonTextTest, ObjectWriterMatchesTheDom) {
