@@ -294,12 +294,9 @@ void Deliver(Shared& s, const std::vector<Outgoing>& items, const Exchanged& exc
     boost::system::error_code parse_ec;
     s.answer_parser.reset(boost::json::storage_ptr(&arena));
     s.answer_parser.write(response.body().data(), response.body().size(), parse_ec);
-    boost::json::value json;
-    if (parse_ec) {
-        s.answer_parser.reset();  // drop the partial DOM while its arena is alive
-    } else {
-        json = s.answer_parser.release();
-    }
+    if (parse_ec) s.answer_parser.reset();  // drop the partial DOM while its arena is alive
+    // Constructed, not assigned: assigning a value of another memory resource copies it deeply.
+    boost::json::value json = parse_ec ? boost::json::value() : s.answer_parser.release();
     const boost::json::value* body = parse_ec ? nullptr : &json;
     auto base = [&] {
         Outcome outcome;
