@@ -7,6 +7,7 @@
 /// Threading: a writer is used by one thread; the functions are pure.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <string>
@@ -109,8 +110,27 @@ class JsonObjectWriter {
     explicit JsonObjectWriter(std::string& out) : out_(out) { out_ += '{'; }
 
     void String(std::string_view key, std::string_view value) {
-        Key(key);
-        AppendJsonString(out_, value);
+        bool plain = true;
+        for (char c : value) plain &= !kEscapedByte[static_cast<unsigned char>(c)];
+        if (!plain) {
+            Key(key);
+            AppendJsonString(out_, value);
+            return;
+        }
+        // The usual case, in one resize and two copies: [,]"key":"value"
+        std::size_t at = out_.size();
+        out_.resize(at + key.size() + value.size() + 6);
+        char* next = out_.data() + at;
+        if (!first_) *next++ = ',';
+        *next++ = '"';
+        next = std::copy(key.begin(), key.end(), next);
+        *next++ = '"';
+        *next++ = ':';
+        *next++ = '"';
+        next = std::copy(value.begin(), value.end(), next);
+        *next++ = '"';
+        out_.resize(static_cast<std::size_t>(next - out_.data()));
+        first_ = false;
     }
     void OpenObject(std::string_view key) {
         Key(key);
