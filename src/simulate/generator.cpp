@@ -414,7 +414,7 @@ struct Generator::Planned {
 namespace {
 
 // Counterparty `index` of the shared pool: unique name, country and account fixed per seed.
-Counterparty PoolCounterparty(std::uint64_t seed, std::uint64_t index) {
+Counterparty MakePoolCounterparty(std::uint64_t seed, std::uint64_t index) {
     Rng rng(Hash(seed, kSaltCounterparty, index));
     Counterparty cp;
     cp.country = rng.Chance(0.8) ? std::string(WeightedHomeCountry(rng))
@@ -446,7 +446,7 @@ struct Merchant {
     std::string_view mcc;
 };
 
-Merchant PoolMerchant(std::uint64_t seed, std::uint64_t index) {
+Merchant MakePoolMerchant(std::uint64_t seed, std::uint64_t index) {
     Rng rng(Hash(seed, kSaltMerchant, index));
     const auto& kind = kMerchantKinds[index / std::size(kCompanyFirst)];
     Merchant merchant;
@@ -458,7 +458,27 @@ Merchant PoolMerchant(std::uint64_t seed, std::uint64_t index) {
 
 }  // namespace
 
-Generator::Generator(GeneratorOptions options) : options_(std::move(options)), accounts_(kAccounts) {
+// The shared counterparty and merchant pools, each entry built on first use: an entry is a pure
+// function of (seed, index), and building one (random draws, a formatted name, an IBAN) cost as
+// much as the rest of an ordinary transaction.
+struct Generator::Pools {
+    std::vector<std::optional<Counterparty>> counterparties = std::vector<std::optional<Counterparty>>(kCounterparties);
+    std::vector<std::optional<Merchant>> merchants = std::vector<std::optional<Merchant>>(kMerchants);
+
+    const Counterparty& PoolCounterparty(std::uint64_t seed, std::uint64_t index) {
+        auto& slot = counterparties[index];
+        if (!slot) slot = MakePoolCounterparty(seed, index);
+        return *slot;
+    }
+    const Merchant& PoolMerchant(std::uint64_t seed, std::uint64_t index) {
+        auto& slot = merchants[index];
+        if (!slot) slot = MakePoolMerchant(seed, index);
+        return *slot;
+    }
+};
+
+Generator::Generator(GeneratorOptions options)
+    : options_(std::move(options)), accounts_(kAccounts), pools_(std::make_unique<Pools>()) {
     // A fresh slot starts an instance with probability p. With m the mean instance size, a
     // fraction f of the slots is fresh and f = 1 - f*p*(m-1) (the other slots carry later members
     // of started instances), so the pattern share r = f*p*m gives p = r / (m(1-r) + r).
@@ -552,12 +572,13 @@ std::unique_ptr<Generator::Planned> Generator::Ordinary(std::uint64_t seq) {
     planned->amount_minor = ToMinor(usd, *account.currency);
     if (model.type == "card") {
         // Mostly domestic merchants.
-        Merchant merchant = PoolMerchant(options_.seed, static_cast<std::uint64_t>(rng.Int(0, kMerchants - 1)));
-        for (int retry = 0; retry < 4 && merchant.counterparty.country != account.country && rng.Chance(0.85); ++retry)
-            merchant = PoolMerchant(options_.seed, static_cast<std::uint64_t>(rng.Int(0, kMerchants - 1)));
-        if (planned->channel == "pos") planned->country = merchant.counterparty.country;
-        planned->mcc = std::string(merchant.mcc);
-        planned->counterparty = std::move(merchant.counterparty);
+        const Merchant* merchant =
+            &pools_->PoolMerchant(options_.seed, static_cast<std::uint64_t>(rng.Int(0, kMerchants - 1)));
+        for (int retry = 0; retry < 4 && merchant->counterparty.country != account.country && rng.Chance(0.85); ++retry)
+            merchant = &pools_->PoolMerchant(options_.seed, static_cast<std::uint64_t>(rng.Int(0, kMerchants - 1)));
+        if (planned->channel == "pos") planned->country = merchant->counterparty.country;
+        planned->mcc = std::string(merchant->mcc);
+        planned->counterparty = merchant->counterparty;
     } else if (model.type == "crypto") {
         Counterparty exchange;
         exchange.name = std::string(kExchanges[rng.Int(0, std::size(kExchanges) - 1)]);
@@ -566,7 +587,7 @@ std::unique_ptr<Generator::Planned> Generator::Ordinary(std::uint64_t seq) {
     } else if (model.type != "cash" && model.type != "other") {
         auto usual =
             account.usual[static_cast<std::size_t>(rng.Int(0, static_cast<std::int64_t>(account.usual.size()) - 1))];
-        planned->counterparty = PoolCounterparty(options_.seed, usual);
+        planned->counterparty = pools_->PoolCounterparty(options_.seed, usual);
     }
     return planned;
 }
@@ -632,13 +653,13 @@ void Generator::StartInstance(Pattern pattern, std::uint64_t seq) {
                 auto planned = Base(*account, at, card ? "card" : "transfer", card ? "online" : "mobile", false);
                 if (card) {
                     Merchant merchant =
-                        PoolMerchant(options_.seed, static_cast<std::uint64_t>(rng.Int(0, kMerchants - 1)));
+                        pools_->PoolMerchant(options_.seed, static_cast<std::uint64_t>(rng.Int(0, kMerchants - 1)));
                     planned->mcc = std::string(merchant.mcc);
                     planned->counterparty = std::move(merchant.counterparty);
                     planned->amount_minor = ToMinor(rng.LogNormal(60, 0.8), *account->currency);
                 } else {
                     planned->counterparty =
-                        PoolCounterparty(options_.seed, static_cast<std::uint64_t>(rng.Int(0, kCounterparties - 1)));
+                        pools_->PoolCounterparty(options_.seed, static_cast<std::uint64_t>(rng.Int(0, kCounterparties - 1)));
                     planned->amount_minor = ToMinor(rng.LogNormal(200, 0.8), *account->currency);
                 }
                 add(std::move(planned), "burst", static_cast<std::uint64_t>(rng.Int(1, 3)));
@@ -673,10 +694,10 @@ void Generator::StartInstance(Pattern pattern, std::uint64_t seq) {
                 planned->amount_minor = RoundMinor(rng.LogNormal(12'000, 0.6), *account->currency);
                 planned->counterparty =
                     rng.Chance(0.5)
-                        ? PoolCounterparty(options_.seed,
+                        ? pools_->PoolCounterparty(options_.seed,
                                            account->usual[static_cast<std::size_t>(
                                                rng.Int(0, static_cast<std::int64_t>(account->usual.size()) - 1))])
-                        : PoolCounterparty(options_.seed, static_cast<std::uint64_t>(rng.Int(0, kCounterparties - 1)));
+                        : pools_->PoolCounterparty(options_.seed, static_cast<std::uint64_t>(rng.Int(0, kCounterparties - 1)));
                 amounts.push_back(Money(planned->amount_minor, *account->currency));
                 add(std::move(planned), "round", static_cast<std::uint64_t>(rng.Int(5, 60)));
             }
@@ -694,7 +715,7 @@ void Generator::StartInstance(Pattern pattern, std::uint64_t seq) {
                 auto in = Base(*account, in_at, rng.Chance(0.5) ? "wire" : "transfer", "online", true);
                 in->amount_minor = ToMinor(rng.LogNormal(20'000, 0.6), *account->currency);
                 in->counterparty =
-                    PoolCounterparty(options_.seed, static_cast<std::uint64_t>(rng.Int(0, kCounterparties - 1)));
+                    pools_->PoolCounterparty(options_.seed, static_cast<std::uint64_t>(rng.Int(0, kCounterparties - 1)));
                 auto out = Base(*account, out_at, "wire", "online", false);
                 out->amount_minor = std::max<std::int64_t>(
                     1, static_cast<std::int64_t>(static_cast<double>(in->amount_minor) * rng.Uniform(0.90, 0.99)));
@@ -719,13 +740,13 @@ void Generator::StartInstance(Pattern pattern, std::uint64_t seq) {
                 auto planned = Base(*account, at, card ? "card" : "transfer", card ? "pos" : "online", false);
                 if (card) {
                     Merchant merchant =
-                        PoolMerchant(options_.seed, static_cast<std::uint64_t>(rng.Int(0, kMerchants - 1)));
+                        pools_->PoolMerchant(options_.seed, static_cast<std::uint64_t>(rng.Int(0, kMerchants - 1)));
                     planned->mcc = std::string(merchant.mcc);
                     planned->country = merchant.counterparty.country;
                     planned->counterparty = std::move(merchant.counterparty);
                     planned->amount_minor = ToMinor(rng.LogNormal(40, 0.8), *account->currency);
                 } else {
-                    planned->counterparty = PoolCounterparty(options_.seed, account->usual.front());
+                    planned->counterparty = pools_->PoolCounterparty(options_.seed, account->usual.front());
                     planned->amount_minor = ToMinor(rng.LogNormal(250, 0.8), *account->currency);
                 }
                 planned->suspicious = false;
@@ -744,7 +765,7 @@ void Generator::StartInstance(Pattern pattern, std::uint64_t seq) {
                     planned = Base(*account, at, rng.Chance(0.5) ? "wire" : "transfer", "online", false);
                     planned->amount_minor = ToMinor(rng.LogNormal(8'000, 0.6), *account->currency);
                     planned->counterparty =
-                        PoolCounterparty(options_.seed, static_cast<std::uint64_t>(rng.Int(0, kCounterparties - 1)));
+                        pools_->PoolCounterparty(options_.seed, static_cast<std::uint64_t>(rng.Int(0, kCounterparties - 1)));
                 }
                 total += planned->amount_minor;
                 add(std::move(planned), "reactivation",
@@ -774,7 +795,7 @@ void Generator::StartInstance(Pattern pattern, std::uint64_t seq) {
             for (UnixMicros at : history) {
                 auto usual = Base(*account, at, "transfer", rng.Chance(0.5) ? "online" : "mobile", false);
                 usual->amount_minor = ToMinor(rng.LogNormal(usual_usd, 0.5), *account->currency);
-                usual->counterparty = PoolCounterparty(
+                usual->counterparty = pools_->PoolCounterparty(
                     options_.seed, account->usual[static_cast<std::size_t>(
                                        rng.Int(0, static_cast<std::int64_t>(account->usual.size()) - 1))]);
                 usual->suspicious = false;
