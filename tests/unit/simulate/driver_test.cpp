@@ -52,6 +52,8 @@ class FakeServer {
         kDropSilently,  // every `every`-th request: close without a byte of answer
         kBreakAnswer,   // every `every`-th request: half a status line, then close
         kNeverAnswer,   // read requests, answer nothing
+        kMarkReplays,   // every `every`-th answer: 201 with Idempotent-Replayed: true (twice), then
+                        // Connection: close
     };
 
     explicit FakeServer(Mode mode = Mode::kAnswer, int every = 0) : mode_(mode), every_(every), acceptor_(io_) {
@@ -130,10 +132,16 @@ class FakeServer {
                 answer["decision"] = "allow";
             }
             response.body() = boost::json::serialize(answer);
-            response.keep_alive(request.keep_alive());
+            bool keep_alive = request.keep_alive();
+            if (misbehave && mode_ == Mode::kMarkReplays) {
+                response.insert("Idempotent-Replayed", "TRUE");
+                response.insert("Idempotent-Replayed", "false");
+                keep_alive = false;
+            }
+            response.keep_alive(keep_alive);
             response.prepare_payload();
             auto [write_ec, written] = co_await http::async_write(stream, response, kTuple);
-            if (write_ec || !request.keep_alive()) co_return;
+            if (write_ec || !keep_alive) co_return;
         }
     }
 
@@ -403,6 +411,18 @@ TEST(DriverTest, ReusedConnectionsClosedByTheServerAreRetriedOnce) {
     // Every drop on a reused connection was sent again, so the server saw more than 100 requests.
     EXPECT_GT(server.seen().size(), 100u);
     EXPECT_GT(Get(ran.summary, "connections", "opened"), 4u) << "reconnected";
+}
+
+TEST(DriverTest, ReplayHeadersAndConnectionCloseAreHonoured) {
+    FakeServer server(FakeServer::Mode::kMarkReplays, 5);
+    Ran ran = RunIt(Options(server.url(), 100));
+    ASSERT_EQ(ran.exit_code, 0) << ran.err;
+    EXPECT_EQ(server.seen().size(), 100u);
+    EXPECT_EQ(Get(ran.summary, "transactions", "created"), 100u);
+    EXPECT_EQ(Get(ran.summary, "transactions", "replayed"), 20u) << "201 with Idempotent-Replayed: TRUE";
+    EXPECT_EQ(Get(ran.summary, "transactions", "errors"), 0u);
+    // Each "Connection: close" answer ends its connection; the run goes on over new ones.
+    EXPECT_GE(Get(ran.summary, "connections", "opened"), 20u);
 }
 
 TEST(DriverTest, BrokenAnswersAreCountedAsErrorsAndTheRunGoesOn) {
