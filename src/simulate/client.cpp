@@ -104,7 +104,7 @@ struct Shared {
     const ProgressSink& on_progress;
     tcp::resolver::results_type endpoints;
     std::string target;
-    std::string request_head;  // detail::RequestHead of this run
+    std::string request_head;           // detail::RequestHead of this run
     boost::json::parser answer_parser;  // reused for every answer: its stack stays allocated
     SteadyClock::time_point t0;
     SteadyClock::time_point last_contact;  // last successful connect or answer

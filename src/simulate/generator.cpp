@@ -658,8 +658,8 @@ void Generator::StartInstance(Pattern pattern, std::uint64_t seq) {
                     planned->counterparty = std::move(merchant.counterparty);
                     planned->amount_minor = ToMinor(rng.LogNormal(60, 0.8), *account->currency);
                 } else {
-                    planned->counterparty =
-                        pools_->PoolCounterparty(options_.seed, static_cast<std::uint64_t>(rng.Int(0, kCounterparties - 1)));
+                    planned->counterparty = pools_->PoolCounterparty(
+                        options_.seed, static_cast<std::uint64_t>(rng.Int(0, kCounterparties - 1)));
                     planned->amount_minor = ToMinor(rng.LogNormal(200, 0.8), *account->currency);
                 }
                 add(std::move(planned), "burst", static_cast<std::uint64_t>(rng.Int(1, 3)));
@@ -693,11 +693,11 @@ void Generator::StartInstance(Pattern pattern, std::uint64_t seq) {
                 auto planned = Base(*account, at, wire ? "wire" : "transfer", "online", false);
                 planned->amount_minor = RoundMinor(rng.LogNormal(12'000, 0.6), *account->currency);
                 planned->counterparty =
-                    rng.Chance(0.5)
-                        ? pools_->PoolCounterparty(options_.seed,
-                                           account->usual[static_cast<std::size_t>(
-                                               rng.Int(0, static_cast<std::int64_t>(account->usual.size()) - 1))])
-                        : pools_->PoolCounterparty(options_.seed, static_cast<std::uint64_t>(rng.Int(0, kCounterparties - 1)));
+                    rng.Chance(0.5) ? pools_->PoolCounterparty(
+                                          options_.seed, account->usual[static_cast<std::size_t>(rng.Int(
+                                                             0, static_cast<std::int64_t>(account->usual.size()) - 1))])
+                                    : pools_->PoolCounterparty(
+                                          options_.seed, static_cast<std::uint64_t>(rng.Int(0, kCounterparties - 1)));
                 amounts.push_back(Money(planned->amount_minor, *account->currency));
                 add(std::move(planned), "round", static_cast<std::uint64_t>(rng.Int(5, 60)));
             }
@@ -714,8 +714,8 @@ void Generator::StartInstance(Pattern pattern, std::uint64_t seq) {
                 UnixMicros out_at = in_at + rng.Int(30 * kMinute / kSecond, 6 * kHour / kSecond) * kSecond;
                 auto in = Base(*account, in_at, rng.Chance(0.5) ? "wire" : "transfer", "online", true);
                 in->amount_minor = ToMinor(rng.LogNormal(20'000, 0.6), *account->currency);
-                in->counterparty =
-                    pools_->PoolCounterparty(options_.seed, static_cast<std::uint64_t>(rng.Int(0, kCounterparties - 1)));
+                in->counterparty = pools_->PoolCounterparty(
+                    options_.seed, static_cast<std::uint64_t>(rng.Int(0, kCounterparties - 1)));
                 auto out = Base(*account, out_at, "wire", "online", false);
                 out->amount_minor = std::max<std::int64_t>(
                     1, static_cast<std::int64_t>(static_cast<double>(in->amount_minor) * rng.Uniform(0.90, 0.99)));
@@ -764,8 +764,8 @@ void Generator::StartInstance(Pattern pattern, std::uint64_t seq) {
                 } else {
                     planned = Base(*account, at, rng.Chance(0.5) ? "wire" : "transfer", "online", false);
                     planned->amount_minor = ToMinor(rng.LogNormal(8'000, 0.6), *account->currency);
-                    planned->counterparty =
-                        pools_->PoolCounterparty(options_.seed, static_cast<std::uint64_t>(rng.Int(0, kCounterparties - 1)));
+                    planned->counterparty = pools_->PoolCounterparty(
+                        options_.seed, static_cast<std::uint64_t>(rng.Int(0, kCounterparties - 1)));
                 }
                 total += planned->amount_minor;
                 add(std::move(planned), "reactivation",

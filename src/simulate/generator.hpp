@@ -157,7 +157,7 @@ class Generator {
     std::uint64_t dormant_accounts_ = 0;
     std::vector<std::unique_ptr<Account>> accounts_;  // profiles of the ordinary pool, built lazily
     std::vector<double> zipf_cdf_;
-    std::unique_ptr<Pools> pools_;  // the shared counterparties and merchants, built lazily
+    std::unique_ptr<Pools> pools_;                   // the shared counterparties and merchants, built lazily
     std::vector<std::unique_ptr<Planned>> pending_;  // min-heap on (release seq, order)
     std::map<std::uint64_t, PatternInstance> open_;  // by id
     std::deque<PatternInstance> completed_;
