@@ -28,7 +28,7 @@ namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint64_t kResponseBodyLimit = 64ull * 1024 * 1024;  // a 1,000-item batch answer is far below
-constexpr std::size_t kReadBufferSize = 4096;  // a single answer is about 630 bytes
+constexpr std::size_t kReadBufferSize = 4096;                      // a single answer is about 630 bytes
 
 std::string Lower(std::string_view text) {
     std::string out(text);
