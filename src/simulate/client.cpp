@@ -3,16 +3,15 @@
 
 #include <fmt/format.h>
 
-#include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/json.hpp>
 #include <cctype>
 #include <csignal>
 #include <set>
 
+#include "simulate/detail/answer_fields.hpp"
 #include "simulate/detail/request_text.hpp"
 
 namespace wt::simulate {
@@ -105,8 +104,7 @@ struct Shared {
     const ProgressSink& on_progress;
     tcp::resolver::results_type endpoints;
     std::string target;
-    std::string request_head;           // detail::RequestHead of this run
-    boost::json::parser answer_parser;  // reused for every answer: its stack stays allocated
+    std::string request_head;  // detail::RequestHead of this run
     SteadyClock::time_point t0;
     SteadyClock::time_point last_contact;  // last successful connect or answer
     std::uint64_t next_slot = 0;
@@ -288,12 +286,6 @@ asio::awaitable<Exchanged> Exchange(Shared& s, Connection& conn) {
     co_return out;
 }
 
-std::string StringAt(const boost::json::value* value, std::string_view key) {
-    if (value == nullptr || !value->is_object()) return {};
-    const auto* member = value->as_object().if_contains(key);
-    return member != nullptr && member->is_string() ? std::string(member->as_string()) : std::string();
-}
-
 void Count(Shared& s, const Outgoing& item, const Outcome& outcome) {
     auto& report = s.report;
     ++report.totals.sent;
@@ -334,25 +326,14 @@ void Deliver(Shared& s, const std::vector<Outgoing>& items, const Exchanged& exc
 
     const Answer& answer = exchanged.answer;
     int http_status = answer.status;
-    // The answer's DOM lives in an arena on the stack (a batch answer may spill to the heap), and
-    // the parser is the run's: no allocation per JSON node or per answer.
-    std::array<unsigned char, 4096> arena_buffer;
-    boost::json::monotonic_resource arena(arena_buffer.data(), arena_buffer.size());
-    boost::system::error_code parse_ec;
-    s.answer_parser.reset(boost::json::storage_ptr(&arena));
-    s.answer_parser.write(answer.body.data(), answer.body.size(), parse_ec);
-    if (parse_ec) s.answer_parser.reset();  // drop the partial DOM while its arena is alive
-    // Constructed, not assigned: assigning a value of another memory resource copies it deeply.
-    boost::json::value json = parse_ec ? boost::json::value() : s.answer_parser.release();
-    const boost::json::value* body = parse_ec ? nullptr : &json;
+    const detail::AnswerFields fields = detail::ReadAnswer(answer.body);
     auto base = [&] {
         Outcome outcome;
         outcome.http_status = http_status;
         outcome.latency_ms = latency_ms;
         return outcome;
     };
-    auto problem_code = [&](const boost::json::value* problem, int status) {
-        std::string code = StringAt(problem, "code");
+    auto problem_code = [&](const std::string& code, int status) {
         return code.empty() ? fmt::format("http {}", status) : code;
     };
 
@@ -364,33 +345,27 @@ void Deliver(Shared& s, const std::vector<Outgoing>& items, const Exchanged& exc
             outcome.status = http_status;
             outcome.replayed = s.options.batch <= 1 && (http_status == 200 || replay_header);
             if (http_status >= 200 && http_status < 300) {
-                outcome.decision = StringAt(body, "decision");
+                outcome.decision = fields.decision;
             } else {
-                outcome.error = problem_code(body, http_status);
+                outcome.error = problem_code(fields.code, http_status);
             }
             Count(s, item, outcome);
         }
         return;
     }
-    const boost::json::array* results = nullptr;
-    if (body != nullptr && body->is_object()) {
-        const auto* member = body->as_object().if_contains("results");
-        if (member != nullptr && member->is_array()) results = &member->as_array();
-    }
     for (std::size_t idx = 0; idx < items.size(); ++idx) {
         Outcome outcome = base();
-        const boost::json::value* result = results != nullptr && idx < results->size() ? &(*results)[idx] : nullptr;
-        const boost::json::value* status =
-            result != nullptr && result->is_object() ? result->as_object().if_contains("status") : nullptr;
-        if (status == nullptr || !status->is_int64()) {
+        const detail::AnswerItem* result =
+            fields.results && idx < fields.results->size() ? &(*fields.results)[idx] : nullptr;
+        if (result == nullptr || !result->status) {
             outcome.error = "the batch answer has no result for this item";
         } else {
-            outcome.status = static_cast<int>(status->as_int64());
+            outcome.status = static_cast<int>(*result->status);
             outcome.replayed = outcome.status == 200;
             if (outcome.status >= 200 && outcome.status < 300) {
-                outcome.decision = StringAt(result->as_object().if_contains("transaction"), "decision");
+                outcome.decision = result->decision;
             } else {
-                outcome.error = problem_code(result->as_object().if_contains("problem"), outcome.status);
+                outcome.error = problem_code(result->code, outcome.status);
             }
         }
         Count(s, items[idx], outcome);

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "simulate/detail/answer_fields.hpp"
 #include "simulate/detail/request_text.hpp"
 #include "simulate/generator.hpp"
 #include "simulate/simulate.hpp"
@@ -271,6 +272,81 @@ TEST(DriverTest, RequestBytesAreThoseBeastWrote) {
             EXPECT_EQ(written, BeastRequest(target, endpoint, "wt_live_k3y", one, batch)) << url << " " << batch;
         }
     }
+}
+
+// What the driver read from an answer with a Boost.JSON DOM before it used a SAX parser (kept
+// here, for this comparison only).
+detail::AnswerFields ReadAnswerWithTheDom(std::string_view text) {
+    auto string_at = [](const boost::json::value* value, std::string_view key) {
+        if (value == nullptr || !value->is_object()) return std::string();
+        const auto* member = value->as_object().if_contains(key);
+        return member != nullptr && member->is_string() ? std::string(member->as_string()) : std::string();
+    };
+    boost::system::error_code ec;
+    boost::json::value body = boost::json::parse(text, ec);
+    detail::AnswerFields fields;
+    if (ec) return fields;
+    fields.valid = true;
+    fields.decision = string_at(&body, "decision");
+    fields.code = string_at(&body, "code");
+    const auto* results = body.is_object() ? body.as_object().if_contains("results") : nullptr;
+    if (results == nullptr || !results->is_array()) return fields;
+    fields.results.emplace();
+    for (const auto& result : results->as_array()) {
+        detail::AnswerItem item;
+        if (result.is_object()) {
+            const auto* status = result.as_object().if_contains("status");
+            if (status != nullptr && status->is_int64()) item.status = status->as_int64();
+            item.decision = string_at(result.as_object().if_contains("transaction"), "decision");
+            item.code = string_at(result.as_object().if_contains("problem"), "code");
+        }
+        fields.results->push_back(std::move(item));
+    }
+    return fields;
+}
+
+TEST(DriverTest, AnswerFieldsAreThoseTheDomGave) {
+    const std::vector<std::string> answers = {
+        R"({"id":"txn_1","external_id":"x-1","decision":"allow","score":0,"alerts":[],"received_at":"t"})",
+        R"({"type":"about:blank","code":"validation_failed","errors":[{"field":"amount","code":"bad"}]})",
+        R"({"results":[{"status":201,"transaction":{"decision":"review","alerts":[{"decision":"x"}]}},)"
+        R"({"status":422,"problem":{"code":"validation_failed","decision":"no"}},{"status":200,"transaction":{}}]})",
+        R"({"results":[{"status":"201"},{"status":201.0},{"status":18446744073709551615},[],null,{"status":-5}]})",
+        R"({"decision":"allow","decision":"block","code":"a","code":7})",
+        R"({"results":[{"status":201}],"results":{"status":201}})",
+        R"({"results":{},"results":[{"status":201,"status":409,"problem":{"code":"x"},"problem":{"code":"y"}}]})",
+        R"({"results":[{"transaction":{"decision":"allow"},"transaction":"block","status":201}]})",
+        R"({"deep":{"decision":"block","results":[{"status":500}]},"decision":"re\"vi\\ew \u00e9\ud83d\ude00"})",
+        R"(  {"decision" : "allow" }  )",
+        R"({"decision":"allow"} trailing)",
+        R"({"decision":"allow")",
+        R"(["decision","allow"])",
+        R"("allow")",
+        "",
+        "not json",
+        R"({"decision":"allow",})",
+        std::string(40, '[') + std::string(40, ']'),
+        "{\"decision\":\"\xff\"}",
+    };
+    for (const auto& answer : answers) {
+        auto sax = detail::ReadAnswer(answer);
+        auto dom = ReadAnswerWithTheDom(answer);
+        EXPECT_EQ(sax.valid, dom.valid) << answer;
+        EXPECT_EQ(sax.decision, dom.decision) << answer;
+        EXPECT_EQ(sax.code, dom.code) << answer;
+        ASSERT_EQ(sax.results.has_value(), dom.results.has_value()) << answer;
+        if (!dom.results) continue;
+        ASSERT_EQ(sax.results->size(), dom.results->size()) << answer;
+        for (std::size_t idx = 0; idx < dom.results->size(); ++idx) {
+            EXPECT_EQ((*sax.results)[idx].status, (*dom.results)[idx].status) << answer << " #" << idx;
+            EXPECT_EQ((*sax.results)[idx].decision, (*dom.results)[idx].decision) << answer << " #" << idx;
+            EXPECT_EQ((*sax.results)[idx].code, (*dom.results)[idx].code) << answer << " #" << idx;
+        }
+    }
+    // And the answers above are not all alike: the comparison has something to compare.
+    EXPECT_EQ(detail::ReadAnswer(answers[0]).decision, "allow");
+    EXPECT_EQ(detail::ReadAnswer(answers[4]).decision, "block");
+    EXPECT_EQ(detail::ReadAnswer(answers[2]).results->at(1).code, "validation_failed");
 }
 
 TEST(DriverTest, SendsExactlyCountSingleRequestsWithTheRightHeaders) {
