@@ -669,9 +669,8 @@ Result<CheckpointResult> CheckpointAndRestart(ConnectionPool& pool, sqlite3* db)
          ++pass_idx) {
         const CheckpointResult previous = pass.figures;
         WT_ASSIGN_OR_RETURN(pass, PassiveCheckpoint(db));
-        // Nothing appended since a pass that caught up: the next write transaction starts the
-        // log over without help.
-        if (pass.complete && pass.figures.wal_frames == previous.wal_frames) return pass.figures;
+        // (Nothing appended since a pass that caught up is no reason to stop: a write transaction
+        // that began before that pass still uses the log, and its commit appends to it.)
         // Frames the previous pass saw are still not copied: a reader's snapshot holds them, and
         // would hold them under the lock too (or the pass could not run: -1).
         if (pass.figures.checkpointed_frames < previous.wal_frames) return pass.figures;

@@ -22,8 +22,9 @@
 ///     otherwise flush everything the earlier passes copied while writers wait), and PASSIVE
 ///     passes repeat (at most 8 in all) until one, with its sync, took under 5 ms and copied
 ///     every frame it saw. Done when a pass finds frames that the one before it saw still not
-///     copied (a reader's snapshot holds them; it would under the lock too), or finds nothing
-///     new after a pass that caught up (the next write transaction starts the log over).
+///     copied (a reader's snapshot holds them; it would under the lock too). A pass that catches
+///     up is not enough: a write transaction that began before it (the ingestion writer applies
+///     a whole group before its commit appends) does not start the log over, and appends to it.
 ///  3. One more PASSIVE pass under the in-process writer lock, taken ahead of waiting writers
 ///     (`LockWriterFirst`, waiting at most 100 ms for the transaction in progress): no write
 ///     transaction of this process runs meanwhile, so it copies the few frames the last pass did

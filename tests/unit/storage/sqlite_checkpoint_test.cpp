@@ -80,6 +80,36 @@ class SqliteCheckpointTest : public ::testing::Test {
         return (std::int64_t{header[16]} << 24) | (header[17] << 16) | (header[18] << 8) | header[19];
     }
 
+    /// Commits transactions of `rows` rows on a thread of its own until `stop`; each one holds
+    /// the writer lock at least `hold` (it sleeps after its first row: frames are appended only at
+    /// the commit). `writer_error` says why it stopped early.
+    std::thread StartWriter(int rows, std::chrono::milliseconds hold, std::atomic<bool>& stop,
+                            std::atomic<std::int64_t>& rows_committed, std::string& writer_error) {
+        return std::thread([this, rows, hold, &stop, &rows_committed, &writer_error] {
+            const std::string body(kBodyBytes, 'w');
+            while (!stop.load()) {
+                auto tx = db_->Begin(TxMode::kWrite);
+                if (!tx) {
+                    writer_error = "begin: " + Describe(tx.error());
+                    return;
+                }
+                for (int row_idx = 0; row_idx < rows; ++row_idx) {
+                    if (auto inserted = (*tx)->Exec("INSERT INTO payloads (body) VALUES ($1)", {Text(body)});
+                        !inserted) {
+                        writer_error = "insert: " + Describe(inserted.error());
+                        return;
+                    }
+                    if (row_idx == 0) std::this_thread::sleep_for(hold);
+                }
+                if (Status committed = (*tx)->Commit(); !committed.ok()) {
+                    writer_error = "commit: " + Describe(committed.error());
+                    return;
+                }
+                rows_committed += rows;
+            }
+        });
+    }
+
     void Write(int commits, int rows_per_commit, char fill = 'x') {
         const std::string body(kBodyBytes, fill);
         for (int commit_idx = 0; commit_idx < commits; ++commit_idx) {
@@ -265,27 +295,7 @@ TEST_F(SqliteCheckpointTest, CheckpointRestartsTheWalWhileAWriterNeverPauses) {
     std::atomic<bool> stop{false};
     std::atomic<std::int64_t> rows_committed{0};
     std::string writer_error;  // written by the writer thread, read after join
-    std::thread writer([&] {
-        const std::string body(kBodyBytes, 'w');
-        while (!stop.load()) {
-            auto tx = db_->Begin(TxMode::kWrite);
-            if (!tx) {
-                writer_error = "begin: " + Describe(tx.error());
-                return;
-            }
-            for (int row_idx = 0; row_idx < kRowsPerCommit; ++row_idx) {
-                if (auto inserted = (*tx)->Exec("INSERT INTO payloads (body) VALUES ($1)", {Text(body)}); !inserted) {
-                    writer_error = "insert: " + Describe(inserted.error());
-                    return;
-                }
-            }
-            if (Status committed = (*tx)->Commit(); !committed.ok()) {
-                writer_error = "commit: " + Describe(committed.error());
-                return;
-            }
-            rows_committed += kRowsPerCommit;
-        }
-    });
+    std::thread writer = StartWriter(kRowsPerCommit, std::chrono::milliseconds(0), stop, rows_committed, writer_error);
 
     // Facts on disk rather than what Checkpoint() reports: how often the log started over (the
     // -wal header's salt-1), the -wal file's size, and at least how many
@@ -327,6 +337,43 @@ TEST_F(SqliteCheckpointTest, CheckpointRestartsTheWalWhileAWriterNeverPauses) {
     // The file was reused from its start: it holds what was written between two restarts, not
     // everything written.
     EXPECT_LE(max_file_frames, frames_written() / 2) << restarts << " restarts";
+    EXPECT_EQ(Count(), rows_committed.load());
+}
+
+TEST_F(SqliteCheckpointTest, CheckpointRestartsTheWalBetweenLongWriteTransactions) {
+    // The ingestion writer under batch load: each transaction applies a whole group before its
+    // commit appends anything, so two passes in a row can find the log unchanged while a
+    // transaction that began before them is still open; it then appends to the log instead of
+    // starting it over. Every Checkpoint() that finds a long log must still get it restarted.
+    OpenWith(/*background_checkpoint=*/true);
+    constexpr int kRows = 400;  // about 200 frames per commit
+    constexpr auto kHold = std::chrono::milliseconds(25);
+    constexpr int kCheckpoints = 6;
+    std::atomic<bool> stop{false};
+    std::atomic<std::int64_t> rows_committed{0};
+    std::string writer_error;
+    std::thread writer = StartWriter(kRows, kHold, stop, rows_committed, writer_error);
+
+    int long_logs = 0;
+    int not_restarted = 0;
+    std::int64_t salt = WalSalt1();
+    for (int checkpoint_idx = 0; checkpoint_idx < kCheckpoints && writer_error.empty();) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        const CheckpointResult result = CheckpointOk();
+        if (result.wal_frames < kWalRestartFrames) continue;
+        ++checkpoint_idx;
+        ++long_logs;
+        // The writer's next commit (at most two transactions later) starts the log over.
+        std::this_thread::sleep_for(4 * kHold);
+        const std::int64_t salt_now = WalSalt1();
+        if (salt_now == salt) ++not_restarted;
+        salt = salt_now;
+    }
+    stop = true;
+    writer.join();
+    ASSERT_TRUE(writer_error.empty()) << writer_error;
+    EXPECT_EQ(long_logs, kCheckpoints);
+    EXPECT_LE(not_restarted, 1) << "of " << long_logs << " checkpoints of a long log";
     EXPECT_EQ(Count(), rows_committed.load());
 }
 
