@@ -282,7 +282,8 @@ Result<std::string> ListTransactions(storage::Database& db, const std::string& o
         sql = ingest::RefQuerySql({*key, kColumns, key_value, std::move(conditions), true, limit});
     } else {
         sql = fmt::format("SELECT {} FROM transactions WHERE org_id = $1 AND environment = $2", kColumns);
-        for (const auto& condition : conditions) sql += fmt::format(" AND {} {}", condition.column, condition.op_and_operand);
+        for (const auto& condition : conditions)
+            sql += fmt::format(" AND {} {}", condition.column, condition.op_and_operand);
         sql += fmt::format(" ORDER BY id DESC LIMIT {}", limit);
     }
 
